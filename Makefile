@@ -1,0 +1,46 @@
+# Two entry points: `make run` and `make test`. Everything else is a step they call.
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HOTLINE_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/hotline_test
+export HOTLINE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test install system-deps services asterisk lint bench clean
+
+run: install services asterisk
+	$(BIN)/hotline db upgrade
+	$(BIN)/hotline seed futian
+	$(BIN)/hotline serve --host $(HOST) --port $(PORT)
+
+test: install services asterisk
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+install: system-deps $(VENV)/.installed
+
+system-deps:
+	@scripts/system-deps.sh
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+services:
+	@scripts/services.sh
+
+asterisk: install
+	$(BIN)/hotline asterisk provision
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install services asterisk
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var

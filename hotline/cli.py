@@ -1,0 +1,36 @@
+"""The `hotline` command: one sub-command group per package, plus `serve`."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from agent_console.cli import app as console_app
+from ivr.cli import register as register_ivr
+from ticketing.cli import register as register_ticketing
+
+app = typer.Typer(help="Citizen service hotline: case service, IVR, speech and agent console.",
+                  no_args_is_help=True)
+register_ticketing(app)
+register_ivr(app)
+app.add_typer(console_app, name="console", help="Agent console tools.")
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug detail.")) -> None:
+    """Configure logging for every sub-command."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+          port: int = typer.Option(8000, help="HTTP port for the API and console."),
+          workers: int = typer.Option(1, help="HTTP worker processes (needs PostgreSQL and Redis when > 1)."),
+          ) -> None:
+    """Run the hotline: API, console, and (by default) AMI bridge, FastAGI IVR and speech in one process."""
+    import uvicorn
+
+    uvicorn.run("hotline.runtime:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info")

@@ -1,0 +1,77 @@
+"""Shared services of one hotline process and the background components it runs."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ticketing.bus import Bus, create_bus
+from ticketing.config import Settings
+from ticketing.database.core import make_engine, make_session_factory
+
+log = logging.getLogger(__name__)
+
+
+class Component(Protocol):
+    """A long-running part of the process (AMI bridge, FastAGI server, recorder, ...)."""
+
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class Services:
+    """Database, bus and components shared by everything in one process."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    bus: Bus
+    components: list[Component] = field(default_factory=list)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Services:
+        """Build the shared services and ask each package for the components this process runs."""
+        engine = make_engine(settings.sqlalchemy_url)
+        redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
+        services = cls(settings=settings, engine=engine, session_factory=make_session_factory(engine),
+                       bus=create_bus(redis_url))
+        from ivr.runtime import build_components as ivr_components
+
+        services.components.extend(ivr_components(services))
+        return services
+
+    async def start(self) -> None:
+        """Start components (which subscribe to the bus), then the bus consumers."""
+        started: list[Component] = []
+        try:
+            for component in self.components:
+                log.info("starting %s", component.name)
+                await component.start()
+                started.append(component)
+            await self.bus.start()
+        except BaseException:
+            for component in reversed(started):
+                await _stop_quietly(component)
+            raise
+
+    async def stop(self) -> None:
+        """Stop components in reverse order, then the bus, then the database pool."""
+        for component in reversed(self.components):
+            await _stop_quietly(component)
+        await self.bus.close()
+        self.engine.dispose()
+
+
+async def _stop_quietly(component: Component) -> None:
+    try:
+        await component.stop()
+    except Exception:
+        log.exception("stopping %s failed", component.name)

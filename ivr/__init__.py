@@ -1,0 +1,1 @@
+"""Telephony: AMI bridge, FastAGI IVR engine and speech recognition fed by AudioSocket."""

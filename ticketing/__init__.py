@@ -1,0 +1,1 @@
+"""Case service: cases, bureaus, routing, working-time SLA, audit trail and the REST API."""

@@ -1,0 +1,166 @@
+"""Redis streams transport: XADD to publish, XREADGROUP/XACK per consumer group, XAUTOCLAIM for retries."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError, ResponseError
+
+from ticketing.bus.core import MAX_DELIVERIES, Bus, Envelope, Subscription, deliver
+
+log = logging.getLogger(__name__)
+
+MAXLEN = 200_000
+BLOCK_MS = 2_000
+RECLAIM_IDLE_MS = 15_000
+
+
+class BusUnavailable(RuntimeError):
+    """Redis cannot be reached or refused a command."""
+
+
+class RedisBus(Bus):
+    """Bus over Redis streams; a restarted consumer first re-reads what it had not acknowledged."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self._redis = aioredis.from_url(url, decode_responses=True)
+        self._tasks: dict[Subscription, asyncio.Task] = {}
+        self._started = False
+        self._host = f"{socket.gethostname()}-{os.getpid()}"
+
+    @property
+    def started(self) -> bool:
+        return self._started
+
+    async def _append(self, stream: str, envelope: Envelope) -> str:
+        try:
+            return await self._redis.xadd(stream, envelope.encode(), maxlen=MAXLEN, approximate=True)
+        except RedisError as err:
+            raise BusUnavailable(f"cannot publish to {stream}: {err}") from err
+
+    async def ping(self) -> None:
+        """Fail loudly when Redis is not reachable."""
+        try:
+            await self._redis.ping()
+        except RedisError as err:
+            raise BusUnavailable(f"Redis is not reachable: {err}") from err
+
+    async def start(self) -> None:
+        await self.ping()
+        self._started = True
+        for sub in self.subscriptions:
+            self._start_subscription(sub)
+
+    def _start_subscription(self, sub: Subscription) -> None:
+        if sub not in self._tasks:
+            task = asyncio.create_task(self._consume(sub), name=f"bus:{sub.stream}:{sub.group}")
+            task.add_done_callback(_log_crash)
+            self._tasks[sub] = task
+
+    def _consumer_name(self, sub: Subscription) -> str:
+        # Durable groups keep a stable consumer name so a restart re-reads its own pending entries.
+        return f"{sub.group}@{self._host.split('-')[0]}" if sub.durable else sub.consumer
+
+    async def _ensure_group(self, sub: Subscription) -> None:
+        try:
+            await self._redis.xgroup_create(sub.stream, sub.group, id="0" if sub.durable else "$",
+                                            mkstream=True)
+        except ResponseError as err:
+            if "BUSYGROUP" not in str(err):
+                raise
+
+    async def _consume(self, sub: Subscription) -> None:
+        await self._ensure_group(sub)
+        consumer = self._consumer_name(sub)
+        await self._drain_pending(sub, consumer)
+        while True:
+            try:
+                reply = await self._redis.xreadgroup(sub.group, consumer, {sub.stream: ">"},
+                                                     count=100, block=BLOCK_MS)
+            except RedisError as err:
+                log.warning("reading %s for %s failed: %s; retrying", sub.stream, sub.group, err)
+                await asyncio.sleep(1)
+                continue
+            if not reply:
+                await self._reclaim(sub, consumer)
+                continue
+            for _stream, entries in reply:
+                for entry_id, fields in entries:
+                    await self._handle(sub, entry_id, fields)
+
+    async def _drain_pending(self, sub: Subscription, consumer: str) -> None:
+        while True:
+            reply = await self._redis.xreadgroup(sub.group, consumer, {sub.stream: "0"}, count=100)
+            entries = reply[0][1] if reply else []
+            entries = [(eid, f) for eid, f in entries if f]
+            if not entries:
+                return
+            for entry_id, fields in entries:
+                if not await self._handle(sub, entry_id, fields):
+                    return  # leave the rest pending; the reclaim loop retries them
+
+    async def _reclaim(self, sub: Subscription, consumer: str) -> None:
+        try:
+            _next, entries, *_ = await self._redis.xautoclaim(
+                sub.stream, sub.group, consumer, min_idle_time=RECLAIM_IDLE_MS, count=50)
+        except RedisError as err:
+            log.warning("reclaiming %s for %s failed: %s", sub.stream, sub.group, err)
+            return
+        for entry_id, fields in entries:
+            if fields:
+                await self._handle(sub, entry_id, fields)
+
+    async def _handle(self, sub: Subscription, entry_id: str, fields: dict[str, str]) -> bool:
+        try:
+            envelope = Envelope.decode(sub.stream, entry_id, fields)
+        except ValueError as err:
+            log.error("%s; moved to %s.dead", err, sub.stream)
+            await self._dead_letter(sub, entry_id, fields)
+            return True
+        if await deliver(sub, envelope):
+            await self._redis.xack(sub.stream, sub.group, entry_id)
+            return True
+        await self._give_up_if_exhausted(sub, entry_id, fields)
+        return False
+
+    async def _give_up_if_exhausted(self, sub: Subscription, entry_id: str, fields: dict) -> None:
+        pending = await self._redis.xpending_range(sub.stream, sub.group, min=entry_id, max=entry_id, count=1)
+        if pending and pending[0]["times_delivered"] >= MAX_DELIVERIES:
+            log.error("dead-lettering %s for group %s after %d deliveries", entry_id, sub.group, MAX_DELIVERIES)
+            await self._dead_letter(sub, entry_id, fields)
+
+    async def _dead_letter(self, sub: Subscription, entry_id: str, fields: dict) -> None:
+        await self._redis.xadd(f"{sub.stream}.dead", {**fields, "group": sub.group, "origin": entry_id})
+        await self._redis.xack(sub.stream, sub.group, entry_id)
+
+    async def close(self) -> None:
+        for task in self._tasks.values():
+            task.cancel()
+        for task in self._tasks.values():
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):  # noqa: S110 - closing; crash already logged
+                pass
+        for sub in list(self._tasks):
+            if not sub.durable:
+                try:
+                    await self._redis.xgroup_destroy(sub.stream, sub.group)
+                except RedisError:
+                    log.debug("could not remove group %s", sub.group)
+        self._tasks.clear()
+        self._started = False
+        await self._redis.aclose()
+
+    async def read_all(self, stream: str) -> list[Envelope]:
+        entries = await self._redis.xrange(stream)
+        return [Envelope.decode(stream, eid, fields) for eid, fields in entries]
+
+
+def _log_crash(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("bus consumer %s crashed", task.get_name(), exc_info=task.exception())

@@ -1,0 +1,45 @@
+"""Settings of the case service; every value is read from HOTLINE_* variables or .env."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DATA = Path(__file__).parent / "data"
+
+
+class Settings(BaseSettings):
+    """Case-service settings; the defaults give a working single-machine install."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./var/hotline.db"
+    redis_url: SecretStr | None = None
+    timezone: str = "Asia/Shanghai"
+    dataset: str = "futian"
+    data_dir: Path | None = None
+    case_prefix: str = "FT"
+    var_dir: Path = Path("./var")
+
+    @property
+    def dataset_dir(self) -> Path:
+        """Directory holding the district's data files (bureaus, categories, rules, calendar)."""
+        return self.data_dir or PACKAGE_DATA / self.dataset
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """Database URL with the psycopg 3 driver chosen for plain postgresql:// URLs."""
+        url = self.database_url
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings (tests build their own Settings instead)."""
+    return Settings()

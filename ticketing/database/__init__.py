@@ -1,0 +1,1 @@
+"""Engine, session factory and declarative base shared by every ticketing domain."""
