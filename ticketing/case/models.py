@@ -1,0 +1,115 @@
+"""Tables of a case (工单): the case itself, its append-only events, attachments and number counters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ticketing.bureau.models import Bureau, Category, Community, Street
+from ticketing.database.core import Base
+from ticketing.database.types import UTCDateTime, utcnow
+
+CHANNELS = ("phone", "web", "open311", "walk-in")
+PRIORITIES = ("normal", "urgent")
+VISIBILITIES = ("public", "internal")
+ATTACHMENT_KINDS = ("recording", "transcript", "file")
+MAX_DESCRIPTION = 4000
+
+
+class Case(Base):
+    """A resident's request, complaint or consultation and where it stands."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint(f"length(description) <= {MAX_DESCRIPTION}", name="description_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    caller_phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    caller_name: Mapped[str] = mapped_column(String(100), default="")
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"), index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    description: Mapped[str] = mapped_column(Text)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    bureau_id: Mapped[int | None] = mapped_column(ForeignKey("bureaus.id"), index=True)
+    routing_rule: Mapped[str | None] = mapped_column(String(100))
+    routing_explanation: Mapped[str] = mapped_column(Text, default="")
+    dispatch_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledge_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolve_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extended_days: Mapped[int] = mapped_column(Integer, default=0)
+    extension_requested_days: Mapped[int | None] = mapped_column(Integer)
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    public_reply: Mapped[str] = mapped_column(Text, default="")
+    satisfaction: Mapped[str | None] = mapped_column(String(16))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    callback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    street: Mapped[Street | None] = relationship(lazy="joined")
+    community: Mapped[Community | None] = relationship(lazy="joined")
+    category: Mapped[Category | None] = relationship(lazy="joined")
+    bureau: Mapped[Bureau | None] = relationship(lazy="joined")
+    merged_into: Mapped[Case | None] = relationship(remote_side="Case.id", lazy="select")
+
+
+class CaseEvent(Base):
+    """One entry of a case's audit trail; rows are only ever inserted."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    visibility: Mapped[str] = mapped_column(String(16), default="internal")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class CaseAttachment(Base):
+    """A recording, transcript or file attached to a case; transcripts are searched by `q`."""
+
+    __tablename__ = "case_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str] = mapped_column(String(500), default="")
+    transcript: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CaseNumberCounter(Base):
+    """Last sequence number handed out for one prefix and day (row-locked while numbering)."""
+
+    __tablename__ = "case_number_counters"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)  # e.g. FT20261126
+    last: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,41 @@
+"""Run the Alembic migrations from Python (CLI and tests), independent of the working directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+ALEMBIC_INI = Path(__file__).parent / "alembic.ini"
+
+
+def alembic_config(url: str) -> Config:
+    """Alembic config for this package's migrations pointed at the given database URL."""
+    config = Config(str(ALEMBIC_INI))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at `url` up to `revision`."""
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Take the database at `url` down to `revision`."""
+    command.downgrade(alembic_config(url), revision)
+
+
+def current(url: str) -> str | None:
+    """Return the revision the database at `url` is at (None when never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
+    from ticketing.database.core import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()

@@ -1,0 +1,10 @@
+"""Import every table module so Base.metadata knows all tables (Alembic and tests use this)."""
+
+from ticketing.bureau.models import Bureau, Category, Community, RoutingRule, Street
+from ticketing.call.models import Call, CaseCall
+from ticketing.case.models import Case, CaseAttachment, CaseEvent, CaseNumberCounter
+from ticketing.database.core import Base
+from ticketing.user.models import ApiToken, ConsoleSession, User
+
+__all__ = ["ApiToken", "Base", "Bureau", "Call", "Case", "CaseAttachment", "CaseCall", "CaseEvent",
+           "CaseNumberCounter", "Category", "Community", "ConsoleSession", "RoutingRule", "Street", "User"]
