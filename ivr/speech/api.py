@@ -1,0 +1,121 @@
+"""What the IVR calls: `await speech.listen(agi, linkedid, ...) -> SpeechResult`.
+
+Usage from a FastAGI coroutine (`agi` is panoramisk's Request or anything with `send_command`):
+
+    result = await speech.listen(agi, linkedid, grammar=None, language="zh", max_seconds=10)
+    if result.usable: ... act on result.text ...
+    else: ... DTMF menu (result.reason says why: silence, busy, no_model, low_confidence, hangup, error)
+
+`listen` never raises for call-side problems: every failure becomes a reason, so the caller is never stuck.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+from ivr.speech.endpoint import Limits
+from ivr.speech.model import ModelHolder
+from ivr.speech.pool import RecognizerPool
+from ivr.speech.results import ListenReason, SpeechResult, Word
+from ivr.speech.server import AudioSocketServer, new_stream_id
+from ivr.speech.session import ListenRequest, Publish, StreamSession
+
+__all__ = ["AgiChannel", "ListenReason", "SpeechConfig", "SpeechResult", "SpeechService", "Word"]
+
+log = logging.getLogger(__name__)
+
+AFTER_EXEC_GRACE_SECONDS = 2.0
+
+
+class AgiChannel(Protocol):
+    """The part of a FastAGI request the speech service uses."""
+
+    async def send_command(self, command: str) -> dict: ...
+
+
+@dataclass(frozen=True)
+class SpeechConfig:
+    """Where Asterisk reaches the AudioSocket server, and the default limits of a listen."""
+
+    advertise: str  # host:port as Asterisk must dial it
+    limits: Limits = Limits()
+    min_confidence: float = 0.5
+
+
+class SpeechService:
+    """Run listens: reserve a recogniser, stream the call's audio through AudioSocket, return the result."""
+
+    def __init__(self, config: SpeechConfig, holder: ModelHolder, pool: RecognizerPool,
+                 server: AudioSocketServer, publish: Publish) -> None:
+        self.config = config
+        self.holder = holder
+        self.pool = pool
+        self.server = server
+        self.publish = publish
+
+    @property
+    def available(self) -> bool:
+        """Whether speech can be offered at all (a model is loaded); menus may skip the prompt if not."""
+        return self.holder.ready
+
+    async def listen(self, agi: AgiChannel, linkedid: str, *, grammar: list[str] | None = None,
+                     language: str | None = None, max_seconds: float | None = None) -> SpeechResult:
+        """Listen to the caller once; return the recognised text or the reason to fall back to DTMF."""
+        refusal = self._refusal(language)
+        if refusal:
+            log.info("call %s: no speech (%s), DTMF instead", linkedid, refusal.value)
+            return SpeechResult.empty(refusal)
+        lease = self.pool.try_acquire()
+        if lease is None:
+            log.warning("call %s: all %d recognisers busy, DTMF instead", linkedid, self.pool.max_streams)
+            return SpeechResult.empty(ListenReason.BUSY)
+        request = ListenRequest(stream_id=new_stream_id(), linkedid=linkedid, lease=lease,
+                                limits=self._limits(max_seconds), grammar=grammar)
+        self.server.expect(request)
+        result = await self._stream(agi, request)
+        return self._judge(linkedid, result)
+
+    async def handle_stream(self, request: ListenRequest, reader: asyncio.StreamReader) -> SpeechResult:
+        """Decode one connected stream (the AudioSocket server's handler)."""
+        return await StreamSession(request, self.holder, self.pool, self.publish).run(reader)
+
+    def _refusal(self, language: str | None) -> ListenReason | None:
+        if not self.holder.ready or not self.holder.supports(language):
+            return ListenReason.NO_MODEL
+        return None
+
+    def _limits(self, max_seconds: float | None) -> Limits:
+        limits = self.config.limits
+        if max_seconds is None:
+            return limits
+        return Limits(max_seconds=max_seconds, no_input_seconds=min(limits.no_input_seconds, max_seconds),
+                      trailing_silence_seconds=limits.trailing_silence_seconds)
+
+    async def _stream(self, agi: AgiChannel, request: ListenRequest) -> SpeechResult:
+        """Ask Asterisk to stream the call to us; the command returns when our server closes the socket."""
+        command = f"EXEC AudioSocket {request.stream_id},{self.config.advertise}"
+        reply = None
+        try:
+            reply = await agi.send_command(command)
+            log.debug("call %s: %s -> %s", request.linkedid, command, reply)
+            return await asyncio.wait_for(asyncio.shield(request.result), AFTER_EXEC_GRACE_SECONDS)
+        except TimeoutError:
+            log.error("call %s: AudioSocket stream %s never connected (EXEC replied %s)", request.linkedid,
+                      request.stream_id, reply)
+            return SpeechResult.empty(ListenReason.ERROR)
+        finally:
+            if self.server.forget(request.stream_id):
+                request.resolve(SpeechResult.empty(ListenReason.ERROR))
+
+    def _judge(self, linkedid: str, result: SpeechResult) -> SpeechResult:
+        """Turn a recognised but doubtful utterance into a low-confidence fallback."""
+        if result.usable and result.confidence < self.config.min_confidence:
+            log.info("call %s: %r at confidence %.2f < %.2f, DTMF instead", linkedid, result.text,
+                     result.confidence, self.config.min_confidence)
+            return result.with_reason(ListenReason.LOW_CONFIDENCE)
+        log.info("call %s: heard %r (%s, confidence %.2f)", linkedid, result.text, result.reason.value,
+                 result.confidence)
+        return result

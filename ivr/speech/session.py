@@ -1,0 +1,175 @@
+"""One call's audio stream: read AudioSocket frames, decode off the loop, decide the end, publish."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from ivr.speech.decoder import Step, UtteranceDecoder
+from ivr.speech.endpoint import Limits, Progress, decide
+from ivr.speech.events import TRANSCRIPT_FINAL, TRANSCRIPT_PARTIAL, TranscriptFinal, TranscriptPartial
+from ivr.speech.frames import Frame, FrameError, Kind, read_frame
+from ivr.speech.model import ModelHolder, ModelUnavailable
+from ivr.speech.pool import Lease, RecognizerPool
+from ivr.speech.results import ListenReason, SpeechResult
+
+log = logging.getLogger(__name__)
+
+Publish = Callable[[str, str, dict], Awaitable[None]]
+CHUNK_SECONDS = 0.1  # decode in 100 ms steps: few pool hops, partials still lively
+TICK_SECONDS = 0.1
+
+
+@dataclass
+class ListenRequest:
+    """A listen the IVR registered before asking Asterisk to connect (keyed by the stream UUID)."""
+
+    stream_id: str
+    linkedid: str
+    limits: Limits
+    lease: Lease
+    grammar: list[str] | None = None
+    result: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+    def resolve(self, result: SpeechResult) -> None:
+        """Hand the result to the waiting IVR step (once) and free the recogniser slot."""
+        self.lease.release()
+        if not self.result.done():
+            self.result.set_result(result)
+
+
+class StreamEnded(Exception):
+    """The stream stopped before the utterance ended (hang-up or protocol error)."""
+
+    def __init__(self, reason: ListenReason, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+class StreamSession:
+    """Decode one listen's audio until the endpoint, a limit, a hang-up or a broken stream."""
+
+    def __init__(self, request: ListenRequest, holder: ModelHolder, pool: RecognizerPool,
+                 publish: Publish) -> None:
+        self.request = request
+        self.holder = holder
+        self.pool = pool
+        self.publish = publish
+        self.decoder: UtteranceDecoder | None = None
+        self.buffer = bytearray()
+        self.last_partial = ""
+        self.last_audio = time.monotonic()
+        self.endpointed: SpeechResult | None = None
+
+    async def run(self, reader: asyncio.StreamReader) -> SpeechResult:
+        """Consume the stream and return the result (also published as transcript.final)."""
+        try:
+            result = await self._listen(reader)
+        except StreamEnded as ended:
+            log.info("listen %s (call %s) ended: %s", self.request.stream_id, self.request.linkedid, ended)
+            result = await self._finish(ended.reason)
+        except ModelUnavailable as err:
+            log.error("listen %s: %s", self.request.stream_id, err)
+            result = SpeechResult.empty(ListenReason.NO_MODEL)
+        await self._publish_final(result)
+        return result
+
+    async def _listen(self, reader: asyncio.StreamReader) -> SpeechResult:
+        read: asyncio.Task | None = None
+        try:
+            while True:
+                read = read or asyncio.create_task(read_frame(reader))
+                done, _ = await asyncio.wait({read}, timeout=TICK_SECONDS)
+                if read in done:
+                    frame = self._frame_of(read)
+                    read = None
+                    await self._take(frame)
+                reason = await self._decode_ready() or self._check_clock()
+                if reason:
+                    return await self._finish(reason)
+        finally:
+            if read:
+                read.cancel()
+
+    def _frame_of(self, task: asyncio.Task) -> Frame | None:
+        """Return the frame a read produced, translating read failures into the end of the stream."""
+        err = task.exception()
+        if err is None:
+            return task.result()
+        if isinstance(err, FrameError):
+            raise StreamEnded(ListenReason.ERROR, f"malformed AudioSocket frame: {err}") from err
+        raise StreamEnded(ListenReason.HANGUP, f"socket error: {err}") from err
+
+    async def _take(self, frame: Frame | None) -> None:
+        """Handle one frame: buffer audio, end on hang-up or error."""
+        if frame is None or frame.kind is Kind.HANGUP:
+            raise StreamEnded(ListenReason.HANGUP, "caller hung up")
+        if frame.kind is Kind.ERROR:
+            raise StreamEnded(ListenReason.ERROR, f"Asterisk reported an error {frame.payload.hex()}")
+        rate = frame.sample_rate
+        if rate is None:
+            return  # UUID repeated or DTMF: nothing to decode
+        if self.decoder is None:
+            self.decoder = await self.pool.run(self._new_decoder, rate)
+        elif rate != self.decoder.sample_rate:
+            raise StreamEnded(ListenReason.ERROR, f"sample rate changed {self.decoder.sample_rate} → {rate}")
+        self.buffer += frame.payload
+        self.last_audio = time.monotonic()
+
+    def _new_decoder(self, rate: int) -> UtteranceDecoder:
+        if rate != 8000:
+            log.info("listen %s: audio at %d Hz (vosk resamples)", self.request.stream_id, rate)
+        return UtteranceDecoder(self.holder.recognizer(rate, self.request.grammar), rate)
+
+    async def _decode_ready(self) -> ListenReason | None:
+        """Decode the buffered audio once a chunk is there; return the endpoint decision."""
+        if self.decoder is None or len(self.buffer) < CHUNK_SECONDS * self.decoder.sample_rate * 2:
+            return None
+        chunk, self.buffer = bytes(self.buffer), bytearray()
+        step = await self.pool.run(self.decoder.accept, chunk)
+        await self._publish_partial(step)
+        if step.final:
+            self.endpointed = step.final
+        return decide(self._progress(endpoint=step.final is not None), self.request.limits)
+
+    def _check_clock(self) -> ListenReason | None:
+        return decide(self._progress(endpoint=False), self.request.limits)
+
+    def _progress(self, endpoint: bool) -> Progress:
+        decoder = self.decoder
+        return Progress(audio_seconds=decoder.audio_seconds if decoder else 0.0,
+                        speech_started=bool(decoder and decoder.speech_started), endpoint=endpoint,
+                        quiet_seconds=time.monotonic() - self.last_audio)
+
+    async def _finish(self, reason: ListenReason) -> SpeechResult:
+        """Decode what is left and return the utterance (vosk's endpoint result when it fired)."""
+        if self.endpointed is not None:
+            return self.endpointed.with_reason(reason)
+        if self.decoder is None:
+            return SpeechResult.empty(ListenReason.SILENCE if reason is ListenReason.FINAL else reason)
+        tail, self.buffer = bytes(self.buffer), bytearray()
+        result = await self.pool.run(self._flush, tail, reason)
+        return result if result.text or reason is not ListenReason.FINAL else result.with_reason(
+            ListenReason.SILENCE)
+
+    def _flush(self, tail: bytes, reason: ListenReason) -> SpeechResult:
+        if tail:
+            step = self.decoder.accept(tail)
+            if step.final:
+                return step.final.with_reason(reason)
+        return self.decoder.finish(reason)
+
+    async def _publish_partial(self, step: Step) -> None:
+        if step.partial and step.partial != self.last_partial and not step.final:
+            self.last_partial = step.partial
+            event = TranscriptPartial(self.request.linkedid, self.request.stream_id, step.partial)
+            await self.publish(TRANSCRIPT_PARTIAL, self.request.linkedid, event.data())
+
+    async def _publish_final(self, result: SpeechResult) -> None:
+        seconds = round(self.decoder.audio_seconds, 3) if self.decoder else 0.0
+        event = TranscriptFinal(self.request.linkedid, self.request.stream_id, result.text,
+                                result.confidence, result.reason.value, seconds)
+        await self.publish(TRANSCRIPT_FINAL, self.request.linkedid, event.data())
