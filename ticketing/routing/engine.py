@@ -1,0 +1,163 @@
+"""Route a request to a bureau: the first rule of the district's ordered rules whose condition holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ticketing.dataset import TARGET_DEFAULT, TARGET_STREET, TARGET_TRIAGE, Condition, Dataset, Rule
+from ticketing.routing.keywords import KeywordMatcher
+from ticketing.routing.suggest import CategorySuggestion, matcher_for, rank
+
+_CACHE_SIZE = 4
+_rule_matchers: dict[int, tuple[Dataset, KeywordMatcher]] = {}
+
+
+class RoutingError(ValueError):
+    """The request names a category or street the dataset does not know."""
+
+
+@dataclass(frozen=True)
+class RoutingRequest:
+    """What routing looks at: the description, and what the agent or caller already said."""
+
+    text: str
+    category: str | None = None
+    street: str | None = None
+    at: datetime | None = None  # when the request came in; time-of-day rules never hold without it
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    """Where a case goes, which rule sent it there and why (one English sentence)."""
+
+    category: str | None
+    bureau: str
+    rule: str
+    explanation: str
+    confidence: float
+    urgent: bool = False
+    matched: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Facts:
+    category: str | None
+    lineage: tuple[str, ...]
+    street: str | None
+    local_at: datetime | None
+    working_time: bool | None
+    rule_keywords: frozenset[tuple[str, str]]
+
+
+def route(dataset: Dataset, request: RoutingRequest) -> RoutingDecision:
+    """Return the decision of the first rule that holds and resolves to a bureau."""
+    _check_codes(dataset, request)
+    suggestion = None
+    if request.category is None:
+        suggestion = rank(matcher_for(dataset.categories).find(request.text))
+    category = request.category or (suggestion.code if suggestion else None)
+    hits = _rule_matcher(dataset).find(request.text) if request.text else []
+    local_at = dataset.calendar.local(request.at) if request.at is not None else None
+    facts = _Facts(
+        category=category,
+        lineage=dataset.ancestors(category) if category else (),
+        street=request.street,
+        local_at=local_at,
+        working_time=dataset.calendar.is_working_time(local_at) if local_at else None,
+        rule_keywords=frozenset((h.owner, h.keyword) for h in hits),
+    )
+    for rule in dataset.rules:
+        if not _holds(rule, facts):
+            continue
+        decided = rule.category or category
+        bureau = _target(dataset, rule.bureau, decided, request.street)
+        if bureau is not None:
+            return _decision(dataset, rule, decided, bureau, request, suggestion, facts)
+    raise AssertionError("unreachable: the dataset's last rule always holds")
+
+
+def _check_codes(dataset: Dataset, request: RoutingRequest) -> None:
+    if request.category is not None and request.category not in dataset.categories:
+        raise RoutingError(f"unknown category '{request.category}'")
+    if request.street is not None and request.street not in dataset.streets:
+        raise RoutingError(f"unknown street '{request.street}'")
+
+
+def _holds(rule: Rule, facts: _Facts) -> bool:
+    """Return whether every part of RULE's condition holds for FACTS."""
+    when: Condition = rule.when
+    if when.category_known is not None and when.category_known != (facts.category is not None):
+        return False
+    if when.street_known is not None and when.street_known != (facts.street is not None):
+        return False
+    if when.categories and not any(code in facts.lineage for code in when.categories):
+        return False
+    if when.streets and facts.street not in when.streets:
+        return False
+    if when.hours is not None and (facts.local_at is None or not when.hours.contains(facts.local_at.time())):
+        return False
+    if when.working_time is not None and facts.working_time is not when.working_time:
+        return False
+    if when.keywords_any and not any((rule.id, k) in facts.rule_keywords for k in when.keywords_any):
+        return False
+    return not any((rule.id, k) in facts.rule_keywords for k in when.keywords_none)
+
+
+def _target(dataset: Dataset, target: str, category: str | None, street: str | None) -> str | None:
+    """Return the bureau code TARGET stands for, or None when it cannot be resolved here."""
+    if target == TARGET_TRIAGE:
+        return dataset.triage_bureau
+    if target == TARGET_STREET:
+        return dataset.streets[street].office if street else None
+    if target == TARGET_DEFAULT:
+        if category is None:
+            return None
+        return _target(dataset, dataset.categories[category].default_bureau, category, street)
+    return target
+
+
+def _rule_matcher(dataset: Dataset) -> KeywordMatcher:
+    cached = _rule_matchers.get(id(dataset))
+    if cached is not None and cached[0] is dataset:
+        return cached[1]
+    matcher = KeywordMatcher(
+        (rule.id, keyword, 1.0)
+        for rule in dataset.rules
+        for keyword in rule.when.keywords_any + rule.when.keywords_none
+    )
+    if len(_rule_matchers) >= _CACHE_SIZE:
+        _rule_matchers.pop(next(iter(_rule_matchers)))
+    _rule_matchers[id(dataset)] = (dataset, matcher)
+    return matcher
+
+
+def _decision(dataset: Dataset, rule: Rule, category: str | None, bureau: str, request: RoutingRequest,
+              suggestion: CategorySuggestion | None, facts: _Facts) -> RoutingDecision:
+    matched = suggestion.matched if suggestion else ()
+    rule_words = tuple(k for owner, k in sorted(facts.rule_keywords) if owner == rule.id)
+    confidence = 1.0 if request.category else (suggestion.confidence if suggestion else 0.0)
+    office = dataset.bureaus[bureau]
+    return RoutingDecision(
+        category=category, bureau=bureau, rule=rule.id,
+        explanation=_explain(dataset, rule, category, request, matched + rule_words, facts, office.name_en),
+        confidence=confidence, urgent=rule.urgent, matched=matched,
+    )
+
+
+def _explain(dataset: Dataset, rule: Rule, category: str | None, request: RoutingRequest,
+             words: tuple[str, ...], facts: _Facts, bureau_name: str) -> str:
+    """Return one English sentence; Chinese names and keywords are quoted as written."""
+    if category is None:
+        basis = "no category recognised"
+    else:
+        name = dataset.categories[category].name_zh
+        given = "given" if request.category == category else "recognised"
+        basis = f"category {category} “{name}” {given}"
+    if words:
+        basis += " from " + ", ".join(f"“{w}”" for w in dict.fromkeys(words))
+    if facts.street:
+        basis += f", street {facts.street}"
+    if rule.when.hours is not None and facts.local_at is not None:
+        basis += f", at {facts.local_at:%H:%M}"
+    return f"{rule.reason} ({basis}): sent to {bureau_name}."
