@@ -1,0 +1,36 @@
+"""Settings of the agent console; every value is read from HOTLINE_CONSOLE_* variables or .env."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConsoleSettings(BaseSettings):
+    """Console settings; the defaults give a working single-machine install."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_CONSOLE_", env_file=".env", extra="ignore")
+
+    prefix: str = "/console"
+    session_hours: float = 10.0  # absolute lifetime of a login
+    idle_minutes: float = 60.0  # a session unused this long expires
+    cookie_name: str = "hotline_console"
+    cookie_secure: bool = False  # set true behind HTTPS
+    default_language: str = "zh"
+    wrapup_seconds: int = 30  # after-call work before the agent is offered calls again
+    service_level_seconds: int = 15  # "answered within" threshold of the wallboard
+    deadline_warning_ratio: float = 0.8  # a case is "near" its deadline past this share of its limit
+    command_timeout: float = 5.0  # seconds to wait for the AMI bridge to answer a command
+    interface_template: str = "PJSIP/{extension}"
+    queues: list[str] = ["hotline-zh", "hotline-en"]
+    extensions: list[str] = [str(n) for n in range(1001, 1021)]
+    pause_reasons: list[str] = ["break", "meal", "training", "callback"]
+    originate_context: str = "agents"  # dialplan context where callbacks are placed to residents
+    wallboard_interval: float = 1.0  # seconds between wallboard pushes
+
+
+@lru_cache
+def get_console_settings() -> ConsoleSettings:
+    """Return the process-wide console settings (tests build their own instead)."""
+    return ConsoleSettings()

@@ -1,0 +1,166 @@
+"""Interface text in Chinese (default) and English; pages and scripts look messages up by key."""
+
+from __future__ import annotations
+
+LANGUAGES = ("zh", "en")
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # layout and login
+    "app_title": ("12345 热线坐席台", "12345 Hotline Console"),
+    "login": ("登录", "Log in"),
+    "logout": ("退出", "Log out"),
+    "username": ("用户名", "Username"),
+    "password": ("密码", "Password"),
+    "login_failed": ("用户名或密码错误", "Wrong username or password"),
+    "session_expired": ("会话已过期，请重新登录", "Your session has expired, please log in again"),
+    "not_logged_in": ("请先登录", "Please log in"),
+    "csrf_failed": ("安全校验失败（表单已过期或来源不明），请刷新页面后重试",
+                    "Security check failed (stale or forged form); reload the page and try again"),
+    "forbidden": ("您的角色无权访问此页面", "Your role may not open this page"),
+    "switch_language": ("English", "中文"),
+    "role_agent": ("话务员", "Agent"),
+    "role_supervisor": ("班长", "Supervisor"),
+    "role_bureau": ("承办单位", "Bureau"),
+    "role_admin": ("管理员", "Administrator"),
+    # agent presence
+    "extension": ("分机", "Extension"),
+    "queues": ("队列", "Queues"),
+    "go_available": ("签入（示闲）", "Log in to queues"),
+    "state_offline": ("离线", "Offline"),
+    "state_available": ("空闲", "Available"),
+    "state_paused": ("示忙", "Paused"),
+    "state_ringing": ("振铃", "Ringing"),
+    "state_on_call": ("通话中", "On call"),
+    "state_wrapup": ("话后处理", "Wrap-up"),
+    "pause": ("示忙", "Pause"),
+    "resume": ("示闲", "Resume"),
+    "end_wrapup": ("结束话后处理", "End wrap-up"),
+    "sign_out_queues": ("签出", "Leave queues"),
+    "reason_break": ("小休", "Break"),
+    "reason_meal": ("用餐", "Meal"),
+    "reason_training": ("培训", "Training"),
+    "reason_callback": ("回访", "Callback"),
+    "reason_phone": ("话机示忙", "Paused on phone"),
+    "reason_wrapup": ("话后处理", "Wrap-up"),
+    "seconds_left": ("剩余秒数", "seconds left"),
+    "phone_not_registered": ("分机话机未注册，无法签入。请检查话机后重试。",
+                             "The extension's phone is not registered; check the phone and try again."),
+    "phone_lost": ("话机已离线（未注册），暂时无法接听来电",
+                   "Your phone went offline (unregistered); calls cannot reach you"),
+    "unknown_extension": ("未知分机", "Unknown extension"),
+    "extension_taken": ("该分机已被其他坐席使用", "Another agent is using this extension"),
+    "no_queue_chosen": ("请至少选择一个队列", "Choose at least one queue"),
+    "already_logged_in": ("已签入", "Already logged in to queues"),
+    "busy_on_call": ("通话中不能签出", "You cannot leave the queues during a call"),
+    "cannot_pause": ("当前状态不能示忙", "You cannot pause in this state"),
+    "cannot_resume": ("当前状态不能示闲", "You cannot resume in this state"),
+    "pause_reason_required": ("请选择示忙原因", "Choose a pause reason"),
+    "another_tab": ("坐席台已在另一个窗口打开，本窗口已停用",
+                    "The console is open in another tab; this tab is inactive"),
+    "take_over": ("在此窗口继续", "Use this tab"),
+    "changed_meanwhile": ("状态已在别处更改，请重试", "The state changed elsewhere; try again"),
+    "telephony_unavailable": ("电话系统无响应，状态未改变",
+                              "The telephone system did not answer; nothing changed"),
+    "asterisk_refused": ("电话系统拒绝了操作", "The telephone system refused the action"),
+    "connection_lost": ("实时连接中断，正在重连…", "Live connection lost, reconnecting…"),
+    # screen pop and call controls
+    "incoming_call": ("来电", "Incoming call"),
+    "no_call": ("暂无来电", "No call"),
+    "caller": ("来电号码", "Caller"),
+    "language": ("语言", "Language"),
+    "ivr_path": ("语音导航路径", "IVR path"),
+    "transcript": ("实时转写", "Live transcript"),
+    "history": ("历史工单", "Earlier cases"),
+    "no_history": ("无历史工单", "No earlier cases"),
+    "hangup": ("挂断", "Hang up"),
+    "transfer": ("转接", "Transfer"),
+    "transfer_target": ("转接到队列或分机", "Queue or extension"),
+    "callback_call": ("回拨", "Call back"),
+    "call_ended": ("通话已结束", "The call ended"),
+    "action_done": ("已完成", "Done"),
+    "shortcuts": ("快捷键：Alt+A 示闲 · Alt+P 示忙 · Alt+H 挂断 · Alt+T 转接 · Alt+S 保存工单",
+                  "Shortcuts: Alt+A resume · Alt+P pause · Alt+H hang up · Alt+T transfer · Alt+S save case"),
+    # case form
+    "new_case": ("新建工单", "New case"),
+    "attach_case": ("关联已有工单", "Attach to existing case"),
+    "case_number": ("工单编号", "Case number"),
+    "description": ("诉求内容", "Description"),
+    "caller_name": ("来电人姓名", "Caller name"),
+    "street": ("街道", "Street"),
+    "address": ("地址", "Address"),
+    "category": ("诉求分类", "Category"),
+    "bureau": ("承办单位", "Bureau"),
+    "priority": ("紧急程度", "Priority"),
+    "priority_normal": ("一般", "Normal"),
+    "priority_urgent": ("紧急", "Urgent"),
+    "suggest": ("智能分派建议", "Suggest routing"),
+    "suggested": ("建议", "Suggested"),
+    "deadlines": ("办理时限", "Deadlines"),
+    "dispatch_by": ("派单时限", "Dispatch by"),
+    "acknowledge_by": ("签收时限", "Acknowledge by"),
+    "resolve_by": ("办结时限", "Resolve by"),
+    "dispatch_now": ("立即派单", "Dispatch now"),
+    "save_case": ("保存工单", "Save case"),
+    "attach": ("关联", "Attach"),
+    "case_created": ("工单已创建", "Case created"),
+    "case_attached": ("通话已关联到工单", "Call attached to the case"),
+    "invalid_form": ("表单有误，请检查标红的字段", "The form has errors; check the marked fields"),
+    "unknown_case": ("找不到该工单", "No such case"),
+    "choose": ("— 请选择 —", "— choose —"),
+    "auto": ("（自动）", "(automatic)"),
+    # bureau
+    "bureau_cases": ("本单位工单", "Our cases"),
+    "status": ("状态", "Status"),
+    "created_at": ("受理时间", "Received"),
+    "actions": ("操作", "Actions"),
+    "acknowledge": ("签收", "Acknowledge"),
+    "return": ("退回", "Return"),
+    "resolve": ("办结", "Resolve"),
+    "note": ("说明", "Note"),
+    "reply": ("答复内容", "Reply"),
+    "no_cases": ("暂无工单", "No cases"),
+    "action_refused": ("操作未执行", "The action was refused"),
+    "status_new": ("待派单", "New"),
+    "status_dispatched": ("待签收", "Dispatched"),
+    "status_acknowledged": ("已签收", "Acknowledged"),
+    "status_in_progress": ("办理中", "In progress"),
+    "status_extension_requested": ("申请延期", "Extension requested"),
+    "status_returned": ("已退回", "Returned"),
+    "status_resolved": ("已办结", "Resolved"),
+    "status_reopened": ("重办", "Reopened"),
+    "status_closed": ("已归档", "Closed"),
+    "status_merged": ("已合并", "Merged"),
+    # wallboard
+    "wallboard": ("监控大屏", "Wallboard"),
+    "queue": ("队列", "Queue"),
+    "waiting": ("排队数", "Waiting"),
+    "longest_wait": ("最长等待(秒)", "Longest wait (s)"),
+    "answered": ("今日接通", "Answered today"),
+    "abandoned": ("今日放弃", "Abandoned today"),
+    "service_level": ("服务水平(15秒)", "Service level (15 s)"),
+    "agents": ("坐席", "Agents"),
+    "state": ("状态", "State"),
+    "duration": ("持续", "For"),
+    "deadline_cases": ("临期 / 超期工单", "Cases near or past deadline"),
+    "near": ("临期", "Near"),
+    "overdue": ("超期", "Overdue"),
+    "deadline": ("时限", "Deadline"),
+}
+
+
+def pick_language(requested: str | None, default: str = "zh") -> str:
+    """Return a supported language code, falling back to the default."""
+    return requested if requested in LANGUAGES else default
+
+
+def translate(key: str, language: str) -> str:
+    """Return the text of `key` in `language` (the key itself when unknown)."""
+    pair = MESSAGES.get(key)
+    if pair is None:
+        return key
+    return pair[LANGUAGES.index(language)] if language in LANGUAGES else pair[0]
+
+
+def catalogue(language: str) -> dict[str, str]:
+    """Return every message in one language (embedded in pages for the scripts)."""
+    return {key: translate(key, language) for key in MESSAGES}

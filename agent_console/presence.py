@@ -1,0 +1,220 @@
+"""Agent presence: load, decide (agent_state), save, tell Asterisk, announce. The only presence writer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent_console import agent_state as sm
+from agent_console.config import ConsoleSettings
+from agent_console.live.commands import AmiCommands, CommandFailed
+from agent_console.models import AgentPresenceRow
+from ticketing.bus import Bus, Streams
+from ticketing.database.core import session_scope
+from ticketing.user.models import User
+
+log = logging.getLogger(__name__)
+
+PRESENCE_EVENT = "console.agent_presence"
+TAB_EVENT = "console.tab_claimed"
+NOT_REGISTERED = {"UNAVAILABLE", "INVALID", "UNKNOWN", ""}
+
+
+class PresenceError(Exception):
+    """An agent action that cannot be done; `code` names the message shown on the page."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Agent:
+    """Who acts on a presence: the user and the console tab the request came from."""
+
+    user_id: int
+    name: str
+    tab: str = ""
+
+
+def now_utc() -> datetime:
+    """Return the current time (UTC, aware)."""
+    return datetime.now(UTC)
+
+
+class PresenceService:
+    """Runs agent_state decisions against the database, the AMI bridge and the bus."""
+
+    def __init__(self, session_factory: sessionmaker[Session], bus: Bus, commands: AmiCommands,
+                 settings: ConsoleSettings) -> None:
+        self._sessions = session_factory
+        self._bus = bus
+        self._commands = commands
+        self._settings = settings
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    def get(self, user_id: int) -> tuple[sm.Presence, str]:
+        """Return an agent's presence and the tab holding it."""
+        with session_scope(self._sessions) as session:
+            row = session.get(AgentPresenceRow, user_id)
+            return (sm.Presence.from_json(row.data), row.tab) if row else (sm.Presence(), "")
+
+    def online(self) -> list[tuple[int, str, sm.Presence]]:
+        """Return (user id, name, presence) of every agent not offline."""
+        with session_scope(self._sessions) as session:
+            rows = session.execute(select(AgentPresenceRow, User.display_name)
+                                   .join(User, User.id == AgentPresenceRow.user_id)
+                                   .where(AgentPresenceRow.state != sm.AgentState.OFFLINE)).all()
+            return [(row.user_id, name, sm.Presence.from_json(row.data)) for row, name in rows]
+
+    # -- agent actions ---------------------------------------------------------------------------------
+
+    async def login(self, agent: Agent, extension: str, queues: Iterable[str]) -> sm.Presence:
+        """Put the agent's phone into the chosen queues after checking it is registered and free."""
+        queues = tuple(q for q in self._settings.queues if q in set(queues))
+        if extension not in self._settings.extensions:
+            raise PresenceError("unknown_extension", extension)
+        interface = self._settings.interface_template.format(extension=extension)
+        await asyncio.to_thread(self._check_interface_free, agent.user_id, interface)
+        await self._check_registered(interface)
+        event = sm.Login(interface=interface, member_name=agent.name, queues=queues)
+        return await self._act(agent, event, rollback_login=True)
+
+    async def act(self, agent: Agent, event: sm.Event) -> sm.Presence:
+        """Apply an agent's own action (pause, resume, logout, end wrap-up)."""
+        return await self._act(agent, event)
+
+    async def _act(self, agent: Agent, event: sm.Event, rollback_login: bool = False) -> sm.Presence:
+        # The new presence is written before Asterisk is told, so the echoes of our own commands
+        # (member removed, paused) find the console already agreeing; a refused command writes it back.
+        async with self._locks.setdefault(agent.user_id, asyncio.Lock()):
+            current, tab, revision = await asyncio.to_thread(self._load, agent.user_id)
+            if tab and agent.tab and tab != agent.tab:
+                raise PresenceError("another_tab")
+            try:
+                decision = sm.decide(current, event, now_utc(), self._settings.wrapup_seconds)
+            except sm.InvalidTransition as err:
+                raise PresenceError(err.code, str(err.state)) from err
+            if not await asyncio.to_thread(self._save, agent.user_id, decision.presence, revision):
+                raise PresenceError("changed_meanwhile")
+            try:
+                await self._run_all(decision.commands, undo_login=rollback_login)
+            except BaseException:
+                await asyncio.to_thread(self._save, agent.user_id, current, revision + 1)
+                raise
+            await self.announce(agent.user_id, agent.name, decision.presence)
+            return decision.presence
+
+    async def _run_all(self, commands: tuple[sm.Command, ...], undo_login: bool) -> list[sm.Command]:
+        done: list[sm.Command] = []
+        for command in commands:
+            try:
+                await self._commands.run(command.action, command.args)
+            except CommandFailed as err:
+                if command.action == "QueueAdd" and "already" in err.message.lower():
+                    done.append(command)
+                    continue
+                await self._undo(done if undo_login else [])
+                raise PresenceError("asterisk_refused", err.message) from err
+            except Exception:
+                await self._undo(done if undo_login else [])
+                raise
+            done.append(command)
+        return done
+
+    async def _undo(self, added: list[sm.Command]) -> None:
+        for command in added:
+            if command.action != "QueueAdd":
+                continue
+            args = {"Queue": command.args["Queue"], "Interface": command.args["Interface"]}
+            try:
+                await self._commands.run("QueueRemove", args, check=False)
+            except Exception:
+                log.exception("could not undo %s", command)
+
+    async def _check_registered(self, interface: str) -> None:
+        reply = await self._commands.run("Getvar", {"Variable": f"DEVICE_STATE({interface})"}, check=False)
+        fields = {k.lower(): v for k, v in reply.fields.items()}
+        state = str(fields.get("value", "")).upper()
+        if state in NOT_REGISTERED:
+            raise PresenceError("phone_not_registered", interface)
+
+    def _check_interface_free(self, user_id: int, interface: str) -> None:
+        with session_scope(self._sessions) as session:
+            other = session.scalars(select(AgentPresenceRow).where(
+                AgentPresenceRow.interface == interface, AgentPresenceRow.user_id != user_id,
+                AgentPresenceRow.state != sm.AgentState.OFFLINE)).first()
+            if other is not None:
+                raise PresenceError("extension_taken", interface)
+
+    # -- storage ---------------------------------------------------------------------------------------
+
+    def _load(self, user_id: int) -> tuple[sm.Presence, str, int]:
+        with session_scope(self._sessions) as session:
+            row = session.get(AgentPresenceRow, user_id)
+            if row is None:
+                session.add(AgentPresenceRow(user_id=user_id, interface="", state="offline", data={},
+                                             tab="", revision=0))
+                return sm.Presence(), "", 0
+            return sm.Presence.from_json(row.data), row.tab, row.revision
+
+    def _save(self, user_id: int, presence: sm.Presence, revision: int) -> bool:
+        """Write the presence unless someone changed it since `revision` was read; return whether written."""
+        values = {"data": presence.to_json(), "state": str(presence.state), "interface": presence.interface,
+                  "revision": revision + 1, "updated_at": now_utc()}
+        with session_scope(self._sessions) as session:
+            result = session.execute(update(AgentPresenceRow).where(
+                AgentPresenceRow.user_id == user_id, AgentPresenceRow.revision == revision).values(**values))
+            return result.rowcount == 1
+
+    def claim_tab(self, user_id: int, tab: str) -> None:
+        """Make `tab` the console tab in charge of the agent (the newest tab wins)."""
+        with session_scope(self._sessions) as session:
+            row = session.get(AgentPresenceRow, user_id)
+            if row is None:
+                session.add(AgentPresenceRow(user_id=user_id, interface="", state="offline", data={},
+                                             tab=tab, revision=0))
+            else:
+                row.tab = tab
+
+    async def announce(self, user_id: int, name: str, presence: sm.Presence) -> None:
+        """Tell every console process (agent pages, wallboards) about a presence change."""
+        await self._bus.publish(Streams.AGENTS, PRESENCE_EVENT, str(user_id),
+                                {"user_id": user_id, "name": name, "presence": presence.to_json()})
+
+    async def announce_tab(self, user_id: int, tab: str) -> None:
+        """Tell other tabs of the agent that `tab` took over."""
+        await self._bus.publish(Streams.AGENTS, TAB_EVENT, str(user_id), {"user_id": user_id, "tab": tab})
+
+    # -- changes reported by Asterisk -----------------------------------------------------------------
+
+    async def apply(self, user_id: int, name: str, event: sm.Event) -> sm.Presence | None:
+        """Apply a telephony fact to one agent; send resulting commands without failing the caller."""
+        async with self._locks.setdefault(user_id, asyncio.Lock()):
+            for _attempt in range(3):
+                current, _tab, revision = await asyncio.to_thread(self._load, user_id)
+                decision = sm.decide(current, event, now_utc(), self._settings.wrapup_seconds)
+                if decision.presence != current:
+                    if not await asyncio.to_thread(self._save, user_id, decision.presence, revision):
+                        continue
+                    await self.announce(user_id, name, decision.presence)
+                for command in decision.commands:
+                    await self._send_quietly(command)
+                return decision.presence
+        log.warning("gave up applying %s to user %s after conflicting updates", event, user_id)
+        return None
+
+    async def _send_quietly(self, command: sm.Command) -> None:
+        try:
+            await self._commands.run(command.action, command.args, check=False)
+        except Exception:
+            log.exception("sending %s failed", command)

@@ -1,0 +1,179 @@
+"""Supervisor wallboard aggregation: pure folding of call and agent events into queue and agent figures.
+
+Counters are sets of Linkedids, so an event delivered twice changes nothing. Service level is the share of
+calls offered today (answered + abandoned) that an agent answered within the threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+
+@dataclass
+class QueueBoard:
+    """Today's figures of one queue."""
+
+    name: str
+    waiting: dict[str, datetime] = field(default_factory=dict)  # linkedid -> joined the queue at
+    answered: dict[str, float] = field(default_factory=dict)  # linkedid -> seconds waited
+    abandoned: set[str] = field(default_factory=set)
+    reported_waiting: int | None = None  # Asterisk's own count from queue.stats
+    reported_longest: int = 0
+
+
+@dataclass
+class AgentRow:
+    """One agent as the wallboard lists it."""
+
+    key: str
+    name: str
+    interface: str
+    state: str
+    reason: str = ""
+    since: datetime | None = None
+
+
+@dataclass
+class Wallboard:
+    """Everything the supervisor sees, for one local day."""
+
+    tz: ZoneInfo
+    day: date | None = None
+    queues: dict[str, QueueBoard] = field(default_factory=dict)
+    agents: dict[str, AgentRow] = field(default_factory=dict)
+    queue_of_call: dict[str, str] = field(default_factory=dict)
+
+
+def fold(board: Wallboard, type_: str, data: dict[str, Any], at: datetime) -> Wallboard:
+    """Apply one bus event (type and payload) that happened at `at` to the board and return it."""
+    if type_ == "console.agent_presence":
+        _agent_presence(board, data)
+        return board
+    if not _in_today(board, at):
+        return board
+    handler = _CALL_HANDLERS.get(type_)
+    if handler is not None:
+        handler(board, data, at)
+    return board
+
+
+def _in_today(board: Wallboard, at: datetime) -> bool:
+    local_day = at.astimezone(board.tz).date()
+    if board.day is None or local_day > board.day:
+        board.day = local_day
+        for queue in board.queues.values():
+            queue.answered.clear()
+            queue.abandoned.clear()
+        return True
+    return local_day == board.day
+
+
+def _queue(board: Wallboard, name: str) -> QueueBoard:
+    return board.queues.setdefault(name, QueueBoard(name=name))
+
+
+def _queued(board: Wallboard, data: dict[str, Any], at: datetime) -> None:
+    linkedid, name = data["linkedid"], data["queue"]
+    queue = _queue(board, name)
+    if linkedid not in queue.answered and linkedid not in queue.abandoned:
+        queue.waiting.setdefault(linkedid, at)
+        board.queue_of_call[linkedid] = name
+
+
+def _connected(board: Wallboard, data: dict[str, Any], at: datetime) -> None:
+    linkedid = data["linkedid"]
+    queue = _queue(board, data.get("queue") or board.queue_of_call.get(linkedid, ""))
+    joined = queue.waiting.pop(linkedid, None)
+    waited = data.get("hold_seconds")
+    if waited is None:
+        waited = (at - joined).total_seconds() if joined else 0.0
+    queue.answered.setdefault(linkedid, float(waited))
+
+
+def _abandoned(board: Wallboard, data: dict[str, Any], at: datetime) -> None:
+    linkedid = data["linkedid"]
+    name = data.get("queue") or board.queue_of_call.get(linkedid)
+    if not name:
+        return
+    queue = _queue(board, name)
+    if linkedid in queue.waiting or data.get("queue"):
+        queue.waiting.pop(linkedid, None)
+        if linkedid not in queue.answered:
+            queue.abandoned.add(linkedid)
+
+
+def _ended(board: Wallboard, data: dict[str, Any], at: datetime) -> None:
+    linkedid = data["linkedid"]
+    name = board.queue_of_call.pop(linkedid, None)
+    if name and linkedid in _queue(board, name).waiting:
+        _abandoned(board, {"linkedid": linkedid, "queue": name}, at)
+
+
+def _stats(board: Wallboard, data: dict[str, Any], at: datetime) -> None:
+    queue = _queue(board, data["queue"])
+    queue.reported_waiting = int(data.get("waiting", 0))
+    queue.reported_longest = int(data.get("longest_hold_seconds", 0))
+
+
+def _agent_presence(board: Wallboard, data: dict[str, Any]) -> None:
+    presence = data.get("presence") or {}
+    key = str(data["user_id"])
+    if presence.get("state", "offline") == "offline":
+        board.agents.pop(key, None)
+        return
+    since = presence.get("since")
+    board.agents[key] = AgentRow(key=key, name=data.get("name", key), interface=presence.get("interface", ""),
+                                 state=presence["state"], reason=presence.get("reason", ""),
+                                 since=datetime.fromisoformat(since) if since else None)
+
+
+_CALL_HANDLERS = {
+    "call.queued": _queued,
+    "call.connected": _connected,
+    "call.abandoned": _abandoned,
+    "call.ended": _ended,
+    "queue.stats": _stats,
+}
+
+
+def queue_figures(queue: QueueBoard, now: datetime, sl_seconds: int) -> dict[str, Any]:
+    """Return the row a supervisor sees for one queue."""
+    longest = max(((now - t).total_seconds() for t in queue.waiting.values()), default=0.0)
+    offered = len(queue.answered) + len(queue.abandoned)
+    within = sum(1 for waited in queue.answered.values() if waited <= sl_seconds)
+    return {
+        "queue": queue.name,
+        "waiting": len(queue.waiting),
+        "longest_wait": int(max(longest, 0)),
+        "answered": len(queue.answered),
+        "abandoned": len(queue.abandoned),
+        "service_level": round(100 * within / offered, 1) if offered else None,
+    }
+
+
+def snapshot(board: Wallboard, now: datetime, sl_seconds: int) -> dict[str, Any]:
+    """Return the whole wallboard as plain data: queues by name, agents grouped by state with durations."""
+    queues = [queue_figures(q, now, sl_seconds) for _, q in sorted(board.queues.items())]
+    agents = [{"name": a.name, "interface": a.interface, "state": a.state, "reason": a.reason,
+               "seconds": int((now - a.since).total_seconds()) if a.since else 0}
+              for a in sorted(board.agents.values(), key=lambda a: (a.state, a.name))]
+    by_state: dict[str, int] = {}
+    for agent in agents:
+        by_state[agent["state"]] = by_state.get(agent["state"], 0) + 1
+    return {"queues": queues, "agents": agents, "agents_by_state": by_state}
+
+
+def deadline_status(start: datetime | None, deadline: datetime | None, now: datetime,
+                    warning_ratio: float) -> str:
+    """Classify a deadline as 'ok', 'near' (past warning_ratio of its span) or 'overdue'."""
+    if deadline is None:
+        return "ok"
+    if now >= deadline:
+        return "overdue"
+    if start is None or deadline <= start:
+        return "ok"
+    used = (now - start) / (deadline - start)
+    return "near" if used >= warning_ratio else "ok"
