@@ -1,0 +1,74 @@
+"""What the IVR asks of the case service: opening hours, a case's status, a case from a message.
+
+Synchronous (SQLAlchemy); the AGI side calls these with asyncio.to_thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ivr.agi.commands import CaseLookedUp
+from ticketing.case import service as cases
+from ticketing.case.flows import intake
+from ticketing.case.phone import InvalidPhone, normalize_phone
+from ticketing.case.schemas import CaseCreate
+from ticketing.database.core import session_scope
+from ticketing.dataset import Dataset
+
+log = logging.getLogger(__name__)
+
+ACTOR = "ivr"
+MESSAGE_TEXT = {
+    "zh": "热线留言（{language}），请听录音。来电号码：{caller}",
+    "en": "Voice message left on the hotline ({language}); listen to the recording. Caller: {caller}",
+}
+
+
+class IvrServices:
+    """Case-service calls the IVR makes, with an injectable clock (tests pin "now" after hours)."""
+
+    def __init__(self, session_factory: sessionmaker[Session], dataset: Dataset, *, case_prefix: str,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self.session_factory = session_factory
+        self.dataset = dataset
+        self.case_prefix = case_prefix
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    def is_open(self) -> bool:
+        """Tell whether the centre works now (working periods, holidays and make-up days)."""
+        return self.dataset.calendar.is_working_time(self.clock())
+
+    def lookup_case(self, number: str) -> CaseLookedUp:
+        """Return a case's status and bureau code, or found=False."""
+        with session_scope(self.session_factory) as session:
+            case = cases.get_by_number(session, number)
+            if case is None:
+                return CaseLookedUp(number=number, found=False)
+            bureau = case.bureau.code if case.bureau else ""
+            return CaseLookedUp(number=number, found=True, status=case.status, bureau=bureau)
+
+    def open_message_case(self, recording: str, *, caller: str, language: str, category: str | None,
+                          linkedid: str) -> str:
+        """Open a phone case for a recorded message, attach the recording, return the case number."""
+        phone = _phone_or_none(caller)
+        text = MESSAGE_TEXT.get(language, MESSAGE_TEXT["en"]).format(language=language, caller=caller or "-")
+        data = CaseCreate(channel="phone", description=text, caller_phone=phone, category=category,
+                          linkedid=linkedid or None)
+        with session_scope(self.session_factory) as session:
+            case = intake(session, self.dataset, data, ACTOR, now=self.clock(), prefix=self.case_prefix)
+            cases.add_attachment(session, case, "recording", path=recording, actor=ACTOR)
+            number = case.number
+        log.info("message from %s on call %s opened case %s", caller or "unknown", linkedid, number)
+        return number
+
+
+def _phone_or_none(caller: str) -> str | None:
+    """Return the caller's number when it is a real phone number (test and withheld callers are not)."""
+    try:
+        return normalize_phone(caller) if caller else None
+    except InvalidPhone:
+        return None

@@ -1,0 +1,180 @@
+"""One caller's walk through the menu: run the machine's commands over AGI and feed back the answers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from ivr.agi import commands as c
+from ivr.agi.events import IvrCaseOpened, IvrStep
+from ivr.agi.machine import Machine, Step, Transition
+from ivr.agi.protocol import AgiChannel, AgiError, AgiHangup
+from ivr.agi.services import IvrServices
+from ticketing.bus import Bus
+
+log = logging.getLogger(__name__)
+
+PROMPT_ROOT = "hotline"  # sounds/hotline/<lang>/<id> inside Asterisk (var/prompts on the host)
+MIN_MESSAGE_BYTES = 8000  # half a second of 8 kHz 16-bit audio
+
+
+@dataclass(frozen=True)
+class RecordingPlaces:
+    """Where messages go: the directory as Asterisk sees it, and the same directory on this host."""
+
+    asterisk_dir: str
+    host_dir: Path
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """Who is calling, read from the AGI headers and the channel."""
+
+    linkedid: str
+    uniqueid: str
+    caller: str
+    dialled: str
+
+
+class CallSession:
+    """Drive one call: the machine decides, this class only sends commands and publishes steps."""
+
+    def __init__(self, channel: AgiChannel, machine: Machine, services: IvrServices, bus: Bus,
+                 recordings: RecordingPlaces) -> None:
+        self.channel, self.machine, self.services, self.bus = channel, machine, services, bus
+        self.recordings = recordings
+        self.call: CallInfo | None = None
+        self.path: list[Step] = []
+
+    async def run(self) -> None:
+        """Walk the menu until it ends or the caller hangs up."""
+        self.call = await self._identify()
+        await self.channel.send("ANSWER")
+        transition = self.machine.start()
+        while True:
+            await self._publish(transition.steps)
+            answer = await self._execute(transition)
+            if transition.state.ended or answer is None:
+                return
+            transition = self.machine.advance(transition.state, answer)
+
+    async def _identify(self) -> CallInfo:
+        headers = self.channel.headers
+        uniqueid = headers.get("agi_uniqueid", "")
+        reply = await self.channel.send("GET VARIABLE CHANNEL(linkedid)")
+        linkedid = reply.data if reply.result == "1" and reply.data else uniqueid
+        caller = headers.get("agi_callerid", "")
+        caller = "" if caller in ("unknown", "") else caller
+        dialled = headers.get("agi_dnid", "") if headers.get("agi_dnid") not in (None, "unknown") else ""
+        return CallInfo(linkedid, uniqueid, caller, dialled or headers.get("agi_extension", ""))
+
+    async def _execute(self, transition: Transition) -> c.Input | None:
+        answer = None
+        for command in transition.commands:
+            answer = await EXECUTORS[type(command)](self, command)
+        return answer
+
+    async def _publish(self, steps: tuple[Step, ...]) -> None:
+        call = self.call
+        for step in steps:
+            self.path.append(step)
+            event = IvrStep(linkedid=call.linkedid, node=step.node, input=step.input, language=step.language,
+                            menu=self.machine.menu.name, uniqueid=call.uniqueid, caller=call.caller,
+                            dialled=call.dialled)
+            await self.bus.publish(event.STREAM, event.TYPE, event.key, event.to_data())
+
+    # ---- one coroutine per command ------------------------------------------------------------
+    async def play(self, cmd: c.Play) -> None:
+        files = "&".join(f"{PROMPT_ROOT}/{cmd.language}/{p}" for p in cmd.prompts)
+        await self._tolerant(f'EXEC Playback "{files}"')
+
+    async def collect(self, cmd: c.Collect) -> c.Input:
+        sound = f"{PROMPT_ROOT}/{cmd.language}/{cmd.prompt}"
+        reply = await self.channel.send(f"GET DATA {sound} {int(cmd.timeout * 1000)} {cmd.max_digits}",
+                                        quick=False)
+        if reply.result == "-1":
+            raise AgiHangup("GET DATA failed: the channel is gone")
+        if reply.result:
+            return c.Digits(reply.result)
+        return c.Timeout() if reply.timed_out else c.Digits("#")
+
+    async def set_language(self, cmd: c.SetLanguage) -> None:
+        await self.channel.send(f"SET VARIABLE CHANNEL(language) {cmd.language}")
+
+    async def check_hours(self, cmd: c.CheckHours) -> c.Input:
+        return c.HoursChecked(await asyncio.to_thread(self.services.is_open))
+
+    async def lookup_case(self, cmd: c.LookupCase) -> c.Input:
+        try:
+            return await asyncio.to_thread(self.services.lookup_case, cmd.number)
+        except Exception:
+            log.exception("looking up case %s failed", cmd.number)
+            return c.CaseLookedUp(number=cmd.number, found=False)
+
+    async def record(self, cmd: c.RecordMessage) -> c.Input:
+        name = f"message-{self.call.linkedid}-{uuid.uuid4().hex[:6]}".replace("/", "_")
+        target = f"{self.recordings.asterisk_dir}/{name}"
+        reply = await self.channel.send(f"RECORD FILE {target} wav # {cmd.max_seconds * 1000} 0 BEEP s=6",
+                                        quick=False)
+        if reply.result == "-1":
+            raise AgiHangup("RECORD FILE failed: the channel is gone")
+        host_file = self.recordings.host_dir / f"{name}.wav"
+        size = await asyncio.to_thread(_size, host_file)
+        if size < MIN_MESSAGE_BYTES:
+            log.info("call %s left no usable message (%s bytes)", self.call.linkedid, size)
+            return c.Recorded(path=None)
+        return c.Recorded(path=str(host_file), seconds=(size - 44) / 16000)
+
+    async def open_case(self, cmd: c.OpenMessageCase) -> c.Input:
+        call = self.call
+        try:
+            number = await asyncio.to_thread(
+                self.services.open_message_case, cmd.recording, caller=call.caller, language=cmd.language,
+                category=cmd.category, linkedid=call.linkedid)
+        except Exception:
+            log.exception("opening a case for the message of call %s failed", call.linkedid)
+            return c.CaseCreated(number=None)
+        event = IvrCaseOpened(linkedid=call.linkedid, case_number=number, recording=cmd.recording,
+                              caller=call.caller, language=cmd.language)
+        await self.bus.publish(event.STREAM, event.TYPE, event.key, event.to_data())
+        return c.CaseCreated(number=number)
+
+    async def queue_size(self, cmd: c.QueueSize) -> c.Input:
+        reply = await self.channel.send(f"GET FULL VARIABLE ${{QUEUE_WAITING_COUNT({cmd.queue})}}")
+        return c.QueueInfo(int(reply.data) if reply.data.isdigit() else 0)
+
+    async def enter_queue(self, cmd: c.EnterQueue) -> c.Input:
+        await self.channel.send(f'EXEC Queue "{cmd.queue},,,,{cmd.timeout}"', quick=False)
+        reply = await self.channel.send("GET VARIABLE QUEUESTATUS")
+        return c.QueueLeft(reply.data or "UNKNOWN")
+
+    async def hangup(self, cmd: c.Hangup) -> None:
+        await self._tolerant("HANGUP")
+
+    async def _tolerant(self, command: str) -> None:
+        """Send a command whose failure should not end the call (e.g. a missing prompt file)."""
+        try:
+            await self.channel.send(command, quick=False)
+        except AgiHangup:
+            raise
+        except AgiError as err:
+            log.warning("AGI command %r failed: %s", command, err)
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+EXECUTORS = {
+    c.Play: CallSession.play, c.Collect: CallSession.collect, c.SetLanguage: CallSession.set_language,
+    c.CheckHours: CallSession.check_hours, c.LookupCase: CallSession.lookup_case,
+    c.RecordMessage: CallSession.record, c.OpenMessageCase: CallSession.open_case,
+    c.QueueSize: CallSession.queue_size, c.EnterQueue: CallSession.enter_queue, c.Hangup: CallSession.hangup,
+}
