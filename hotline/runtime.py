@@ -26,7 +26,7 @@ def create_app() -> FastAPI:
         finally:
             await services.stop()
 
-    app = create_api(settings, services=services, lifespan=lifespan)
+    app = create_api(settings, session_factory=services.session_factory, bus=services.bus, lifespan=lifespan)
     mount_console(app, services)
     return app
 

@@ -7,6 +7,10 @@ import typer
 from ticketing.config import Settings
 
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="Users of the hotline (agents, supervisors, bureaus, admins).", no_args_is_help=True
+)
+tokens_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 
 
 @db_app.command("upgrade")
@@ -27,6 +31,101 @@ def db_current() -> None:
     typer.echo(current(Settings().sqlalchemy_url) or "empty (never migrated)")
 
 
+def seed(
+    dataset: str = typer.Argument(None, help="Data set name (default: HOTLINE_DATASET, 'futian')."),
+) -> None:
+    """Load the district's bureaus, streets, categories and rules, sample users and a few sample cases."""
+    from ticketing.dataset import load_dataset
+    from ticketing.seed import SAMPLE_USERS
+    from ticketing.seed import seed as run_seed
+
+    settings = Settings(dataset=dataset) if dataset else Settings()
+    data = load_dataset(settings.dataset_dir)
+    with _session(settings) as session:
+        report, added, cases = run_seed(session, data)
+    typer.echo(
+        f"{data.name}: {report.bureaus} bureaus, {report.streets} streets, {report.communities} "
+        f"communities, {report.categories} categories, {report.rules} rules; {cases} sample cases added"
+    )
+    typer.echo("sample users (username / role / password):")
+    for user in SAMPLE_USERS:
+        mark = "new" if user.username in added else "exists"
+        where = f" ({user.bureau})" if user.bureau else ""
+        typer.echo(f"  {user.username:12} {user.role}{where:18} {user.password}  [{mark}]")
+
+
+@users_app.command("add")
+def users_add(
+    username: str,
+    role: str = typer.Option(..., help="agent, supervisor, bureau or admin."),
+    bureau: str = typer.Option(None, help="Bureau code (bureau users only)."),
+    password: str = typer.Option(None, help="Console password (argon2-hashed)."),
+    extension: str = typer.Option(None, help="SIP extension of an agent."),
+    display_name: str = typer.Option("", help="Name shown in the console."),
+) -> None:
+    """Create a user."""
+    from ticketing.user import service
+
+    settings = Settings()
+    with _session(settings) as session:
+        try:
+            service.create(
+                session,
+                username,
+                role,
+                bureau_code=bureau,
+                password=password,
+                extension=extension,
+                display_name=display_name,
+            )
+        except service.UserError as err:
+            raise typer.BadParameter(str(err)) from err
+    typer.echo(f"user {username} ({role}) created")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users."""
+    from ticketing.user import service
+
+    with _session(Settings()) as session:
+        for user in service.get_all(session):
+            bureau = user.bureau.code if user.bureau else "-"
+            typer.echo(f"{user.username:16} {user.role:10} {bureau:20} {user.extension or '-'}")
+
+
+@tokens_app.command("create")
+def tokens_create(username: str, name: str = typer.Option("cli", help="Label of the token.")) -> None:
+    """Create an API token for USERNAME and print it (it is shown only this once)."""
+    from ticketing.user import service
+
+    with _session(Settings()) as session:
+        user = service.get_by_username(session, username)
+        if user is None:
+            raise typer.BadParameter(f"unknown user {username!r}")
+        token = service.create_token(session, user, name)
+    typer.echo(token)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(prefix: str) -> None:
+    """Revoke the tokens starting with PREFIX (as listed in the database)."""
+    from ticketing.user import service
+
+    with _session(Settings()) as session:
+        count = service.revoke_token(session, prefix)
+    typer.echo(f"{count} token(s) revoked")
+
+
+def _session(settings: Settings):
+    from ticketing.database.core import make_engine, make_session_factory, session_scope
+
+    return session_scope(make_session_factory(make_engine(settings.sqlalchemy_url)))
+
+
 def register(app: typer.Typer) -> None:
     """Add the case-service command groups to the root command."""
     app.add_typer(db_app, name="db")
+    app.command("seed")(seed)
+    app.add_typer(users_app, name="users")
+    app.add_typer(tokens_app, name="tokens")

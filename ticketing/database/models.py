@@ -6,5 +6,20 @@ from ticketing.case.models import Case, CaseAttachment, CaseEvent, CaseNumberCou
 from ticketing.database.core import Base
 from ticketing.user.models import ApiToken, ConsoleSession, User
 
-__all__ = ["ApiToken", "Base", "Bureau", "Call", "Case", "CaseAttachment", "CaseCall", "CaseEvent",
-           "CaseNumberCounter", "Category", "Community", "ConsoleSession", "RoutingRule", "Street", "User"]
+__all__ = [
+    "ApiToken",
+    "Base",
+    "Bureau",
+    "Call",
+    "Case",
+    "CaseAttachment",
+    "CaseCall",
+    "CaseEvent",
+    "CaseNumberCounter",
+    "Category",
+    "Community",
+    "ConsoleSession",
+    "RoutingRule",
+    "Street",
+    "User",
+]

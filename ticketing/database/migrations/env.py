@@ -21,8 +21,7 @@ def _url() -> str:
 
 def run_migrations_offline() -> None:
     """Emit SQL to stdout without a database connection."""
-    context.configure(url=_url(), target_metadata=Base.metadata, literal_binds=True,
-                      render_as_batch=True)
+    context.configure(url=_url(), target_metadata=Base.metadata, literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,0 +1,128 @@
+"""The case service's HTTP API: /api/v1 routes, bearer auth, domain errors as clear 4xx JSON."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from ticketing.bureau.routes import router as bureau_router
+from ticketing.case.errors import (
+    CaseNotFound,
+    ConcurrentUpdate,
+    InvalidAction,
+    NotPermitted,
+    UnknownReference,
+)
+from ticketing.case.phone import InvalidPhone
+from ticketing.case.routes import router as case_router
+from ticketing.case.states import IllegalTransition
+from ticketing.config import Settings
+from ticketing.dataset import load_dataset
+from ticketing.routing import RoutingError
+from ticketing.user.routes import router as user_router
+from ticketing.user.service import UserError
+
+log = logging.getLogger(__name__)
+
+ERROR_STATUS: dict[type[Exception], int] = {
+    CaseNotFound: status.HTTP_404_NOT_FOUND,
+    UnknownReference: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    InvalidAction: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    InvalidPhone: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    RoutingError: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    UserError: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    NotPermitted: status.HTTP_403_FORBIDDEN,
+    IllegalTransition: status.HTTP_409_CONFLICT,
+    ConcurrentUpdate: status.HTTP_409_CONFLICT,
+}
+
+
+def create_api(
+    settings: Settings,
+    *,
+    session_factory: sessionmaker[Session] | None = None,
+    bus=None,
+    lifespan: Callable | None = None,
+) -> FastAPI:
+    """Build the FastAPI app; the data set, session factory and bus are kept on app.state."""
+    app = FastAPI(
+        title="Citizen service hotline",
+        version="1",
+        lifespan=lifespan,
+        description="Cases (工单) of the district hotline: intake, routing, dispatch, deadlines.",
+    )
+    if session_factory is None:
+        from ticketing.database.core import make_engine, make_session_factory
+
+        session_factory = make_session_factory(make_engine(settings.sqlalchemy_url))
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    app.state.dataset = load_dataset(settings.dataset_dir)
+    app.state.bus = bus
+    for router in (case_router, bureau_router, user_router):
+        app.include_router(router, prefix="/api/v1")
+    _add_error_handlers(app)
+    app.add_api_route("/healthz", _healthz, methods=["GET"], tags=["health"])
+    return app
+
+
+def _healthz(request: Request) -> JSONResponse:
+    """Report whether the database answers."""
+    try:
+        with request.app.state.session_factory() as session:
+            session.execute(text("SELECT 1"))
+    except Exception as err:  # any database failure means "unhealthy", with the reason
+        log.warning("health check failed: %s", err)
+        return JSONResponse({"status": "unhealthy", "database": str(err)}, status_code=503)
+    return JSONResponse({"status": "ok", "dataset": request.app.state.dataset.name})
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    for error, code in ERROR_STATUS.items():
+        app.add_exception_handler(error, _domain_handler(code))
+    app.add_exception_handler(RequestValidationError, _validation_error)
+
+
+def _domain_handler(code: int):
+    async def handle(_request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "error": type(exc).__name__}, status_code=code)
+
+    return handle
+
+
+async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    """Answer 400 for a body that is not JSON, 422 naming each bad field otherwise."""
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return JSONResponse(
+            {
+                "detail": "malformed JSON body: " + "; ".join(_describe(e) for e in errors),
+                "error": "MalformedJSON",
+            },
+            status_code=status.HTTP_400_BAD_REQUEST,
+        )
+    return JSONResponse(
+        {
+            "detail": "; ".join(_describe(e) for e in errors),
+            "error": "ValidationError",
+            "errors": [
+                {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")} for e in errors
+            ],
+        },
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+    )
+
+
+def _describe(error: dict) -> str:
+    where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+    message = str(error.get("msg", "invalid"))
+    if error.get("type") == "json_invalid":
+        context = error.get("ctx", {}).get("error", "")
+        return f"{message} {context}".strip()
+    return f"{where}: {message}" if where else message

@@ -1,0 +1,183 @@
+"""Multi-step case work: intake (create, route, set deadlines, maybe dispatch) and lifecycle actions.
+
+Flows flush only; the HTTP request, CLI command or bus consumer that calls them commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from ticketing.bureau import service as bureaus
+from ticketing.bureau.models import Bureau, Category, Community, Street
+from ticketing.case import actions, permissions, service, states
+from ticketing.case.errors import (
+    CaseNotFound,
+    ConcurrentUpdate,
+    InvalidAction,
+    NotPermitted,
+    UnknownReference,
+)
+from ticketing.case.models import Case
+from ticketing.case.permissions import Actor, as_actor
+from ticketing.case.schemas import ActionPayload, CaseCreate
+from ticketing.config import get_settings
+from ticketing.database.types import utcnow
+from ticketing.dataset import Dataset
+from ticketing.routing import RoutingDecision, RoutingRequest, route
+from ticketing.sla import intake_deadlines
+
+log = logging.getLogger(__name__)
+
+
+def intake(
+    session: Session,
+    dataset: Dataset,
+    data: CaseCreate,
+    actor: Actor | str,
+    *,
+    now: datetime | None = None,
+    prefix: str | None = None,
+) -> Case:
+    """Create a case (受理): resolve codes, route it, set its dispatch deadline, and dispatch if asked."""
+    actor, now = as_actor(actor), now or utcnow()
+    if not permissions.may(actor.role, "create", states.NEW):
+        raise NotPermitted(permissions.refusal(actor.role, "create"))
+    street, community = _place(session, data)
+    chosen_category, chosen_bureau = _category(session, data.category), _bureau(session, data.bureau)
+    decision = route(
+        dataset,
+        RoutingRequest(
+            text=data.description, category=data.category, street=street.code if street else None, at=now
+        ),
+    )
+    category = chosen_category or _category(session, decision.category)
+    bureau = chosen_bureau or _bureau(session, decision.bureau)
+    case = Case(
+        number=service.next_number(
+            session, prefix or get_settings().case_prefix, dataset.calendar.local(now).date()
+        ),
+        channel=data.channel,
+        caller_phone=data.caller_phone,
+        caller_name=data.caller_name,
+        street=street,
+        community=community,
+        address=data.address,
+        latitude=data.latitude,
+        longitude=data.longitude,
+        description=data.description,
+        category=category,
+        priority=_priority(data, decision),
+        status=states.NEW,
+        bureau=bureau,
+        routing_rule=decision.rule,
+        routing_explanation=decision.explanation,
+        created_at=now,
+        updated_at=now,
+    )
+    case.dispatch_by = intake_deadlines(
+        dataset, actions.classification(dataset, case), now, urgent=case.priority == "urgent"
+    ).dispatch_by
+    session.add(case)
+    session.flush()
+    service.add_event(
+        session,
+        case,
+        actor.name,
+        "create",
+        None,
+        visibility="public",
+        at=now,
+        data={
+            "rule": case.routing_rule,
+            "bureau": bureau.code if bureau else None,
+            "confidence": decision.confidence,
+        },
+    )
+    if data.linkedid:
+        service.link_call(session, case, data.linkedid)
+    if data.dispatch:
+        apply_action(session, dataset, case.number, "dispatch", ActionPayload(), actor, now=now)
+    return case
+
+
+def apply_action(
+    session: Session,
+    dataset: Dataset,
+    number: str,
+    action: str,
+    payload: ActionPayload | dict | None,
+    actor: Actor | str,
+    *,
+    now: datetime | None = None,
+) -> Case:
+    """Apply one lifecycle action to a case; raises IllegalTransition, NotPermitted, InvalidAction..."""
+    actor, now = as_actor(actor), now or utcnow()
+    payload = payload if isinstance(payload, ActionPayload) else ActionPayload.model_validate(payload or {})
+    case = service.require(session, number)
+    if not permissions.sees(actor, case.bureau_id, case.dispatched_at is not None):
+        raise CaseNotFound(number)
+    if action in states.ACTIONS and not permissions.may(actor.role, action, case.status):
+        raise NotPermitted(permissions.refusal(actor.role, action))
+    if payload.expected_version is not None and payload.expected_version != case.version:
+        raise ConcurrentUpdate(number)
+    if action == "callback" and payload.rating is None:
+        raise InvalidAction("callback needs the resident's rating (satisfied or unsatisfied)")
+    target = states.transition(case.status, action, rating=payload.rating)
+    step = actions.Step(session=session, dataset=dataset, case=case, payload=payload, now=now)
+    actions.HANDLERS[action](step)
+    from_status, case.status, case.updated_at = case.status, target, now
+    try:
+        session.flush()
+    except StaleDataError as err:
+        raise ConcurrentUpdate(number) from err
+    service.add_event(
+        session,
+        case,
+        actor.name,
+        action,
+        from_status,
+        note=step.note,
+        visibility=step.visibility,
+        data=step.data,
+        at=now,
+    )
+    log.info("case %s: %s by %s, %s -> %s", number, action, actor.name, from_status, target)
+    return case
+
+
+def _place(session: Session, data: CaseCreate) -> tuple[Street | None, Community | None]:
+    street = bureaus.get_street(session, data.street) if data.street else None
+    if data.street and street is None:
+        raise UnknownReference("street", data.street)
+    if not data.community:
+        return street, None
+    community = bureaus.get_community(session, data.community)
+    if community is None or (street is not None and community.street_id != street.id):
+        raise UnknownReference("community", data.community)
+    return street or community.street, community
+
+
+def _category(session: Session, code: str | None) -> Category | None:
+    if not code:
+        return None
+    category = bureaus.get_category(session, code)
+    if category is None:
+        raise UnknownReference("category", code)
+    return category
+
+
+def _bureau(session: Session, code: str | None) -> Bureau | None:
+    if not code:
+        return None
+    bureau = bureaus.get_bureau(session, code)
+    if bureau is None:
+        raise UnknownReference("bureau", code)
+    return bureau
+
+
+def _priority(data: CaseCreate, decision: RoutingDecision) -> str:
+    return "urgent" if decision.urgent else data.priority

@@ -1,0 +1,25 @@
+"""Caller numbers: normalise what residents and Asterisk give us to E.164 (region CN by default)."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+DEFAULT_REGION = "CN"
+
+
+class InvalidPhone(ValueError):
+    """A phone number that does not parse or is not a valid number."""
+
+
+def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
+    """Return `raw` (e.g. '13800138000', '0755-83212345', '+8613800138000') in E.164 form."""
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidPhone("phone number is empty")
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as err:
+        raise InvalidPhone(f"phone number {raw!r} does not parse: {err}") from err
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone(f"phone number {raw!r} is not a valid number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

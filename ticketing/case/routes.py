@@ -1,0 +1,208 @@
+"""HTTP routes of cases: intake, search, lifecycle actions, events, caller history, routing preview."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+
+import anyio.from_thread
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from ticketing.bus import Streams
+from ticketing.case import flows, service, states
+from ticketing.case.errors import CaseNotFound, UnknownReference
+from ticketing.case.models import MAX_DESCRIPTION, Case
+from ticketing.case.permissions import CENTRE, Actor, sees
+from ticketing.case.reads import to_read
+from ticketing.case.schemas import ActionPayload, CallerHistory, CaseCreate, CasePage, CaseRead, EventRead
+from ticketing.database.deps import get_db
+from ticketing.database.types import utcnow
+from ticketing.routing import RoutingRequest, route
+from ticketing.user.deps import current_user, require_roles
+from ticketing.user.models import User
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["cases"])
+ActionName = Literal[tuple(states.ACTIONS)]  # type: ignore[valid-type]
+
+
+def dataset_of(request: Request):
+    """Return the district data set loaded at start-up."""
+    return request.app.state.dataset
+
+
+@router.post("/cases", status_code=status.HTTP_201_CREATED, response_model=CaseRead)
+def create_case(
+    data: CaseCreate,
+    request: Request,
+    session: Session = Depends(get_db),
+    user: User = Depends(require_roles(*CENTRE)),
+) -> CaseRead:
+    """Take in a case: route it and set its deadlines; `dispatch: true` dispatches it at once."""
+    case = flows.intake(session, dataset_of(request), data, Actor.of(user))
+    return _commit(request, session, case, "case.created", "create", user)
+
+
+@router.get("/cases", response_model=CasePage)
+def list_cases(
+    request: Request,
+    session: Session = Depends(get_db),
+    user: User = Depends(current_user),
+    status_: str | None = Query(None, alias="status", description="One status or several, comma-separated."),
+    bureau: str | None = None,
+    category: str | None = None,
+    street: str | None = None,
+    created_from: date | None = Query(None, alias="from", description="First day (local date)."),
+    created_to: date | None = Query(None, alias="to", description="Last day included (local date)."),
+    q: str | None = Query(
+        None, max_length=200, description="Text in description, address, reply, transcripts."
+    ),
+    page: int = Query(1, ge=1),
+    per_page: int = Query(50, ge=1, le=200),
+) -> CasePage:
+    """Search cases, newest first; bureau users only see cases dispatched to their bureau."""
+    _check_codes(request, bureau=bureau, category=category, street=street)
+    calendar = dataset_of(request).calendar
+    criteria = service.CaseFilter(
+        status=status_,
+        bureau=bureau,
+        category=category,
+        street=street,
+        q=q,
+        page=page,
+        per_page=per_page,
+        created_from=_day_start(calendar, created_from),
+        created_to=_day_start(calendar, created_to, 1),
+        bureau_id=user.bureau_id if user.role == "bureau" else None,
+    )
+    cases, total = service.get_all(session, criteria)
+    return CasePage(items=[service.summary(c) for c in cases], total=total, page=page, per_page=per_page)
+
+
+@router.get("/cases/{number}", response_model=CaseRead)
+def get_case(
+    number: str, request: Request, session: Session = Depends(get_db), user: User = Depends(current_user)
+) -> CaseRead:
+    """Return one case with its deadlines, the actions it allows and its SLA clock."""
+    return to_read(_visible(session, number, user), dataset_of(request), utcnow())
+
+
+@router.post("/cases/{number}/actions/{action}", response_model=CaseRead)
+def act(
+    number: str,
+    action: ActionName,
+    request: Request,
+    payload: ActionPayload | None = None,
+    session: Session = Depends(get_db),
+    user: User = Depends(current_user),
+) -> CaseRead:
+    """Apply a lifecycle action; 409 when the case's status does not allow it or someone else was faster."""
+    case = flows.apply_action(session, dataset_of(request), number, action, payload, Actor.of(user))
+    return _commit(request, session, case, "case.changed", action, user)
+
+
+@router.get("/cases/{number}/events", response_model=list[EventRead])
+def case_events(
+    number: str, session: Session = Depends(get_db), user: User = Depends(current_user)
+) -> list[EventRead]:
+    """Return the case's audit trail, oldest first."""
+    case = _visible(session, number, user)
+    return [EventRead.model_validate(event) for event in service.events(session, case)]
+
+
+@router.get("/callers/{phone}/history", response_model=CallerHistory)
+def caller_history(
+    phone: str, session: Session = Depends(get_db), user: User = Depends(require_roles(*CENTRE))
+) -> CallerHistory:
+    """Return the cases and calls of a phone number (any common form: 138..., 0755-..., +86...)."""
+    return service.caller_history(session, phone)
+
+
+class PreviewRequest(BaseModel):
+    """Text (and optionally street, category) to route without creating a case."""
+
+    text: str = Field(min_length=1, max_length=MAX_DESCRIPTION)
+    street: str | None = None
+    category: str | None = None
+    at: datetime | None = Field(
+        None, description="Time of the request (default: now); must carry a timezone."
+    )
+
+
+class PreviewResult(BaseModel):
+    """Where a case with that text would go and why."""
+
+    category: str | None
+    bureau: str
+    rule: str | None
+    explanation: str
+    confidence: float
+
+
+@router.post("/routing/preview", response_model=PreviewResult, tags=["routing"])
+def routing_preview(
+    body: PreviewRequest, request: Request, user: User = Depends(current_user)
+) -> PreviewResult:
+    """Propose category and bureau for a description, with the deciding rule and an explanation."""
+    _check_codes(request, street=body.street, category=body.category)
+    at = body.at or utcnow()
+    if at.tzinfo is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="'at' must carry a timezone offset")
+    decision = route(
+        dataset_of(request), RoutingRequest(text=body.text, category=body.category, street=body.street, at=at)
+    )
+    return PreviewResult(
+        category=decision.category,
+        bureau=decision.bureau,
+        rule=decision.rule,
+        explanation=decision.explanation,
+        confidence=decision.confidence,
+    )
+
+
+def _visible(session: Session, number: str, user: User) -> Case:
+    case = service.require(session, number)
+    if not sees(Actor.of(user), case.bureau_id, case.dispatched_at is not None):
+        raise CaseNotFound(number)
+    return case
+
+
+def _check_codes(request: Request, **codes: str | None) -> None:
+    dataset = dataset_of(request)
+    known = {"bureau": dataset.bureaus, "category": dataset.categories, "street": dataset.streets}
+    for field, code in codes.items():
+        if code and code not in known[field]:
+            raise UnknownReference(field, code)
+
+
+def _day_start(calendar, day: date | None, offset: int = 0) -> datetime | None:
+    if day is None:
+        return None
+    return calendar.local(datetime.combine(day + timedelta(days=offset), time(), tzinfo=calendar.timezone))
+
+
+def _commit(
+    request: Request, session: Session, case: Case, event_type: str, action: str, user: User
+) -> CaseRead:
+    """Commit the request's work, then tell the bus (a bus failure never undoes the committed case)."""
+    session.commit()
+    read = to_read(case, dataset_of(request), utcnow())
+    bus = getattr(request.app.state, "bus", None)
+    if bus is not None:
+        data = {
+            "number": case.number,
+            "action": action,
+            "actor": user.username,
+            "status": case.status,
+            "bureau": read.bureau,
+            "category": read.category,
+            "version": case.version,
+        }
+        try:
+            anyio.from_thread.run(bus.publish, Streams.CASES, event_type, case.number, data)
+        except Exception:
+            log.exception("publishing %s for case %s failed", event_type, case.number)
+    return read

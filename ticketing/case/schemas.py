@@ -1,0 +1,156 @@
+"""Pydantic shapes of cases going in and out of the API and the services other packages call."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ticketing.case.models import MAX_DESCRIPTION
+from ticketing.case.phone import InvalidPhone, normalize_phone
+
+Channel = Literal["phone", "web", "open311", "walk-in"]
+Priority = Literal["normal", "urgent"]
+Visibility = Literal["public", "internal"]
+Rating = Literal["satisfied", "unsatisfied"]
+
+
+class CaseCreate(BaseModel):
+    """A new case as taken by an agent, the IVR, the web form or Open311."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    channel: Channel = "phone"
+    description: str = Field(min_length=1, max_length=MAX_DESCRIPTION)
+    caller_phone: str | None = Field(None, description="Mobile or landline; stored in E.164 (+86...).")
+    caller_name: str = Field("", max_length=100)
+    street: str | None = Field(None, description="Street code, e.g. 'futian'.")
+    community: str | None = Field(None, description="Community code inside the street.")
+    address: str = Field("", max_length=300)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    category: str | None = Field(None, description="Category code; suggested from the text when omitted.")
+    priority: Priority = "normal"
+    bureau: str | None = Field(None, description="Bureau to dispatch to instead of the routed one.")
+    dispatch: bool = Field(False, description="Dispatch at once to the chosen or routed bureau.")
+    linkedid: str | None = Field(None, description="Asterisk Linkedid of the call this case came from.")
+
+    @field_validator("caller_phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        try:
+            return normalize_phone(value)
+        except InvalidPhone as err:
+            raise ValueError(str(err)) from err
+
+
+class ActionPayload(BaseModel):
+    """Body of POST /cases/{number}/actions/{action}; which fields matter depends on the action."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    note: str = Field("", max_length=MAX_DESCRIPTION, description="Reason (return, refuse) or remark.")
+    visibility: Visibility = "internal"
+    bureau: str | None = Field(None, description="dispatch: bureau code (default: the routed bureau).")
+    days: int | None = Field(None, ge=1, le=60, description="request/approve-extension: working days.")
+    reply: str | None = Field(None, max_length=MAX_DESCRIPTION, description="resolve: reply to the resident.")
+    target: str | None = Field(None, description="merge: number of the case this one duplicates.")
+    rating: Rating | None = Field(None, description="callback: the resident's satisfaction.")
+    expected_version: int | None = Field(
+        None, description="Refuse with 409 unless the case is at this version."
+    )
+
+
+class CaseSummary(BaseModel):
+    """A case in lists and caller histories."""
+
+    number: str
+    status: str
+    channel: str
+    category: str | None
+    bureau: str | None
+    street: str | None
+    description: str
+    created_at: datetime
+    resolve_by: datetime | None
+
+
+class CaseRead(CaseSummary):
+    """Everything about one case."""
+
+    caller_phone: str | None
+    caller_name: str
+    community: str | None
+    address: str
+    latitude: float | None
+    longitude: float | None
+    category_name: str | None
+    bureau_name: str | None
+    priority: str
+    routing_rule: str | None
+    routing_explanation: str
+    dispatch_by: datetime | None
+    acknowledge_by: datetime | None
+    extended_days: int
+    extension_requested_days: int | None
+    paused_seconds: int
+    public_reply: str
+    satisfaction: str | None
+    merged_into: str | None
+    updated_at: datetime
+    dispatched_at: datetime | None
+    acknowledged_at: datetime | None
+    started_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    version: int
+    allowed_actions: list[str]
+    sla: dict[str, object] = Field(default_factory=dict)
+
+
+class CasePage(BaseModel):
+    """One page of a case search."""
+
+    items: list[CaseSummary]
+    total: int
+    page: int
+    per_page: int
+
+
+class EventRead(BaseModel):
+    """One audit-trail entry."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str
+    note: str
+    visibility: str
+    data: dict[str, object]
+
+
+class CallSummary(BaseModel):
+    """A call in a caller's history."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    linkedid: str
+    started_at: datetime
+    ended_at: datetime | None
+    outcome: str
+    queue: str | None
+    agent: str | None
+
+
+class CallerHistory(BaseModel):
+    """What the hotline knows about one phone number: its cases and calls, newest first."""
+
+    phone: str
+    cases: list[CaseSummary]
+    calls: list[CallSummary]

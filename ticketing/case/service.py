@@ -1,0 +1,226 @@
+"""Read and write cases, their events and attachments. Functions flush only; callers commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ticketing.bureau.models import Bureau, Category, Street
+from ticketing.call.models import Call, CaseCall
+from ticketing.case.errors import CaseNotFound
+from ticketing.case.models import ATTACHMENT_KINDS, Case, CaseAttachment, CaseEvent, CaseNumberCounter
+from ticketing.case.phone import InvalidPhone, normalize_phone
+from ticketing.case.schemas import CallerHistory, CallSummary, CaseSummary
+from ticketing.database.types import utcnow
+
+HISTORY_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Criteria of a case search; None means 'any'."""
+
+    status: str | None = None
+    bureau: str | None = None
+    category: str | None = None
+    street: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    caller_phone: str | None = None
+    q: str | None = None
+    bureau_id: int | None = None  # set for bureau users: only cases dispatched to their bureau
+    page: int = 1
+    per_page: int = 50
+
+
+def get_by_number(session: Session, number: str) -> Case | None:
+    """Return the case with this number, or None."""
+    return session.scalars(select(Case).where(Case.number == number)).first()
+
+
+def require(session: Session, number: str) -> Case:
+    """Return the case with this number or raise CaseNotFound."""
+    case = get_by_number(session, number)
+    if case is None:
+        raise CaseNotFound(number)
+    return case
+
+
+def get_all(session: Session, criteria: CaseFilter) -> tuple[list[Case], int]:
+    """Return one page of cases matching `criteria`, newest first, and the total count."""
+    query = _filtered(select(Case), criteria)
+    total = session.scalar(_filtered(select(func.count(Case.id)), criteria)) or 0
+    page = query.order_by(Case.created_at.desc(), Case.id.desc())
+    page = page.offset((criteria.page - 1) * criteria.per_page).limit(criteria.per_page)
+    return list(session.scalars(page).unique()), total
+
+
+def _filtered(query, c: CaseFilter):
+    if c.status:
+        query = query.where(Case.status.in_(c.status.split(",")))
+    if c.bureau:
+        query = query.where(Case.bureau_id.in_(select(Bureau.id).where(Bureau.code == c.bureau)))
+    if c.category:
+        query = query.where(Case.category_id.in_(select(Category.id).where(Category.code == c.category)))
+    if c.street:
+        query = query.where(Case.street_id.in_(select(Street.id).where(Street.code == c.street)))
+    if c.bureau_id is not None:
+        query = query.where(Case.bureau_id == c.bureau_id, Case.dispatched_at.is_not(None))
+    if c.created_from:
+        query = query.where(Case.created_at >= c.created_from)
+    if c.created_to:
+        query = query.where(Case.created_at < c.created_to)
+    if c.caller_phone:
+        query = query.where(Case.caller_phone == c.caller_phone)
+    if c.q:
+        query = query.where(_text_match(c.q))
+    return query
+
+
+def _text_match(q: str):
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    in_transcripts = select(CaseAttachment.case_id).where(
+        CaseAttachment.transcript.ilike(pattern, escape="\\")
+    )
+    return or_(
+        Case.number.ilike(pattern, escape="\\"),
+        Case.description.ilike(pattern, escape="\\"),
+        Case.address.ilike(pattern, escape="\\"),
+        Case.caller_name.ilike(pattern, escape="\\"),
+        Case.public_reply.ilike(pattern, escape="\\"),
+        Case.id.in_(in_transcripts),
+    )
+
+
+def next_number(session: Session, prefix: str, day: date) -> str:
+    """Hand out the next case number of `day` (e.g. FT20261126-0042); safe under concurrent intake."""
+    key = f"{prefix}{day:%Y%m%d}"
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(CaseNumberCounter).values(key=key, last=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["key"], set_={"last": CaseNumberCounter.last + 1}
+    )
+    last = session.execute(statement.returning(CaseNumberCounter.last)).scalar_one()
+    return f"{key}-{last:04d}"
+
+
+def add_event(
+    session: Session,
+    case: Case,
+    actor: str,
+    action: str,
+    from_status: str | None,
+    note: str = "",
+    visibility: str = "internal",
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> CaseEvent:
+    """Append an entry to the case's audit trail."""
+    event = CaseEvent(
+        case_id=case.id,
+        actor=actor,
+        at=at or utcnow(),
+        action=action,
+        from_status=from_status,
+        to_status=case.status,
+        note=note,
+        visibility=visibility,
+        data=data or {},
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def events(session: Session, case: Case, include_internal: bool = True) -> list[CaseEvent]:
+    """Return the case's audit trail, oldest first."""
+    query = select(CaseEvent).where(CaseEvent.case_id == case.id)
+    if not include_internal:
+        query = query.where(CaseEvent.visibility == "public")
+    return list(session.scalars(query.order_by(CaseEvent.at, CaseEvent.id)))
+
+
+def add_attachment(
+    session: Session,
+    case: Case | str,
+    kind: str,
+    *,
+    path: str = "",
+    transcript: str = "",
+    actor: str = "system",
+) -> CaseAttachment:
+    """Attach a recording, transcript or file to a case (by object or number) and log it."""
+    if kind not in ATTACHMENT_KINDS:
+        raise ValueError(f"unknown attachment kind {kind!r}: use one of {', '.join(ATTACHMENT_KINDS)}")
+    if isinstance(case, str):
+        case = require(session, case)
+    attachment = CaseAttachment(case_id=case.id, kind=kind, path=path, transcript=transcript)
+    session.add(attachment)
+    session.flush()
+    add_event(
+        session, case, actor, "attach", case.status, note=path, data={"kind": kind, "id": attachment.id}
+    )
+    return attachment
+
+
+def link_call(session: Session, case: Case, linkedid: str) -> Call | None:
+    """Link the call with this Linkedid to the case, when the call is recorded; return it."""
+    call = session.scalars(select(Call).where(Call.linkedid == linkedid)).first()
+    if call is None:
+        return None
+    if session.get(CaseCall, (case.id, call.id)) is None:
+        session.add(CaseCall(case_id=case.id, call_id=call.id))
+        session.flush()
+    return call
+
+
+def caller_history(session: Session, phone: str) -> CallerHistory:
+    """Return the cases and calls of a phone number (raises InvalidPhone when it does not parse)."""
+    e164 = normalize_phone(phone)
+    cases = session.scalars(
+        select(Case).where(Case.caller_phone == e164).order_by(Case.created_at.desc()).limit(HISTORY_LIMIT)
+    ).unique()
+    calls = session.scalars(
+        select(Call).where(Call.caller == e164).order_by(Call.started_at.desc()).limit(HISTORY_LIMIT)
+    )
+    return CallerHistory(
+        phone=e164,
+        cases=[summary(case) for case in cases],
+        calls=[CallSummary.model_validate(call) for call in calls],
+    )
+
+
+def summary(case: Case) -> CaseSummary:
+    """Short form of a case for lists."""
+    return CaseSummary(
+        number=case.number,
+        status=case.status,
+        channel=case.channel,
+        category=case.category.code if case.category else None,
+        bureau=case.bureau.code if case.bureau else None,
+        street=case.street.code if case.street else None,
+        description=case.description,
+        created_at=case.created_at,
+        resolve_by=case.resolve_by,
+    )
+
+
+__all__ = [
+    "CaseFilter",
+    "InvalidPhone",
+    "add_attachment",
+    "add_event",
+    "caller_history",
+    "events",
+    "get_all",
+    "get_by_number",
+    "link_call",
+    "next_number",
+    "require",
+    "summary",
+]

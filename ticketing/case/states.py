@@ -1,0 +1,93 @@
+"""The case lifecycle as a pure function: (status, action) -> next status, or IllegalTransition."""
+
+from __future__ import annotations
+
+NEW = "new"
+DISPATCHED = "dispatched"
+ACKNOWLEDGED = "acknowledged"
+IN_PROGRESS = "in_progress"
+EXTENSION_REQUESTED = "extension_requested"
+RETURNED = "returned"
+RESOLVED = "resolved"
+REOPENED = "reopened"
+CLOSED = "closed"
+MERGED = "merged"
+
+STATUSES = (
+    NEW,
+    DISPATCHED,
+    ACKNOWLEDGED,
+    IN_PROGRESS,
+    EXTENSION_REQUESTED,
+    RETURNED,
+    RESOLVED,
+    REOPENED,
+    CLOSED,
+    MERGED,
+)
+OPEN_STATUSES = frozenset(
+    {NEW, DISPATCHED, ACKNOWLEDGED, IN_PROGRESS, EXTENSION_REQUESTED, RETURNED, REOPENED}
+)
+FINAL_STATUSES = frozenset({CLOSED, MERGED})
+RATINGS = ("satisfied", "unsatisfied")
+
+# action -> {from status: to status}; "note" and "callback" are handled apart.
+TRANSITIONS: dict[str, dict[str, str]] = {
+    "dispatch": {NEW: DISPATCHED, RETURNED: DISPATCHED, REOPENED: DISPATCHED},
+    "acknowledge": {DISPATCHED: ACKNOWLEDGED},
+    "return": {DISPATCHED: RETURNED, ACKNOWLEDGED: RETURNED},
+    "start": {ACKNOWLEDGED: IN_PROGRESS},
+    "request-extension": {ACKNOWLEDGED: EXTENSION_REQUESTED, IN_PROGRESS: EXTENSION_REQUESTED},
+    "approve-extension": {EXTENSION_REQUESTED: IN_PROGRESS},
+    "refuse-extension": {EXTENSION_REQUESTED: IN_PROGRESS},
+    # new -> resolved is the centre answering directly from the knowledge base (直接办结).
+    "resolve": {NEW: RESOLVED, ACKNOWLEDGED: RESOLVED, IN_PROGRESS: RESOLVED},
+    "close": {RESOLVED: CLOSED},
+    "reopen": {RESOLVED: REOPENED},
+    "merge": {status: MERGED for status in OPEN_STATUSES},
+}
+CALLBACK_OUTCOME = {"satisfied": CLOSED, "unsatisfied": REOPENED}
+ACTIONS = (*TRANSITIONS, "callback", "note")
+
+
+class IllegalTransition(Exception):
+    """The action is not allowed in the case's current status."""
+
+    def __init__(self, status: str, action: str, detail: str = "") -> None:
+        self.status = status
+        self.action = action
+        message = f"cannot {action} a case that is {status}"
+        super().__init__(f"{message}: {detail}" if detail else message)
+
+
+def transition(status: str, action: str, *, rating: str | None = None) -> str:
+    """Return the status a case moves to when `action` is applied in `status`."""
+    if status not in STATUSES:
+        raise IllegalTransition(status, action, "unknown status")
+    if action == "note":
+        return status
+    if action == "callback":
+        return _callback(status, rating)
+    targets = TRANSITIONS.get(action)
+    if targets is None:
+        raise IllegalTransition(status, action, f"unknown action (known: {', '.join(ACTIONS)})")
+    if status not in targets:
+        allowed = ", ".join(sorted(targets))
+        raise IllegalTransition(status, action, f"allowed only when {allowed}")
+    return targets[status]
+
+
+def _callback(status: str, rating: str | None) -> str:
+    if status != RESOLVED:
+        raise IllegalTransition(status, "callback", "allowed only when resolved")
+    if rating not in CALLBACK_OUTCOME:
+        raise IllegalTransition(status, "callback", f"rating must be one of {', '.join(RATINGS)}")
+    return CALLBACK_OUTCOME[rating]
+
+
+def allowed_actions(status: str) -> list[str]:
+    """Actions that are legal in `status` (for clients that show buttons)."""
+    actions = [action for action, targets in TRANSITIONS.items() if status in targets]
+    if status == RESOLVED:
+        actions.append("callback")
+    return [*actions, "note"]

@@ -1,0 +1,47 @@
+"""Authentication dependencies: bearer token -> user, and role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import Depends, HTTPException, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from ticketing.database.deps import get_db
+from ticketing.user import service
+from ticketing.user.models import User
+
+bearer = HTTPBearer(auto_error=False, description="API token created with `hotline tokens create NAME`.")
+
+
+def current_user(
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer), session: Session = Depends(get_db)
+) -> User:
+    """Return the user owning the request's bearer token, or answer 401."""
+    if credentials is None:
+        raise _unauthorised("missing bearer token (send 'Authorization: Bearer <token>')")
+    user = service.authenticate_token(session, credentials.credentials)
+    if user is None:
+        raise _unauthorised("invalid or revoked token")
+    if session.dirty:  # the token's last-used time was refreshed
+        session.commit()
+    return user
+
+
+def _unauthorised(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def require_roles(*roles: str) -> Callable[[User], User]:
+    """Dependency accepting only users whose role is one of `roles`."""
+
+    def check(user: User = Depends(current_user)) -> User:
+        if user.role not in roles:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail=f"role {user.role!r} may not do this (needs {' or '.join(roles)})",
+            )
+        return user
+
+    return check
