@@ -115,7 +115,7 @@ class Fields:
         value = self.raw(key, default)
         if isinstance(value, str):
             value = [value]
-        if not isinstance(value, list):
+        if not isinstance(value, list | tuple):
             raise self.fail(key, f"expected a list of strings, got {_kind(value)}")
         for index, item in enumerate(value):
             if not isinstance(item, str) or not item.strip():
