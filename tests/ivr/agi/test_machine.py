@@ -1,0 +1,152 @@
+"""Transitions of the menu state machine, walked from the start of the default hotline menu."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ivr.agi import commands as c
+from ivr.agi.machine import Machine, case_number_from_digits, spoken_number
+from ivr.agi.menu import load_menu
+
+MENU = load_menu(Path(__file__).parents[3] / "ivr/agi/menus/hotline.yaml")
+OPEN, CLOSED = c.HoursChecked(True), c.HoursChecked(False)
+FOUND = c.CaseLookedUp("FT20261126-0042", True, "dispatched", "police")
+
+
+def walk(inputs):
+    """Feed inputs from the start; return the last transition."""
+    machine = Machine(MENU, "FT")
+    transition = machine.start()
+    for event in inputs:
+        transition = machine.advance(transition.state, event)
+    return transition
+
+
+def kinds(transition):
+    return [type(cmd).__name__ for cmd in transition.commands]
+
+
+@pytest.mark.parametrize(("inputs", "node", "language", "last_command"), [
+    ([], "welcome", "zh", c.Collect("welcome", "zh", 6.0, 1)),
+    ([c.Digits("1")], "hours", "zh", c.CheckHours()),
+    ([c.Digits("2")], "hours", "en", c.CheckHours()),
+    ([c.Timeout()], "hours", "zh", c.CheckHours()),  # retries: 1 then carry on in the default language
+    ([c.Digits("1"), OPEN], "main", "zh", c.Collect("main_menu", "zh", 6.0, 1)),
+    ([c.Digits("1"), CLOSED], "after_hours", "zh", c.Collect("after_hours_menu", "zh", 6.0, 1)),
+    ([c.Digits("1"), OPEN, c.Digits("1")], "case_status", "zh",
+     c.Collect("enter_case_number", "zh", 12.0, 12)),
+    ([c.Digits("1"), OPEN, c.Digits("1"), c.Digits("202611260042")], "case_status", "zh",
+     c.LookupCase("FT20261126-0042")),
+    ([c.Digits("1"), OPEN, c.Digits("1"), c.Digits("202611260042"), FOUND], "after_status", "zh",
+     c.Collect("after_status_menu", "zh", 6.0, 1)),
+    ([c.Digits("1"), OPEN, c.Digits("2")], "queue_complaint", "zh", c.QueueSize("complaint-zh")),
+    ([c.Digits("2"), OPEN, c.Digits("3")], "queue_consult", "en", c.QueueSize("consult-en")),
+    ([c.Digits("1"), OPEN, c.Digits("2"), c.QueueInfo(2)], "queue_complaint", "zh",
+     c.EnterQueue("complaint-zh", 300)),
+    ([c.Digits("1"), OPEN, c.Digits("2"), c.QueueInfo(0), c.QueueLeft("TIMEOUT")], "message", "zh",
+     c.RecordMessage(120)),
+    ([c.Digits("1"), OPEN, c.Digits("0")], "operator", "zh", c.QueueSize("general-zh")),
+    ([c.Digits("1"), OPEN, c.Digits("4")], "message", "zh", c.RecordMessage(120)),
+    ([c.Digits("1"), CLOSED, c.Digits("2"), c.Recorded("/r/m.wav", 3.0)], "message", "zh",
+     c.OpenMessageCase("/r/m.wav", "zh", None)),
+    ([c.Digits("1"), CLOSED, c.Digits("2"), c.Recorded("/r/m.wav"), c.CaseCreated("FT20261126-0001")],
+     "goodbye", "zh", c.Hangup()),
+    ([c.Digits("1"), CLOSED, c.Digits("2"), c.Recorded(None)], "goodbye_no_message", "zh", c.Hangup()),
+    ([c.Digits("1"), CLOSED, c.Digits("2"), c.Recorded("/r/m.wav"), c.CaseCreated(None)],
+     "goodbye_no_message", "zh", c.Hangup()),
+    ([c.Digits("1"), OPEN, c.Digits("9")], "main_again", "zh", c.CheckHours()),
+])
+def test_walks(inputs, node, language, last_command):
+    transition = walk(inputs)
+    assert transition.state.node == node
+    assert transition.state.language == language
+    assert transition.commands[-1] == last_command
+
+
+@pytest.mark.parametrize(("inputs", "node", "attempts", "commands"), [
+    # garbage and silence are retried with a warning, then on_fail (operator for the main menu)
+    ([c.Digits("7")], "main", 1, ["Play", "Collect"]),
+    ([c.Timeout()], "main", 1, ["Play", "Collect"]),
+    ([c.Digits("7"), c.Timeout()], "main", 2, ["Play", "Collect"]),
+    ([c.Digits("7"), c.Timeout(), c.Digits("8")], "operator", 0, ["QueueSize"]),
+    # repeat does not count as an attempt
+    ([c.Digits("7"), c.Digits("*")], "main", 1, ["Collect"]),
+    # back from the main menu returns to the language menu
+    ([c.Digits("#")], "welcome", 0, ["Collect"]),
+])
+def test_retries_and_global_keys_in_main_menu(inputs, node, attempts, commands):
+    transition = walk([c.Digits("1"), OPEN, *inputs])
+    assert (transition.state.node, transition.state.attempts, kinds(transition)) == (node, attempts, commands)
+
+
+@pytest.mark.parametrize(("inputs", "node", "commands"), [
+    ([c.Digits("12345")], "case_status", ["Play", "Collect"]),  # not 12 digits: invalid
+    ([c.Digits("202611260042"), c.CaseLookedUp("FT20261126-0042", False)], "case_status",
+     ["Play", "Collect"]),
+    ([c.Digits("1"), c.Digits("2"), c.Digits("3")], "goodbye_no_input", ["Play", "Hangup"]),
+    ([c.Digits("0")], "operator", ["QueueSize"]),
+    ([c.Digits("#")], "main", ["Collect"]),
+    ([c.Digits("*")], "case_status", ["Collect"]),
+])
+def test_case_status_entry(inputs, node, commands):
+    transition = walk([c.Digits("1"), OPEN, c.Digits("1"), *inputs])
+    assert (transition.state.node, kinds(transition)) == (node, commands)
+
+
+def test_status_report_speaks_number_status_and_bureau():
+    transition = walk([c.Digits("2"), OPEN, c.Digits("1"), c.Digits("202611260042"), FOUND])
+    play = transition.commands[0]
+    assert play.language == "en"
+    assert play.prompts[0] == "case_status_intro"
+    assert play.prompts[1:13] == tuple(f"digit_{d}" for d in "202611260042")
+    assert play.prompts[13:] == ("status_dispatched", "handled_by", "bureau_police")
+
+
+def test_language_switch_sends_set_language_first():
+    transition = walk([c.Digits("2")])
+    assert transition.commands[0] == c.SetLanguage("en")
+    assert [s.node for s in transition.steps] == ["recording_notice", "hours"]
+    assert transition.steps[0].input == "2"
+
+
+def test_queue_announces_position_after_those_waiting():
+    transition = walk([c.Digits("1"), OPEN, c.Digits("2"), c.QueueInfo(3)])
+    assert transition.commands[0] == c.Play(("queue_wait", "queue_position", "number_4"), "zh")
+
+
+def test_answered_queue_call_ends():
+    transition = walk([c.Digits("1"), OPEN, c.Digits("2"), c.QueueInfo(0), c.QueueLeft("CONTINUE")])
+    assert transition.state.ended and transition.commands == (c.Hangup(),)
+
+
+def test_message_case_number_is_kept_and_spoken():
+    transition = walk([c.Digits("1"), CLOSED, c.Digits("2"), c.Recorded("/r/m.wav"),
+                       c.CaseCreated("FT20261126-0007")])
+    assert transition.state.case_number == "FT20261126-0007"
+    assert transition.state.ended
+    assert transition.commands[0].prompts[0] == "message_saved"
+
+
+def test_ended_state_ignores_input():
+    transition = walk([c.Digits("1"), CLOSED, c.Digits("2"), c.Recorded(None)])
+    assert walk([c.Digits("1"), CLOSED, c.Digits("2"), c.Recorded(None), c.Digits("1")]).commands == ()
+    assert transition.state.ended
+
+
+@pytest.mark.parametrize(("digits", "number"), [
+    ("202611260042", "FT20261126-0042"),
+    ("20261126004", None),
+    ("2026112600421", None),
+    ("2026112600a2", None),
+])
+def test_case_number_from_digits(digits, number):
+    assert case_number_from_digits("FT", digits) == number
+
+
+@pytest.mark.parametrize(("n", "prompts"), [
+    (1, ("number_1",)), (99, ("number_99",)), (120, ("digit_1", "digit_2", "digit_0")),
+])
+def test_spoken_number(n, prompts):
+    assert spoken_number(n) == prompts
