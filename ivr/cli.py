@@ -7,3 +7,6 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add the telephony command groups to the root command."""
+    from ivr.asterisk.cli import app as asterisk_app
+
+    app.add_typer(asterisk_app, name="asterisk", help="Provision and run the hotline's Asterisk.")

@@ -1,0 +1,159 @@
+"""Find or build the Asterisk the hotline runs: a system Asterisk >= 20, or a cached Debian-unstable root.
+
+The root is built with debootstrap into DIR.partial and renamed to DIR only when complete, so a
+half-built root is never used; building again after a failure starts from scratch.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+MIN_MAJOR = 20
+PACKAGES = ("asterisk", "asterisk-core-sounds-en-gsm", "sip-tester")
+APT_OPTS = ("-o", "Acquire::Check-Valid-Until=false")
+# Paths the runner bind-mounts over or links to; created in the root (they are not all in the packages).
+MOUNT_POINTS = ("etc/asterisk", "run/asterisk", "var/log/asterisk", "var/spool/asterisk", "var/lib/asterisk",
+                "var/cache/asterisk", "dev", "proc", "tmp")
+SOUND_LINKS = {"usr/share/asterisk/sounds/hotline": "/var/lib/asterisk/sounds/hotline",
+               "usr/share/asterisk/sounds/test-audio": "/var/lib/asterisk/sounds/test-audio"}
+
+Progress = Callable[[str], None]
+
+
+class ProvisionError(RuntimeError):
+    """Asterisk could not be found or built."""
+
+
+@dataclass(frozen=True)
+class AsteriskInstall:
+    """Where the Asterisk binary lives: root "/" for a system install, else the cached chroot."""
+
+    root: Path
+    version: str
+
+    @property
+    def system(self) -> bool:
+        """Whether this is the host's own Asterisk (no chroot)."""
+        return self.root == Path("/")
+
+    @property
+    def binary(self) -> str:
+        """Path of the asterisk binary inside its root."""
+        return "/usr/sbin/asterisk"
+
+    def host_path(self, inner: str) -> Path:
+        """Translate a path inside the root into a host path."""
+        return self.root / inner.lstrip("/")
+
+
+def parse_version(text: str) -> tuple[int, ...] | None:
+    """Return the numeric version in `asterisk -V` output ("Asterisk 22.1.0" -> (22, 1, 0))."""
+    match = re.search(r"Asterisk\s+(?:certified/)?(\d+)(?:\.(\d+))?(?:\.(\d+))?", text)
+    if not match:
+        return None
+    return tuple(int(part) for part in match.groups() if part is not None)
+
+
+def find_system_asterisk() -> AsteriskInstall | None:
+    """Return the host's Asterisk when one >= MIN_MAJOR is installed at /usr/sbin/asterisk."""
+    binary = shutil.which("asterisk")
+    if binary is None or Path(binary).resolve() != Path("/usr/sbin/asterisk").resolve():
+        return None
+    version = _asterisk_version([binary, "-V"])
+    if version is None or parse_version(version)[0] < MIN_MAJOR:
+        log.info("system asterisk %s is older than %d; using the Debian root", version, MIN_MAJOR)
+        return None
+    return AsteriskInstall(root=Path("/"), version=version)
+
+
+def find_root(root: Path) -> AsteriskInstall | None:
+    """Return the cached root when it is complete."""
+    if not (root / "usr/sbin/asterisk").is_file():
+        return None
+    version = _asterisk_version(["chroot", str(root), "/usr/sbin/asterisk", "-V"]) or "unknown"
+    return AsteriskInstall(root=root, version=version)
+
+
+def provision(root: Path, *, use_system: bool = True, progress: Progress = print) -> AsteriskInstall:
+    """Return a usable Asterisk, building the cached root when there is none (idempotent)."""
+    if use_system and (system := find_system_asterisk()) is not None:
+        progress(f"using the system Asterisk ({system.version})")
+        return system
+    install = find_root(root)
+    if install is None:
+        build_root(root, progress)
+        install = find_root(root)
+        if install is None:
+            raise ProvisionError(f"{root} was built but holds no /usr/sbin/asterisk")
+    prepare_root(root)
+    progress(f"Asterisk root ready at {root} ({install.version})")
+    return install
+
+
+def prepare_root(root: Path) -> None:
+    """Create the mount points and sound links the runner needs inside the root (idempotent)."""
+    for inner in MOUNT_POINTS:
+        target = root / inner
+        if not target.is_symlink():
+            target.mkdir(parents=True, exist_ok=True)
+    for inner, destination in SOUND_LINKS.items():
+        link = root / inner
+        if not link.is_symlink():
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(destination)
+
+
+def build_root(root: Path, progress: Progress) -> None:
+    """Build a Debian-unstable root with Asterisk into ROOT.partial, then rename it to ROOT."""
+    if shutil.which("debootstrap") is None:
+        raise ProvisionError("debootstrap is missing: apt-get install debootstrap (or asterisk >= 20)")
+    partial = root.with_name(root.name + ".partial")
+    if partial.exists():
+        progress(f"removing the half-built {partial}")
+        shutil.rmtree(partial)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    progress(f"building a Debian sid root in {partial} (several minutes, once)")
+    _run(["debootstrap", "--variant=minbase", "sid", str(partial)], progress)
+    progress("installing Asterisk into the root")
+    in_root = ["unshare", "--mount", "--fork", "sh", "-c",
+               'mount --rbind /dev "$0/dev" && mount -t proc proc "$0/proc" && shift && exec chroot "$@"',
+               str(partial), str(partial)]
+    _run([*in_root, "apt-get", *APT_OPTS, "update"], progress)
+    _run([*in_root, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "-y", *APT_OPTS, "install",
+          *PACKAGES], progress)
+    partial.rename(root)
+    progress(f"Asterisk root built at {root}")
+
+
+def _run(argv: list[str], progress: Progress) -> None:
+    """Run a build step, streaming its output as progress; raise with the tail on failure."""
+    tail: list[str] = []
+    try:
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    except OSError as err:
+        raise ProvisionError(f"cannot run {argv[0]}: {err}") from err
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        line = line.rstrip()
+        tail = [*tail[-19:], line]
+        if line:
+            progress(f"  {line}")
+    if proc.wait() != 0:
+        raise ProvisionError(f"{' '.join(argv[:3])} ... failed ({proc.returncode}):\n" + "\n".join(tail))
+
+
+def _asterisk_version(argv: list[str]) -> str | None:
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    text = (out.stdout or out.stderr).strip()
+    return text if parse_version(text) else None

@@ -1,0 +1,75 @@
+"""Settings of the telephony side (Asterisk, AMI bridge, IVR, speech), read from HOTLINE_* variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class IvrSettings(BaseSettings):
+    """Telephony settings; the defaults run one local Asterisk on 127.0.0.1 beside `hotline serve`."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
+
+    var_dir: Path = Path("./var")
+
+    # --- the Asterisk instance (ivr/asterisk) ---
+    asterisk_root: Path = Path("~/.cache/hotline/asterisk-root").expanduser()
+    asterisk_system: bool = True  # use a system `asterisk` >= 20 when one is installed
+    asterisk_instance: str = "default"
+    asterisk_address: str = "127.0.0.1"  # loopback address every port of the instance binds to
+    asterisk_state_dir: Path | None = None  # default: <var_dir>/asterisk/<instance>
+    asterisk_config_dir: Path = PROJECT_DIR / "asterisk-config"
+    asterisk_start_timeout: float = 60.0
+    sip_port: int = 5060
+    hotline_number: str = "12345"
+    sip_trunk: str = ""  # PJSIP endpoint for outbound callbacks; "" rings the demo resident softphone
+    queue_timeout: int = 300  # seconds a caller waits in a queue before being offered a message
+    prompts_dir: Path | None = None  # default: <var_dir>/prompts
+
+    # --- AMI bridge (ivr/ami) ---
+    ami_enabled: bool = True
+    ami_host: str | None = None  # default: asterisk_address
+    ami_port: int = 5038
+    ami_username: str = "hotline"
+    ami_secret: SecretStr | None = None  # default: the instance's generated secret (secrets.json)
+    ami_server: str = "default"  # name of this Asterisk server in events and commands
+    ami_action_timeout: float = 5.0
+    ami_ping_interval: float = 5.0
+    ami_ping_timeout: float = 3.0
+    ami_reconnect_min: float = 0.5
+    ami_reconnect_max: float = 15.0
+    ami_queue_stats_interval: float = 10.0
+    ami_command_ttl: float = 60.0  # commands older than this when read are answered "expired", not run
+
+    # --- FastAGI IVR engine and AudioSocket speech (their servers listen here; the dial plan points here) ---
+    agi_host: str = "127.0.0.1"
+    agi_port: int = 4573
+    audiosocket_host: str = "127.0.0.1"
+    audiosocket_port: int = 9092
+
+    @property
+    def state_dir(self) -> Path:
+        """Directory of the Asterisk instance's own state (config copy, run, log, spool, recordings)."""
+        return self.asterisk_state_dir or self.var_dir / "asterisk" / self.asterisk_instance
+
+    @property
+    def prompts_path(self) -> Path:
+        """Directory of the IVR's sound files, mounted as sounds/hotline inside Asterisk."""
+        return self.prompts_dir or self.var_dir / "prompts"
+
+    @property
+    def ami_address(self) -> str:
+        """Host the AMI bridge connects to."""
+        return self.ami_host or self.asterisk_address
+
+
+@lru_cache
+def get_ivr_settings() -> IvrSettings:
+    """Return the process-wide telephony settings (tests build their own IvrSettings instead)."""
+    return IvrSettings()
