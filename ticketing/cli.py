@@ -50,8 +50,8 @@ def seed(
     typer.echo("sample users (username / role / password):")
     for user in SAMPLE_USERS:
         mark = "new" if user.username in added else "exists"
-        where = f" ({user.bureau})" if user.bureau else ""
-        typer.echo(f"  {user.username:12} {user.role}{where:18} {user.password}  [{mark}]")
+        role = f"{user.role} ({user.bureau})" if user.bureau else user.role
+        typer.echo(f"  {user.username:12} {role:26} {user.password:16} [{mark}]")
 
 
 @users_app.command("add")

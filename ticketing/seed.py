@@ -69,7 +69,7 @@ SAMPLE_CASES = (
         dispatch=False,
     ),
     dict(
-        description="There is a lot of litter on the pavement outside the metro exit",
+        description="Rubbish and litter are piling up outside the metro exit, nobody cleans it",
         street="xiangmihu",
         caller_phone="+8613600001111",
         caller_name="Mr Smith",

@@ -1,0 +1,148 @@
+"""Case-service fixtures: one migrated database per backend (SQLite and PostgreSQL), emptied between tests."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from ticketing.api import create_api
+from ticketing.bureau.seed import sync_dataset
+from ticketing.config import Settings
+from ticketing.database.core import make_engine, make_session_factory, session_scope
+from ticketing.database.migrate import upgrade
+from ticketing.dataset import load_dataset
+from ticketing.user import service as users
+
+# Reference tables filled once per backend; everything else is emptied before each test.
+KEEP = {"alembic_version", "bureaus", "streets", "communities", "categories", "routing_rules"}
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def psycopg_url(url: str) -> str:
+    """Return `url` with the psycopg 3 driver."""
+    return Settings(database_url=url).sqlalchemy_url
+
+
+@pytest.fixture(scope="session")
+def dataset():
+    """The Futian sample data set shipped with the package."""
+    return load_dataset(Settings().dataset_dir)
+
+
+@pytest.fixture(scope="session")
+def scratch_postgres(postgres_url) -> Iterator[str]:
+    """A private PostgreSQL database for this run (other suites share hotline_test), dropped at the end."""
+    server = make_url(psycopg_url(postgres_url))
+    name = f"hotline_case_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request, tmp_path_factory, dataset) -> Iterator[tuple[str, str]]:
+    """(name, URL) of a database migrated with Alembic and holding the data set's organisation."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'case.db'}"
+    else:
+        url = request.getfixturevalue("scratch_postgres")
+    upgrade(url)
+    engine = make_engine(url)
+    with session_scope(make_session_factory(engine)) as session:
+        sync_dataset(session, dataset)
+    engine.dispose()
+    yield request.param, url
+
+
+@pytest.fixture(scope="session")
+def engines() -> Iterator[dict]:
+    """One engine per URL for the whole run."""
+    cache: dict = {}
+    yield cache
+    for engine in cache.values():
+        engine.dispose()
+
+
+@pytest.fixture
+def session_factory(backend, engines):
+    """Session factory on an emptied database of the current backend."""
+    name, url = backend
+    engine = engines.get(url) or engines.setdefault(url, make_engine(url))
+    _empty(engine)
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def session(session_factory):
+    """A session for a test; rolled back and closed afterwards."""
+    with session_factory() as session:
+        yield session
+        session.rollback()
+
+
+def _empty(engine) -> None:
+    tables = [t for t in inspect(engine).get_table_names() if t not in KEEP]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(
+                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            )
+            return
+        conn.execute(text("PRAGMA foreign_keys=OFF"))
+        for table in tables:
+            conn.execute(text(f'DELETE FROM "{table}"'))
+        conn.execute(text("PRAGMA foreign_keys=ON"))
+
+
+@pytest.fixture
+def app(backend, session_factory):
+    """The API app on the test database."""
+    return create_api(Settings(database_url=backend[1]), session_factory=session_factory)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    """HTTP client of the API app."""
+    with TestClient(app) as client:
+        yield client
+
+
+ROLE_USERS = {
+    "agent": ("agent1", None),
+    "supervisor": ("super1", None),
+    "admin": ("admin1", None),
+    "bureau": ("urban1", "urban-mgmt"),
+    "bureau-env": ("env1", "environment"),
+    "bureau-street": ("futian1", "street-futian"),
+}
+
+
+@pytest.fixture
+def headers(session_factory) -> dict[str, dict[str, str]]:
+    """Authorization headers per role (bureau: urban-mgmt; bureau-env: environment; bureau-street: futian)."""
+    result = {}
+    with session_scope(session_factory) as session:
+        for key, (username, bureau) in ROLE_USERS.items():
+            role = key.split("-")[0]
+            user = users.create(session, username, role, bureau_code=bureau, password="secret-pass")
+            result[key] = {"Authorization": f"Bearer {users.create_token(session, user)}"}
+    return result
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    """Directory of the shipped Futian data files."""
+    return Settings().dataset_dir

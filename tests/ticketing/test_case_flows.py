@@ -1,0 +1,198 @@
+"""Intake and lifecycle flows on SQLite and PostgreSQL: routing, numbers, deadlines, audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from ticketing.case import flows, service
+from ticketing.case.errors import CaseNotFound, InvalidAction, NotPermitted, UnknownReference
+from ticketing.case.models import Case, CaseEvent
+from ticketing.case.permissions import Actor
+from ticketing.case.schemas import CaseCreate
+from ticketing.case.states import IllegalTransition
+from ticketing.database.core import session_scope
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+THURSDAY_10 = datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI)
+AGENT = Actor("agent1", "agent")
+
+
+def new_case(session, dataset, now=THURSDAY_10, **fields) -> Case:
+    data = {
+        "description": "小区门口路灯坏了，晚上很黑",
+        "street": "futian",
+        "caller_phone": "13800138000",
+        **fields,
+    }
+    return flows.intake(session, dataset, CaseCreate(**data), AGENT, now=now)
+
+
+def test_intake_routes_numbers_and_sets_the_dispatch_deadline(session, dataset):
+    case = new_case(session, dataset)
+    session.commit()
+    assert case.number == "FT20261126-0001"
+    assert (case.status, case.category.code, case.bureau.code) == ("new", "street-lights", "urban-mgmt")
+    assert case.routing_rule == "category-default" and "路灯" in case.routing_explanation
+    assert case.caller_phone == "+8613800138000"
+    assert case.dispatch_by > THURSDAY_10 and case.acknowledge_by is None
+    assert case.version == 1
+    events = service.events(session, case)
+    assert [(e.action, e.from_status, e.to_status, e.actor) for e in events] == [
+        ("create", None, "new", "agent1")
+    ]
+
+
+def test_numbers_count_per_local_day(session, dataset):
+    first = new_case(session, dataset)
+    second = new_case(session, dataset)
+    late_evening = datetime(2026, 11, 26, 23, 30, tzinfo=SHANGHAI)  # 15:30 UTC, still the 26th locally
+    third = new_case(session, dataset, now=late_evening)
+    next_day = new_case(session, dataset, now=late_evening + timedelta(hours=1))
+    assert [first.number, second.number, third.number, next_day.number] == [
+        "FT20261126-0001",
+        "FT20261126-0002",
+        "FT20261126-0003",
+        "FT20261127-0001",
+    ]
+
+
+def test_intake_with_dispatch_sets_all_deadlines(session, dataset):
+    case = new_case(session, dataset, dispatch=True)
+    assert case.status == "dispatched" and case.dispatched_at == THURSDAY_10
+    assert case.acknowledge_by == datetime(2026, 11, 26, 12, 0, tzinfo=SHANGHAI)  # 2 working hours
+    assert case.resolve_by > case.acknowledge_by
+    assert [e.action for e in service.events(session, case)] == ["create", "dispatch"]
+
+
+def test_chosen_category_and_bureau_override_routing(session, dataset):
+    case = new_case(session, dataset, category="litter", bureau="street-futian")
+    assert (case.category.code, case.bureau.code) == ("litter", "street-futian")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("street", "atlantis"),
+        ("category", "dragons"),
+        ("bureau", "ministry-of-magic"),
+        ("community", "nowhere"),
+    ],
+)
+def test_unknown_codes_are_refused_and_nothing_is_written(session, dataset, field, value):
+    with pytest.raises(UnknownReference, match=f"unknown {field} '{value}'"):
+        new_case(session, dataset, **{field: value})
+    session.rollback()
+    assert session.scalar(select(func.count(Case.id))) == 0
+
+
+def test_full_lifecycle(session, dataset):
+    case = new_case(session, dataset)
+    bureau = Actor("urban1", "bureau", bureau_id=case.bureau_id)
+    supervisor = Actor("super1", "supervisor")
+    steps = [
+        ("dispatch", {}, AGENT, "dispatched"),
+        ("acknowledge", {}, bureau, "acknowledged"),
+        ("start", {}, bureau, "in_progress"),
+        ("request-extension", {"days": 3, "note": "需要协调供电局"}, bureau, "extension_requested"),
+        ("approve-extension", {}, supervisor, "in_progress"),
+        ("resolve", {"reply": "路灯已修复"}, bureau, "resolved"),
+        ("callback", {"rating": "unsatisfied"}, AGENT, "reopened"),
+        ("dispatch", {"bureau": "street-futian"}, AGENT, "dispatched"),
+    ]
+    resolve_by = None
+    for action, payload, actor, status in steps:
+        if action == "approve-extension":
+            resolve_by = case.resolve_by
+        case = flows.apply_action(session, dataset, case.number, action, payload, actor, now=THURSDAY_10)
+        assert case.status == status, action
+        if action == "approve-extension":
+            assert case.extended_days == 3 and case.resolve_by > resolve_by
+    session.commit()
+    assert case.bureau.code == "street-futian" and case.satisfaction == "unsatisfied"
+    assert case.version == len(steps) + 1
+    trail = [(e.action, e.from_status, e.to_status) for e in service.events(session, case)]
+    assert trail[0] == ("create", None, "new") and trail[-1] == ("dispatch", "reopened", "dispatched")
+    assert len(trail) == len(steps) + 1
+
+
+def test_illegal_action_writes_nothing(session, dataset):
+    case = new_case(session, dataset)
+    session.commit()
+    with pytest.raises(IllegalTransition, match="cannot acknowledge a case that is new"):
+        flows.apply_action(session, dataset, case.number, "acknowledge", {}, "system")
+    session.rollback()
+    assert session.scalar(select(func.count(CaseEvent.id))) == 1
+    assert service.get_by_number(session, case.number).version == 1
+
+
+@pytest.mark.parametrize(
+    ("action", "payload", "message"),
+    [
+        ("return", {}, "return needs a reason"),
+        ("resolve", {}, "resolve needs a reply"),
+        ("request-extension", {"note": "why"}, "request-extension needs days"),
+        ("merge", {}, "merge needs the number"),
+        ("note", {}, "note needs text"),
+    ],
+)
+def test_actions_check_their_payload(session, dataset, action, payload, message):
+    case = new_case(session, dataset, dispatch=True)
+    flows.apply_action(session, dataset, case.number, "acknowledge", {}, "system")
+    with pytest.raises(InvalidAction, match=message):
+        flows.apply_action(session, dataset, case.number, action, payload, "system")
+
+
+def test_bureau_users_only_touch_their_own_dispatched_cases(session, dataset):
+    case = new_case(session, dataset)  # routed to urban-mgmt, not dispatched yet
+    urban = Actor("urban1", "bureau", bureau_id=case.bureau_id)
+    with pytest.raises(CaseNotFound):
+        flows.apply_action(session, dataset, case.number, "acknowledge", {}, urban)
+    flows.apply_action(session, dataset, case.number, "dispatch", {}, AGENT)
+    other = Actor("env1", "bureau", bureau_id=case.bureau_id + 1)
+    with pytest.raises(CaseNotFound):
+        flows.apply_action(session, dataset, case.number, "acknowledge", {}, other)
+    with pytest.raises(NotPermitted, match="role 'bureau' may not approve-extension"):
+        flows.apply_action(session, dataset, case.number, "approve-extension", {}, urban)
+    assert (
+        flows.apply_action(session, dataset, case.number, "acknowledge", {}, urban).status == "acknowledged"
+    )
+
+
+def test_merge_links_the_duplicate_and_notes_the_target(session, dataset):
+    original = new_case(session, dataset)
+    duplicate = new_case(session, dataset)
+    flows.apply_action(session, dataset, duplicate.number, "merge", {"target": original.number}, AGENT)
+    assert duplicate.status == "merged" and duplicate.merged_into_id == original.id
+    assert [e.action for e in service.events(session, original)][-1] == "merge-in"
+    with pytest.raises(UnknownReference):
+        flows.apply_action(session, dataset, original.number, "merge", {"target": "FT19990101-0001"}, AGENT)
+
+
+def test_attachments_are_logged_and_found_by_search(session, dataset):
+    case = new_case(session, dataset)
+    service.add_attachment(session, case.number, "transcript", transcript="居民说路灯闪烁已经三天")
+    session.commit()
+    found, total = service.get_all(session, service.CaseFilter(q="闪烁"))
+    assert total == 1 and found[0].number == case.number
+    assert service.get_all(session, service.CaseFilter(q="100%"))[1] == 0
+    assert [e.action for e in service.events(session, case)] == ["create", "attach"]
+
+
+def test_caller_history_accepts_any_form_of_the_number(session, dataset):
+    new_case(session, dataset, caller_phone="0755-83212345")
+    new_case(session, dataset, caller_phone="13900000000")
+    session.commit()
+    history = service.caller_history(session, "075583212345")
+    assert history.phone == "+8675583212345" and len(history.cases) == 1 and history.calls == []
+
+
+def test_numbers_survive_separate_transactions(session_factory, dataset):
+    numbers = []
+    for _ in range(3):
+        with session_scope(session_factory) as session:
+            numbers.append(new_case(session, dataset).number)
+    assert numbers == ["FT20261126-0001", "FT20261126-0002", "FT20261126-0003"]
