@@ -59,9 +59,9 @@ class KeywordMatcher:
             if is_english(key):
                 words = tuple(stem(w) for w in WORD_RE.findall(key))
                 if words:
-                    self._english.setdefault(words, []).append((owner, keyword, weight))
+                    _add_once(self._english.setdefault(words, []), owner, keyword, weight)
             else:
-                self._cjk.setdefault(key, []).append((owner, keyword, weight))
+                _add_once(self._cjk.setdefault(key, []), owner, keyword, weight)
         self._lengths = sorted({len(k) for k in self._cjk}, reverse=True)
         self._first_chars = frozenset(k[0] for k in self._cjk)
         self._max_words = max((len(k) for k in self._english), default=0)
@@ -100,6 +100,12 @@ class KeywordMatcher:
                     start, end = words[i][0], words[i + n - 1][1]
                     hits.extend(Hit(o, k, w, start, end) for o, k, w in owners)
         return hits
+
+
+def _add_once(owners: list[tuple[str, str, float]], owner: str, keyword: str, weight: float) -> None:
+    """Add OWNER's KEYWORD unless OWNER already has a keyword with the same form (flood / flooding)."""
+    if all(existing != owner for existing, _, _ in owners):
+        owners.append((owner, keyword, weight))
 
 
 def _inside(hit: Hit, other: Hit) -> bool:
