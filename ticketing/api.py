@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ticketing.bureau.routes import router as bureau_router
+from ticketing.call.routes import router as call_router
 from ticketing.case.errors import (
     CaseNotFound,
     ConcurrentUpdate,
@@ -65,7 +66,7 @@ def create_api(
     app.state.session_factory = session_factory
     app.state.dataset = load_dataset(settings.dataset_dir)
     app.state.bus = bus
-    for router in (case_router, bureau_router, user_router):
+    for router in (case_router, bureau_router, user_router, call_router):
         app.include_router(router, prefix="/api/v1")
     _add_error_handlers(app)
     app.add_api_route("/healthz", _healthz, methods=["GET"], tags=["health"])

@@ -44,6 +44,11 @@ def _check_top(menu: Menu) -> Iterator[Problem]:
     if menu.default_language not in menu.languages:
         yield Problem(menu.line_of("default_language"), "default_language",
                       f"{menu.default_language!r} is not one of languages {list(menu.languages)}")
+    for script, node in menu.entries.items():
+        if node not in menu.nodes:
+            yield Problem(menu.line_of("entries", script), f"entries.{script}", f"unknown node {node!r}")
+    for sound, pid in menu.dialplan_prompts.items():
+        yield from _check_prompt(menu, pid, ("dialplan_prompts", sound))
     if menu.operator and menu.operator not in menu.nodes:
         yield Problem(menu.line_of("operator"), "operator", f"unknown node {menu.operator!r}")
     for name in DEFAULT_PROMPTS:
@@ -121,7 +126,8 @@ def _check_queue(menu: Menu, value: object, path: tuple[str, ...],
 def _check_graph(menu: Menu) -> Iterator[Problem]:
     if menu.start not in menu.nodes:
         return
-    reachable = _closure(menu, [menu.start], forward=True)
+    roots = [menu.start, *(n for n in menu.entries.values() if n in menu.nodes)]
+    reachable = _closure(menu, roots, forward=True)
     for nid in menu.nodes:
         if nid not in reachable:
             yield Problem(menu.line_of("nodes", nid), f"nodes.{nid}", "unreachable node")

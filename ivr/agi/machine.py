@@ -79,10 +79,12 @@ class Machine:
         self.menu = menu
         self.case_prefix = case_prefix
 
-    def start(self) -> Transition:
-        """Enter the start node in the default language."""
-        state = CallState(node=self.menu.start, language=self.menu.default_language)
-        return self.goto(state, self.menu.start, "")
+    def start(self, entry: str | None = None, language: str | None = None) -> Transition:
+        """Enter the menu at its start (or a named entry), in the given or default language."""
+        node = self.menu.entries.get(entry or "", self.menu.start)
+        language = language if language in self.menu.languages else self.menu.default_language
+        state = CallState(node=node, language=language)
+        return self.goto(state, node, entry or "")
 
     def advance(self, state: CallState, event: c.Input) -> Transition:
         """Apply one input to a state."""

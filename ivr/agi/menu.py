@@ -1,6 +1,7 @@
 """The IVR menu as plain data, loaded from YAML with the line of every field kept for error messages.
 
 Schema (documented in docs/ivr.md): top-level `name`, `languages`, `default_language`, `start`,
+`entries` (other AGI script names -> first node), `dialplan_prompts` (sound file -> prompt),
 `keys` (repeat/back/operator), `operator` (node the operator key leads to), `defaults`
 (timeout, retries, on_fail, prompts for invalid/no input), `prompts` (id -> {language: text}) and
 `nodes` (id -> node). Each node has a `type`; the fields it accepts are listed in NODE_FIELDS.
@@ -97,6 +98,8 @@ class Menu:
     defaults: dict[str, Any]
     prompts: dict[str, dict[str, str]]
     nodes: dict[str, Node]
+    entries: dict[str, str] = field(default_factory=dict)  # other AGI script name -> first node
+    dialplan_prompts: dict[str, str] = field(default_factory=dict)  # sound file -> prompt id
     lines: dict[tuple[str, ...], int] = field(default_factory=dict, compare=False, repr=False)
 
     def line_of(self, *path: str) -> int:
@@ -158,7 +161,17 @@ def _build(data: dict, name: str, lines: dict) -> Menu:
                 default_language=str(data.get("default_language", languages[0])),
                 start=str(data.get("start", "")), keys=keys,
                 operator=str(data["operator"]) if data.get("operator") else None,
-                defaults=dict(data.get("defaults") or {}), prompts=prompts, nodes=nodes, lines=lines)
+                defaults=dict(data.get("defaults") or {}), prompts=prompts, nodes=nodes,
+                entries=_names(data, "entries", lines),
+                dialplan_prompts=_names(data, "dialplan_prompts", lines),
+                lines=lines)
+
+
+def _names(data: dict, key: str, lines: dict) -> dict[str, str]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise MenuError(f"line {lines.get((key,), 1)}: {key}: must be a mapping")
+    return {str(k): str(v) for k, v in value.items()}
 
 
 def _mapping(data: dict, key: str, lines: dict) -> dict:

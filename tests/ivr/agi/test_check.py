@@ -10,7 +10,7 @@ from ivr.agi.check import check_menu, queues_from_conf
 from ivr.agi.menu import MenuError, load_menu, parse_menu
 
 ROOT = Path(__file__).parents[3]
-QUEUES = {"general-zh", "general-en", "complaint-zh", "complaint-en", "consult-zh", "consult-en"}
+QUEUES = queues_from_conf((ROOT / "asterisk-config/queues.conf").read_text(encoding="utf-8"))
 
 SMALL = """\
 name: small

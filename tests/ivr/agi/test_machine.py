@@ -41,14 +41,14 @@ def kinds(transition):
      c.LookupCase("FT20261126-0042")),
     ([c.Digits("1"), OPEN, c.Digits("1"), c.Digits("202611260042"), FOUND], "after_status", "zh",
      c.Collect("after_status_menu", "zh", 6.0, 1)),
-    ([c.Digits("1"), OPEN, c.Digits("2")], "queue_complaint", "zh", c.QueueSize("complaint-zh")),
-    ([c.Digits("2"), OPEN, c.Digits("3")], "queue_consult", "en", c.QueueSize("consult-en")),
-    ([c.Digits("1"), OPEN, c.Digits("2"), c.QueueInfo(2)], "queue_complaint", "zh",
-     c.EnterQueue("complaint-zh", 300)),
+    ([c.Digits("1"), OPEN, c.Digits("2")], "queue_urban", "zh", c.QueueSize("urban-zh")),
+    ([c.Digits("2"), OPEN, c.Digits("3")], "queue_safety", "en", c.QueueSize("safety-en")),
+    ([c.Digits("1"), OPEN, c.Digits("5"), c.QueueInfo(2)], "queue_consumer", "zh",
+     c.EnterQueue("consumer-zh", 300)),
     ([c.Digits("1"), OPEN, c.Digits("2"), c.QueueInfo(0), c.QueueLeft("TIMEOUT")], "message", "zh",
      c.RecordMessage(120)),
     ([c.Digits("1"), OPEN, c.Digits("0")], "operator", "zh", c.QueueSize("general-zh")),
-    ([c.Digits("1"), OPEN, c.Digits("4")], "message", "zh", c.RecordMessage(120)),
+    ([c.Digits("1"), OPEN, c.Digits("6")], "message", "zh", c.RecordMessage(120)),
     ([c.Digits("1"), CLOSED, c.Digits("2"), c.Recorded("/r/m.wav", 3.0)], "message", "zh",
      c.OpenMessageCase("/r/m.wav", "zh", None)),
     ([c.Digits("1"), CLOSED, c.Digits("2"), c.Recorded("/r/m.wav"), c.CaseCreated("FT20261126-0001")],
@@ -107,7 +107,7 @@ def test_status_report_speaks_number_status_and_bureau():
 def test_language_switch_sends_set_language_first():
     transition = walk([c.Digits("2")])
     assert transition.commands[0] == c.SetLanguage("en")
-    assert [s.node for s in transition.steps] == ["recording_notice", "hours"]
+    assert [s.node for s in transition.steps] == ["hours"]
     assert transition.steps[0].input == "2"
 
 
@@ -127,6 +127,17 @@ def test_message_case_number_is_kept_and_spoken():
     assert transition.state.case_number == "FT20261126-0007"
     assert transition.state.ended
     assert transition.commands[0].prompts[0] == "message_saved"
+
+
+@pytest.mark.parametrize(("entry", "language", "node", "first"), [
+    (None, None, "welcome", c.Collect("welcome", "zh", 6.0, 1)),
+    ("message", "en", "message", c.Play(("queue_busy",), "en")),
+    ("message", "fr", "message", c.Play(("queue_busy",), "zh")),  # unknown language: the default
+    ("nonsense", None, "welcome", c.Collect("welcome", "zh", 6.0, 1)),
+])
+def test_entries_and_language_from_the_channel(entry, language, node, first):
+    transition = Machine(MENU).start(entry, language)
+    assert (transition.state.node, transition.commands[0]) == (node, first)
 
 
 def test_ended_state_ignores_input():
