@@ -23,10 +23,14 @@ class ConsoleSettings(BaseSettings):
     deadline_warning_ratio: float = 0.8  # a case is "near" its deadline past this share of its limit
     command_timeout: float = 5.0  # seconds to wait for the AMI bridge to answer a command
     interface_template: str = "PJSIP/{extension}"
-    queues: list[str] = ["hotline-zh", "hotline-en"]
+    queues: list[str] = [f"{group}-{lang}" for lang in ("zh", "en")
+                         for group in ("general", "urban", "safety", "livelihood", "consumer")]
     extensions: list[str] = [str(n) for n in range(1001, 1021)]
     pause_reasons: list[str] = ["break", "meal", "training", "callback"]
-    originate_context: str = "agents"  # dialplan context where callbacks are placed to residents
+    originate_context: str = "hotline-outbound"  # dial plan context of callbacks to residents
+    transfer_queue_context: str = "hotline-queue"  # where a blind transfer to a queue name lands
+    transfer_extension_context: str = "hotline-agents"  # where a blind transfer to an extension lands
+    check_registration: bool = True  # refuse to log in an agent whose phone Asterisk reports unavailable
     wallboard_interval: float = 1.0  # seconds between wallboard pushes
 
 

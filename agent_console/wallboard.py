@@ -165,15 +165,3 @@ def snapshot(board: Wallboard, now: datetime, sl_seconds: int) -> dict[str, Any]
         by_state[agent["state"]] = by_state.get(agent["state"], 0) + 1
     return {"queues": queues, "agents": agents, "agents_by_state": by_state}
 
-
-def deadline_status(start: datetime | None, deadline: datetime | None, now: datetime,
-                    warning_ratio: float) -> str:
-    """Classify a deadline as 'ok', 'near' (past warning_ratio of its span) or 'overdue'."""
-    if deadline is None:
-        return "ok"
-    if now >= deadline:
-        return "overdue"
-    if start is None or deadline <= start:
-        return "ok"
-    used = (now - start) / (deadline - start)
-    return "near" if used >= warning_ratio else "ok"

@@ -22,6 +22,8 @@ class CallContext:
     caller_name: str = ""
     language: str = ""
     queue: str = ""
+    channel: str = ""  # the caller's channel
+    agent_channel: str = ""  # the answering agent's channel
     ivr_path: list[dict[str, Any]] = field(default_factory=list)
     transcript: list[dict[str, Any]] = field(default_factory=list)  # final segments, then the current partial
     partial: str = ""
@@ -29,7 +31,8 @@ class CallContext:
     def to_json(self) -> dict[str, Any]:
         """Plain data for the page."""
         return {"linkedid": self.linkedid, "caller": self.caller, "caller_name": self.caller_name,
-                "language": self.language, "queue": self.queue, "ivr_path": list(self.ivr_path),
+                "language": self.language, "queue": self.queue, "channel": self.channel,
+                "agent_channel": self.agent_channel, "ivr_path": list(self.ivr_path),
                 "transcript": list(self.transcript), "partial": self.partial}
 
 
@@ -68,10 +71,16 @@ def _started(context: CallContext, data: dict[str, Any]) -> None:
     context.caller = context.caller or str(data.get("caller") or "")
     context.caller_name = context.caller_name or str(data.get("caller_name") or "")
     context.language = context.language or str(data.get("language") or "")
+    context.channel = context.channel or str(data.get("channel") or "")
 
 
 def _queued(context: CallContext, data: dict[str, Any]) -> None:
     context.queue = str(data.get("queue") or context.queue)
+
+
+def _agent_leg(context: CallContext, data: dict[str, Any]) -> None:
+    _queued(context, data)
+    context.agent_channel = str(data.get("agent_channel") or context.agent_channel)
 
 
 def _ivr_step(context: CallContext, data: dict[str, Any]) -> None:
@@ -102,7 +111,8 @@ def _final(context: CallContext, data: dict[str, Any]) -> None:
 _HANDLERS = {
     "call.started": _started,
     "call.queued": _queued,
-    "call.offered": _queued,
+    "call.offered": _agent_leg,
+    "call.connected": _agent_leg,
     "ivr.step": _ivr_step,
     "transcript.partial": _partial,
     "transcript.final": _final,

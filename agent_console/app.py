@@ -1,0 +1,123 @@
+"""Mount the console on the hotline's FastAPI app: pages, live WebSocket, static assets, background work."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent_console.config import ConsoleSettings, get_console_settings
+from agent_console.live.commands import AmiCommands
+from agent_console.live.hub import Hub
+from agent_console.live.sync import PresenceSync
+from agent_console.presence import PresenceService
+from ticketing.bus import Bus
+from ticketing.dataset import Dataset, load_dataset
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+
+
+@dataclass
+class Console:
+    """Everything the console's views and live feed share in one process."""
+
+    settings: ConsoleSettings
+    session_factory: sessionmaker[Session]
+    bus: Bus
+    timezone: ZoneInfo
+    templates: Jinja2Templates
+    hub: Hub
+    commands: AmiCommands
+    presence: PresenceService
+    sync: PresenceSync
+    dataset: Dataset
+    tasks: list[asyncio.Task] = field(default_factory=list)
+
+
+def build_console(services: Any, settings: ConsoleSettings | None = None,
+                  dataset: Dataset | None = None) -> Console:
+    """Wire the console's parts from the process's shared services."""
+    settings = settings or get_console_settings()
+    dataset = dataset or load_dataset(services.settings.dataset_dir)
+    tz = ZoneInfo(services.settings.timezone)
+    commands = AmiCommands(services.bus, settings.command_timeout)
+    presence = PresenceService(services.session_factory, services.bus, commands, settings)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    return Console(settings=settings, session_factory=services.session_factory, bus=services.bus, timezone=tz,
+                   templates=templates, hub=Hub(tz), commands=commands, presence=presence,
+                   sync=PresenceSync(presence), dataset=dataset)
+
+
+def mount(app: FastAPI, services: Any, settings: ConsoleSettings | None = None) -> Console:
+    """Add the console's routes and static files to `app` and its background work to `services`."""
+    from agent_console.live.ws import router as ws_router
+    from agent_console.views import register_error_handlers, routers
+
+    console = build_console(services, settings, getattr(app.state, "dataset", None))
+    app.state.console = console
+    prefix = console.settings.prefix
+    for router in (*routers(), ws_router):
+        app.include_router(router, prefix=prefix)
+    app.mount(f"{prefix}/static", StaticFiles(directory=str(HERE / "static")), name="console-static")
+    register_error_handlers(app)
+    services.components.append(ConsoleComponent(console))
+    return console
+
+
+class ConsoleComponent:
+    """Subscribes the console to the bus and runs its timers (wrap-up expiry, wallboard pushes)."""
+
+    name = "agent-console"
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    async def start(self) -> None:
+        """Subscribe the hub and the presence sync, learn who is online, start the timers."""
+        from agent_console.live import feeds
+
+        console = self.console
+        console.hub.subscribe(console.bus, console.commands.on_reply)
+        console.sync.subscribe(console.bus)
+        console.hub.on_pop = lambda user_id, pop: feeds.send_history(console, user_id, pop)
+        for user_id, _name, presence in await asyncio.to_thread(console.presence.online):
+            console.hub.track(user_id, presence.interface, presence.linkedid)
+        console.tasks = [
+            _every(1.0, console.sync.expire_wrapups, "wrap-up expiry"),
+            _every(console.settings.wallboard_interval, lambda: feeds.push_wallboard(console), "wallboard"),
+            _every(15.0, lambda: feeds.push_deadlines(console), "deadline cases"),
+        ]
+
+    async def stop(self) -> None:
+        """Stop the timers."""
+        for task in self.console.tasks:
+            task.cancel()
+        for task in self.console.tasks:
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        self.console.tasks = []
+
+
+def _every(seconds: float, job: Callable[[], Awaitable[Any]], name: str) -> asyncio.Task:
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await job()
+            except Exception:
+                log.exception("console %s failed", name)
+
+    return asyncio.create_task(loop(), name=f"console:{name}")

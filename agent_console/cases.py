@@ -1,0 +1,198 @@
+"""The console's use of the case service: routing proposal, intake, attach, bureau work, deadlines.
+
+Every function takes an open session and flushes only; the view commits and then announces on the bus.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from agent_console.auth import Viewer
+from ticketing.case import flows, service, states
+from ticketing.case.errors import CaseError, UnknownReference
+from ticketing.case.models import Case
+from ticketing.case.permissions import Actor
+from ticketing.case.phone import InvalidPhone, normalize_phone
+from ticketing.case.reads import clock
+from ticketing.case.schemas import ActionPayload, CaseCreate
+from ticketing.case.states import IllegalTransition
+from ticketing.dataset import Dataset
+from ticketing.routing import RoutingError, RoutingRequest, route
+from ticketing.sla import intake_deadlines
+
+BUREAU_ACTIONS = ("acknowledge", "return", "resolve")
+NEAR_STATES = ("reminder", "overdue")
+FORM_FIELDS = ("description", "caller_phone", "caller_name", "street", "address", "category", "bureau",
+               "priority", "linkedid")
+
+
+class FormInvalid(Exception):
+    """The case form has errors: field name -> message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class ActionRefused(Exception):
+    """The case service refused an action; the message says why."""
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What routing proposes for a description, with the deadlines the case would get."""
+
+    category: str | None
+    category_name: str
+    bureau: str
+    bureau_name: str
+    explanation: str
+    urgent: bool
+    dispatch_by: datetime | None
+    resolve_limit: str
+
+
+def actor_of(viewer: Viewer) -> Actor:
+    """Return the case-service actor of a console user."""
+    return Actor(name=viewer.username, role=viewer.role, bureau_id=viewer.bureau_id)
+
+
+def propose(dataset: Dataset, text: str, street: str | None, category: str | None, now: datetime,
+            language: str = "zh") -> Proposal:
+    """Ask the routing engine where a case with this text would go, and by when it is due."""
+    try:
+        decision = route(dataset, RoutingRequest(text=text, street=street or None, category=category or None,
+                                                 at=now))
+    except RoutingError as err:
+        raise FormInvalid({"category" if category else "street": str(err)}) from err
+    found = dataset.categories.get(decision.category or "")
+    bureau = dataset.bureaus.get(decision.bureau)
+    urgent = decision.urgent
+    sla_class = "urgent" if urgent else (found.sla_class if found else "complaint")
+    dispatch_by = intake_deadlines(dataset, found, now, urgent=urgent).dispatch_by if found else None
+    return Proposal(category=decision.category, category_name=_name(found, language),
+                    bureau=decision.bureau, bureau_name=_name(bureau, language) or decision.bureau,
+                    explanation=decision.explanation, urgent=urgent, dispatch_by=dispatch_by,
+                    resolve_limit=dataset.sla.resolve_limit(sla_class).describe())
+
+
+def _name(item: Any, language: str) -> str:
+    if item is None:
+        return ""
+    return item.name_en if language == "en" and item.name_en else item.name_zh
+
+
+def parse_form(form: dict[str, Any]) -> CaseCreate:
+    """Validate the console's case form into the service's CaseCreate; FormInvalid names each bad field."""
+    values = {k: (str(form.get(k) or "").strip() or None) for k in FORM_FIELDS}
+    values["description"] = values["description"] or ""
+    values["priority"] = values["priority"] or "normal"
+    values["caller_name"] = values["caller_name"] or ""
+    values["address"] = values["address"] or ""
+    errors: dict[str, str] = {}
+    if values["caller_phone"]:
+        try:
+            values["caller_phone"] = normalize_phone(values["caller_phone"])
+        except InvalidPhone as err:
+            errors["caller_phone"] = str(err)
+    try:
+        data = CaseCreate(channel="phone", dispatch=_checked(form.get("dispatch")), **values)
+    except ValidationError as err:
+        for problem in err.errors():
+            errors.setdefault(str(problem["loc"][0]) if problem["loc"] else "form", problem["msg"])
+        raise FormInvalid(errors) from err
+    if errors:
+        raise FormInvalid(errors)
+    return data
+
+
+def _checked(value: Any) -> bool:
+    return str(value).lower() in ("1", "true", "on", "yes")
+
+
+def create(session: Session, dataset: Dataset, form: dict[str, Any], viewer: Viewer) -> Case:
+    """Take in a case from the form (dispatching it when asked); FormInvalid for bad fields."""
+    data = parse_form(form)
+    try:
+        return flows.intake(session, dataset, data, actor_of(viewer))
+    except UnknownReference as err:
+        raise FormInvalid({err.field: str(err)}) from err
+    except CaseError as err:
+        raise FormInvalid({"form": str(err)}) from err
+
+
+def attach(session: Session, dataset: Dataset, number: str, linkedid: str, note: str, viewer: Viewer) -> Case:
+    """Attach the call to an existing case, noting it in the case's trail."""
+    case = service.get_by_number(session, number.strip())
+    if case is None:
+        raise FormInvalid({"number": f"unknown case {number!r}"})
+    if linkedid:
+        service.link_call(session, case, linkedid)
+    text = note.strip() or f"call {linkedid or '-'} attached from the console"
+    try:
+        return flows.apply_action(session, dataset, case.number, "note",
+                                  ActionPayload(note=text, visibility="internal"), actor_of(viewer))
+    except (CaseError, IllegalTransition) as err:
+        raise FormInvalid({"number": str(err)}) from err
+
+
+def bureau_cases(session: Session, dataset: Dataset, viewer: Viewer, now: datetime) -> list[dict[str, Any]]:
+    """Return the open cases dispatched to the viewer's bureau, newest first, with deadline and actions."""
+    if viewer.bureau_id is None:
+        return []
+    open_statuses = ",".join(sorted(states.OPEN_STATUSES))
+    criteria = service.CaseFilter(status=open_statuses, bureau_id=viewer.bureau_id, per_page=200)
+    cases, _total = service.get_all(session, criteria)
+    return [_row(case, dataset, now) for case in cases]
+
+
+def _row(case: Case, dataset: Dataset, now: datetime) -> dict[str, Any]:
+    return {"number": case.number, "status": case.status, "description": case.description,
+            "category": case.category.name_zh if case.category else "", "created_at": case.created_at,
+            "street": case.street.name_zh if case.street else "", "address": case.address,
+            "caller_phone": case.caller_phone or "", "sla": clock(case, dataset, now),
+            "actions": [a for a in BUREAU_ACTIONS if a in states.allowed_actions(case.status)]}
+
+
+def act(session: Session, dataset: Dataset, number: str, action: str, note: str, viewer: Viewer) -> Case:
+    """Acknowledge, return (with a reason) or resolve (with a reply) a case; ActionRefused says why not."""
+    if action not in BUREAU_ACTIONS:
+        raise ActionRefused(f"unknown action {action!r}")
+    payload = ActionPayload(note=note.strip(), reply=note.strip() or None, visibility="public")
+    try:
+        return flows.apply_action(session, dataset, number, action, payload, actor_of(viewer))
+    except (CaseError, IllegalTransition, ValidationError) as err:
+        raise ActionRefused(str(err)) from err
+
+
+def deadline_cases(session: Session, dataset: Dataset, now: datetime,
+                   limit: int = 50) -> list[dict[str, Any]]:
+    """Return open cases whose running deadline is near (reminder) or past, most urgent first."""
+    open_statuses = ",".join(sorted(states.OPEN_STATUSES))
+    cases, _total = service.get_all(session, service.CaseFilter(status=open_statuses, per_page=500))
+    rows = [{**_row(case, dataset, now), "bureau": case.bureau.name_zh if case.bureau else ""}
+            for case in cases]
+    rows = [row for row in rows if row["sla"].get("state") in NEAR_STATES]
+    rows.sort(key=lambda r: (r["sla"]["state"] != "overdue", r["sla"].get("due", "")))
+    return rows[:limit]
+
+
+def event_data(case: Case, action: str, actor: str) -> dict[str, Any]:
+    """Payload of the case.created / case.changed event the console publishes on Streams.CASES."""
+    return {"number": case.number, "action": action, "actor": actor, "status": case.status,
+            "bureau": case.bureau.code if case.bureau else None,
+            "category": case.category.code if case.category else None, "version": case.version}
+
+
+def dial_digits(e164: str) -> str:
+    """Return what the dial plan dials for a stored number: national form for +86, digits otherwise."""
+    digits = "".join(ch for ch in e164 if ch.isdigit())
+    if e164.startswith("+86"):
+        national = digits[2:]
+        return national if national.startswith("1") else "0" + national
+    return ("00" + digits) if e164.startswith("+") else digits

@@ -1,0 +1,60 @@
+"""Messages the console builds from the database for live pages: caller history, wallboard, deadlines."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from ticketing.case import service as cases_service
+from ticketing.case.phone import InvalidPhone
+from ticketing.database.core import session_scope
+from ticketing.database.types import utcnow
+
+if TYPE_CHECKING:
+    from agent_console.app import Console
+
+log = logging.getLogger(__name__)
+
+
+def caller_history(console: Console, caller: str) -> list[dict[str, Any]]:
+    """Return the caller's earlier cases as plain data (empty for a withheld or unparsable number)."""
+    if not caller:
+        return []
+    with session_scope(console.session_factory) as session:
+        try:
+            history = cases_service.caller_history(session, caller)
+        except InvalidPhone:
+            return []
+        return [case.model_dump(mode="json") for case in history.cases]
+
+
+async def send_history(console: Console, user_id: int, pop: dict[str, Any]) -> None:
+    """Follow a screen pop with the caller's earlier cases."""
+    caller = pop["call"].get("caller", "")
+    history = await asyncio.to_thread(caller_history, console, caller)
+    console.hub.send_user(user_id, {"type": "history", "linkedid": pop["linkedid"], "caller": caller,
+                                    "cases": history})
+
+
+async def push_wallboard(console: Console) -> None:
+    """Send the wallboard figures to every wallboard tab of this process."""
+    if console.hub.has_page("wallboard"):
+        snapshot = console.hub.wallboard_snapshot(console.settings.service_level_seconds)
+        console.hub.broadcast("wallboard", {"type": "wallboard", **snapshot})
+
+
+def deadline_rows(console: Console) -> list[dict[str, Any]]:
+    """Return the cases near or past their deadline as plain data."""
+    from agent_console.cases import deadline_cases
+
+    with session_scope(console.session_factory) as session:
+        rows = deadline_cases(session, console.dataset, utcnow())
+        return [{**row, "created_at": row["created_at"].isoformat()} for row in rows]
+
+
+async def push_deadlines(console: Console) -> None:
+    """Send the near/overdue case list to every wallboard tab of this process."""
+    if console.hub.has_page("wallboard"):
+        rows = await asyncio.to_thread(deadline_rows, console)
+        console.hub.broadcast("wallboard", {"type": "deadlines", "cases": rows})

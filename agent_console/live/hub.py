@@ -1,0 +1,190 @@
+"""Fan-out of bus events to the browsers connected to this process (WebSocket), filtered per user.
+
+Each process subscribes with private groups (durable=False), so every console worker sees every event and
+delivers it to its own sockets. A slow browser gets its own bounded queue and is dropped when it falls behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from agent_console import wallboard as wb
+from agent_console.live.calls import CallContexts
+from agent_console.presence import PRESENCE_EVENT, TAB_EVENT
+from ticketing.bus import Bus, Envelope, Streams
+
+log = logging.getLogger(__name__)
+
+QUEUE_LIMIT = 500
+
+
+@dataclass(eq=False)
+class Connection:
+    """One browser tab: who it is, which page, and its outgoing queue."""
+
+    send_text: Callable[[str], Awaitable[None]]
+    user_id: int
+    role: str
+    page: str  # "agent", "wallboard" or "bureau"
+    tab: str = ""
+    bureau_id: int | None = None
+    outbox: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
+
+    def push(self, message: dict[str, Any]) -> bool:
+        """Queue a message; False when the browser is too far behind (the caller drops it)."""
+        try:
+            self.outbox.put_nowait(json.dumps(message, ensure_ascii=False, default=str))
+        except asyncio.QueueFull:
+            return False
+        return True
+
+    async def pump(self) -> None:
+        """Send queued messages until closed (a None in the queue)."""
+        while (text := await self.outbox.get()) is not None:
+            await self.send_text(text)
+
+
+PopListener = Callable[[int, dict[str, Any]], Awaitable[None]]
+
+
+class Hub:
+    """Routes call, transcript, agent and case events to agent pages, bureau lists and wallboards."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.calls = CallContexts()
+        self.board = wb.Wallboard(tz=tz)
+        self._connections: set[Connection] = set()
+        self._by_user: dict[int, set[Connection]] = {}
+        self._interfaces: dict[str, int] = {}  # member interface -> user id, from presence events
+        self._linkedid_of: dict[int, str] = {}  # user id -> call on screen
+        self.on_pop: PopListener | None = None  # fetches caller history after the pop went out
+
+    # -- connections ----------------------------------------------------------------------------------
+
+    def add(self, connection: Connection) -> None:
+        """Start delivering to a browser tab."""
+        self._connections.add(connection)
+        self._by_user.setdefault(connection.user_id, set()).add(connection)
+
+    def remove(self, connection: Connection) -> None:
+        """Stop delivering to a browser tab."""
+        self._connections.discard(connection)
+        self._by_user.get(connection.user_id, set()).discard(connection)
+        while connection.outbox.full():  # a dropped laggard: its backlog is worthless now
+            connection.outbox.get_nowait()
+        connection.outbox.put_nowait(None)
+
+    def track(self, user_id: int, interface: str, linkedid: str = "") -> None:
+        """Remember which phone an agent uses (and the call on their screen)."""
+        for known, uid in list(self._interfaces.items()):
+            if uid == user_id and known != interface:
+                del self._interfaces[known]
+        if interface:
+            self._interfaces[interface] = user_id
+        if linkedid:
+            self._linkedid_of[user_id] = linkedid
+
+    def send_user(self, user_id: int, message: dict[str, Any], page: str | None = "agent") -> int:
+        """Queue a message for a user's tabs (of one page kind); return how many got it."""
+        sent = 0
+        for connection in list(self._by_user.get(user_id, ())):
+            if page is None or connection.page == page:
+                sent += self._push(connection, message)
+        return sent
+
+    def broadcast(self, page: str, message: dict[str, Any]) -> None:
+        """Queue a message for every tab showing one page kind."""
+        for connection in list(self._connections):
+            if connection.page == page:
+                self._push(connection, message)
+
+    def _push(self, connection: Connection, message: dict[str, Any]) -> int:
+        if connection.push(message):
+            return 1
+        log.warning("dropping console tab of user %s: %d messages behind", connection.user_id, QUEUE_LIMIT)
+        self.remove(connection)
+        return 0
+
+    def subscribe(self, bus: Bus, on_reply: Callable[[Envelope], Awaitable[None]]) -> None:
+        """Register this process's private fan-out groups."""
+        for stream, handler in ((Streams.CALLS, self.on_call), (Streams.TRANSCRIPTS, self.on_call),
+                                (Streams.AGENTS, self.on_agent), (Streams.CASES, self.on_case),
+                                (Streams.AMI_REPLIES, on_reply)):
+            bus.subscribe(stream, f"console.live.{stream}", handler, durable=False)
+
+    # -- bus handlers ---------------------------------------------------------------------------------
+
+    async def on_call(self, envelope: Envelope) -> None:
+        """Keep call context and the wallboard current; pop the call on the agent it is offered to."""
+        data = envelope.data
+        context = self.calls.apply(envelope.type, data)
+        wb.fold(self.board, envelope.type, data, _at(envelope))
+        if envelope.type == "call.offered":
+            await self._pop(data)
+        elif context is not None:
+            self._to_viewers(context.linkedid, {"type": envelope.type, "linkedid": context.linkedid,
+                                                "call": context.to_json()})
+
+    async def _pop(self, data: dict[str, Any]) -> None:
+        user_id = self._interfaces.get(data.get("agent", ""))
+        if user_id is None:
+            return
+        context = self.calls.ensure(data["linkedid"])
+        self._linkedid_of[user_id] = context.linkedid
+        message = {"type": "pop", "linkedid": context.linkedid, "queue": data.get("queue", ""),
+                   "call": context.to_json(), "offered_at": data.get("at", "")}
+        if self.send_user(user_id, message) and self.on_pop is not None:
+            await self.on_pop(user_id, message)
+
+    def _to_viewers(self, linkedid: str, message: dict[str, Any]) -> None:
+        for user_id, shown in list(self._linkedid_of.items()):
+            if shown == linkedid:
+                self.send_user(user_id, message)
+
+    async def on_agent(self, envelope: Envelope) -> None:
+        """Deliver presence changes, tab take-overs and phone status to agents; feed the wallboard."""
+        data = envelope.data
+        wb.fold(self.board, envelope.type, data, _at(envelope))
+        if envelope.type == PRESENCE_EVENT:
+            presence = data.get("presence") or {}
+            self.track(int(data["user_id"]), presence.get("interface", ""), presence.get("linkedid", ""))
+            self.send_user(int(data["user_id"]), {"type": "presence", "presence": presence})
+        elif envelope.type == TAB_EVENT:
+            for connection in list(self._by_user.get(int(data["user_id"]), ())):
+                if connection.page == "agent" and connection.tab != data.get("tab"):
+                    self._push(connection, {"type": "tab_taken"})
+        elif envelope.type == "agent.state_changed":
+            user_id = self._interfaces.get(data.get("interface", ""))
+            if user_id is not None:
+                self.send_user(user_id, {"type": "phone", "state": data.get("state", ""),
+                                         "queue": data.get("queue", "")})
+
+    async def on_case(self, envelope: Envelope) -> None:
+        """Tell bureau lists and wallboards that a case changed."""
+        message = {"type": "case", "event": envelope.type, "number": envelope.key}
+        self.broadcast("bureau", message)
+        self.broadcast("wallboard", message)
+
+    def wallboard_snapshot(self, sl_seconds: int) -> dict[str, Any]:
+        """Return the wallboard figures now."""
+        return wb.snapshot(self.board, datetime.now(UTC), sl_seconds)
+
+    def has_page(self, page: str) -> bool:
+        """Tell whether any tab of this page kind is connected here."""
+        return any(c.page == page for c in self._connections)
+
+
+def _at(envelope: Envelope) -> datetime:
+    raw = envelope.data.get("at") or envelope.occurred_at
+    try:
+        at = datetime.fromisoformat(raw)
+    except (TypeError, ValueError):
+        return datetime.now(UTC)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)

@@ -1,0 +1,62 @@
+"""Bureau staff: their bureau's open cases with acknowledge / return / resolve through the case service."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from agent_console import cases
+from agent_console.auth import Viewer
+from agent_console.views.deps import console_of, guarded, language, render, require_roles
+from ticketing.bus import Streams
+from ticketing.database.core import session_scope
+from ticketing.database.types import utcnow
+
+router = APIRouter(prefix="/bureau")
+BUREAU = ("bureau",)
+
+
+@router.get("")
+def bureau_page(request: Request, done: str = "", error: str = "", number: str = "",
+                viewer: Viewer = Depends(require_roles(*BUREAU))) -> Response:
+    """List the bureau's open cases, newest first, with the result of the last action."""
+    console = console_of(request)
+    with session_scope(console.session_factory) as session:
+        rows = cases.bureau_cases(session, console.dataset, viewer, utcnow())
+        bureau = console.dataset.bureaus.get(_bureau_code(session, viewer))
+    name = ""
+    if bureau is not None:
+        name = bureau.name_en if language(request) == "en" and bureau.name_en else bureau.name_zh
+    return render(request, "bureau.html", viewer, rows=rows, bureau_name=name, done=done[:40],
+                  error=error[:300], number=number[:32], timezone=console.timezone)
+
+
+def _bureau_code(session, viewer: Viewer) -> str:
+    from ticketing.bureau.models import Bureau
+
+    bureau = session.get(Bureau, viewer.bureau_id) if viewer.bureau_id else None
+    return bureau.code if bureau else ""
+
+
+@router.post("/cases/{number}/{action}")
+async def act(request: Request, number: str, action: str, note: str = Form("", max_length=4000),
+              viewer: Viewer = Depends(guarded(*BUREAU))) -> Response:
+    """Apply a bureau action and come back to the list with its result."""
+    console = console_of(request)
+    target = f"{console.settings.prefix}/bureau"
+    try:
+        event = await asyncio.to_thread(_act, console, number, action, note, viewer)
+    except cases.ActionRefused as err:
+        return RedirectResponse(f"{target}?error={quote(str(err))}&number={quote(number)}", status_code=303)
+    await console.bus.publish(Streams.CASES, "case.changed", number, event)
+    return RedirectResponse(f"{target}?done={quote(action)}&number={quote(number)}", status_code=303)
+
+
+def _act(console, number: str, action: str, note: str, viewer: Viewer) -> dict:
+    with session_scope(console.session_factory) as session:
+        case = cases.act(session, console.dataset, number, action, note, viewer)
+        session.flush()
+        return cases.event_data(case, action, viewer.username)
