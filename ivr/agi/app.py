@@ -86,9 +86,9 @@ class IvrServer:
     name = "ivr-fastagi"
 
     def __init__(self, menus: dict[str, Menu], services: IvrServices, bus: Bus, recordings: RecordingPlaces,
-                 *, host: str = "127.0.0.1", port: int = 4573) -> None:
+                 *, host: str = "127.0.0.1", port: int = 4573, queue_in_dialplan: bool = True) -> None:
         self.menus, self.services, self.bus, self.recordings = menus, services, bus, recordings
-        self.host, self.port = host, port
+        self.host, self.port, self.queue_in_dialplan = host, port, queue_in_dialplan
         self.app: IvrApplication | None = None
         self._server: asyncio.Server | None = None
 
@@ -96,16 +96,20 @@ class IvrServer:
         """Listen for FastAGI connections; one route per menu."""
         self.app = IvrApplication()
         for name, menu in self.menus.items():
-            self.app.add_route(name, self._endpoint(menu))
+            self.app.add_route(name, self._endpoint(menu, None))
+            for entry in menu.entries:
+                self.app.add_route(entry, self._endpoint(menu, entry))
         self._server = await asyncio.start_server(self.app.handler, self.host, self.port, limit=HEADER_LIMIT)
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("FastAGI IVR listening on %s:%s with menus %s", self.host, self.port, ", ".join(self.menus))
 
-    def _endpoint(self, menu: Menu):
+    def _endpoint(self, menu: Menu, entry: str | None):
         machine = Machine(menu, self.services.case_prefix)
 
         async def serve_call(channel: AgiChannel) -> None:
-            await CallSession(channel, machine, self.services, self.bus, self.recordings).run()
+            session = CallSession(channel, machine, self.services, self.bus, self.recordings, entry=entry,
+                                  queue_in_dialplan=self.queue_in_dialplan)
+            await session.run()
 
         return serve_call
 

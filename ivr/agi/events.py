@@ -22,6 +22,7 @@ class IvrStep(CallEvent):
     uniqueid: str = ""
     caller: str = ""
     dialled: str = ""
+    recording: str = ""  # the call's recording (MixMonitor) on the first step of a session
 
 
 @register_event_type

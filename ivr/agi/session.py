@@ -38,15 +38,18 @@ class CallInfo:
     uniqueid: str
     caller: str
     dialled: str
+    language: str
+    recording: str = ""  # the dial plan's MixMonitor file, as a path on this host
 
 
 class CallSession:
     """Drive one call: the machine decides, this class only sends commands and publishes steps."""
 
     def __init__(self, channel: AgiChannel, machine: Machine, services: IvrServices, bus: Bus,
-                 recordings: RecordingPlaces) -> None:
+                 recordings: RecordingPlaces, *, entry: str | None = None,
+                 queue_in_dialplan: bool = True) -> None:
         self.channel, self.machine, self.services, self.bus = channel, machine, services, bus
-        self.recordings = recordings
+        self.recordings, self.entry, self.queue_in_dialplan = recordings, entry, queue_in_dialplan
         self.call: CallInfo | None = None
         self.path: list[Step] = []
 
@@ -54,7 +57,8 @@ class CallSession:
         """Walk the menu until it ends or the caller hangs up."""
         self.call = await self._identify()
         await self.channel.send("ANSWER")
-        transition = self.machine.start()
+        # A later entry (e.g. "message" after a queue) continues in the language the caller chose.
+        transition = self.machine.start(self.entry, self.call.language if self.entry else None)
         while True:
             await self._publish(transition.steps)
             answer = await self._execute(transition)
@@ -65,12 +69,16 @@ class CallSession:
     async def _identify(self) -> CallInfo:
         headers = self.channel.headers
         uniqueid = headers.get("agi_uniqueid", "")
-        reply = await self.channel.send("GET VARIABLE CHANNEL(linkedid)")
-        linkedid = reply.data if reply.result == "1" and reply.data else uniqueid
-        caller = headers.get("agi_callerid", "")
-        caller = "" if caller in ("unknown", "") else caller
-        dialled = headers.get("agi_dnid", "") if headers.get("agi_dnid") not in (None, "unknown") else ""
-        return CallInfo(linkedid, uniqueid, caller, dialled or headers.get("agi_extension", ""))
+        linkedid = await self._variable("CHANNEL(linkedid)") or uniqueid
+        dialled = await self._variable("HOTLINE_DIALLED") or _header(headers, "agi_dnid")
+        recording = await self._variable("HOTLINE_RECORDING")
+        host_recording = str(self.recordings.host_dir / recording) if recording else ""
+        return CallInfo(linkedid, uniqueid, _header(headers, "agi_callerid"), dialled,
+                        _header(headers, "agi_language"), host_recording)
+
+    async def _variable(self, name: str) -> str:
+        reply = await self.channel.send(f"GET VARIABLE {name}")
+        return reply.data if reply.result == "1" else ""
 
     async def _execute(self, transition: Transition) -> c.Input | None:
         answer = None
@@ -84,7 +92,7 @@ class CallSession:
             self.path.append(step)
             event = IvrStep(linkedid=call.linkedid, node=step.node, input=step.input, language=step.language,
                             menu=self.machine.menu.name, uniqueid=call.uniqueid, caller=call.caller,
-                            dialled=call.dialled)
+                            dialled=call.dialled, recording=call.recording if len(self.path) == 1 else "")
             await self.bus.publish(event.STREAM, event.TYPE, event.key, event.to_data())
 
     # ---- one coroutine per command ------------------------------------------------------------
@@ -147,8 +155,11 @@ class CallSession:
         reply = await self.channel.send(f"GET FULL VARIABLE ${{QUEUE_WAITING_COUNT({cmd.queue})}}")
         return c.QueueInfo(int(reply.data) if reply.data.isdigit() else 0)
 
-    async def enter_queue(self, cmd: c.EnterQueue) -> c.Input:
-        await self.channel.send(f'EXEC Queue "{cmd.queue},,,,{cmd.timeout}"', quick=False)
+    async def enter_queue(self, cmd: c.EnterQueue) -> c.Input | None:
+        if self.queue_in_dialplan:  # the dial plan queues the caller when the AGI returns
+            await self.channel.send(f"SET VARIABLE HOTLINE_QUEUE {cmd.queue}")
+            return None
+        await self.channel.send(f'EXEC Queue "{cmd.queue},t,,,{cmd.timeout}"', quick=False)
         reply = await self.channel.send("GET VARIABLE QUEUESTATUS")
         return c.QueueLeft(reply.data or "UNKNOWN")
 
@@ -163,6 +174,11 @@ class CallSession:
             raise
         except AgiError as err:
             log.warning("AGI command %r failed: %s", command, err)
+
+
+def _header(headers: dict[str, str], name: str) -> str:
+    value = headers.get(name, "")
+    return "" if value in ("unknown", "") else value
 
 
 def _size(path: Path) -> int:
