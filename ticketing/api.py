@@ -24,7 +24,7 @@ from ticketing.case.phone import InvalidPhone
 from ticketing.case.routes import router as case_router
 from ticketing.case.states import IllegalTransition
 from ticketing.config import Settings
-from ticketing.dataset import load_dataset
+from ticketing.dataset import Dataset, load_dataset
 from ticketing.routing import RoutingError
 from ticketing.user.routes import router as user_router
 from ticketing.user.service import UserError
@@ -50,8 +50,9 @@ def create_api(
     session_factory: sessionmaker[Session] | None = None,
     bus=None,
     lifespan: Callable | None = None,
+    dataset: Dataset | None = None,
 ) -> FastAPI:
-    """Build the FastAPI app; the data set, session factory and bus are kept on app.state."""
+    """Build the FastAPI app; the data set (loaded unless given), session factory and bus go on app.state."""
     app = FastAPI(
         title="Citizen service hotline",
         version="1",
@@ -64,7 +65,7 @@ def create_api(
         session_factory = make_session_factory(make_engine(settings.sqlalchemy_url))
     app.state.settings = settings
     app.state.session_factory = session_factory
-    app.state.dataset = load_dataset(settings.dataset_dir)
+    app.state.dataset = dataset or load_dataset(settings.dataset_dir)
     app.state.bus = bus
     for router in (case_router, bureau_router, user_router, call_router):
         app.include_router(router, prefix="/api/v1")

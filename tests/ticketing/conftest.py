@@ -108,9 +108,9 @@ def _empty(engine) -> None:
 
 
 @pytest.fixture
-def app(backend, session_factory):
+def app(backend, session_factory, dataset):
     """The API app on the test database."""
-    return create_api(Settings(database_url=backend[1]), session_factory=session_factory)
+    return create_api(Settings(database_url=backend[1]), session_factory=session_factory, dataset=dataset)
 
 
 @pytest.fixture
@@ -137,7 +137,7 @@ def headers(session_factory) -> dict[str, dict[str, str]]:
     with session_scope(session_factory) as session:
         for key, (username, bureau) in ROLE_USERS.items():
             role = key.split("-")[0]
-            user = users.create(session, username, role, bureau_code=bureau, password="secret-pass")
+            user = users.create(session, username, role, bureau_code=bureau)
             result[key] = {"Authorization": f"Bearer {users.create_token(session, user)}"}
     return result
 

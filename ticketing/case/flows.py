@@ -124,7 +124,7 @@ def apply_action(
         raise NotPermitted(permissions.refusal(actor.role, action))
     if payload.expected_version is not None and payload.expected_version != case.version:
         raise ConcurrentUpdate(number)
-    if action == "callback" and payload.rating is None:
+    if action == "callback" and payload.rating is None and case.status == states.RESOLVED:
         raise InvalidAction("callback needs the resident's rating (satisfied or unsatisfied)")
     target = states.transition(case.status, action, rating=payload.rating)
     step = actions.Step(session=session, dataset=dataset, case=case, payload=payload, now=now)
