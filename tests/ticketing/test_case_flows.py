@@ -9,7 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from ticketing.case import flows, service
-from ticketing.case.errors import CaseNotFound, InvalidAction, NotPermitted, UnknownReference
+from ticketing.case.errors import (
+    CaseNotFound,
+    ConcurrentUpdate,
+    InvalidAction,
+    NotPermitted,
+    UnknownReference,
+)
 from ticketing.case.models import Case, CaseEvent
 from ticketing.case.permissions import Actor
 from ticketing.case.schemas import CaseCreate
@@ -196,3 +202,21 @@ def test_numbers_survive_separate_transactions(session_factory, dataset):
         with session_scope(session_factory) as session:
             numbers.append(new_case(session, dataset).number)
     assert numbers == ["FT20261126-0001", "FT20261126-0002", "FT20261126-0003"]
+
+
+def test_a_stale_copy_of_the_case_cannot_overwrite_a_newer_one(session_factory, dataset):
+    with session_scope(session_factory) as setup:
+        number = new_case(setup, dataset, dispatch=True).number
+    with session_factory() as first, session_factory() as second:
+        # Both sessions hold the case at version 2 (kept referenced: the identity map holds objects weakly).
+        held = service.require(first, number), service.require(second, number)
+        assert [case.version for case in held] == [2, 2]
+        flows.apply_action(first, dataset, number, "acknowledge", {}, "system")
+        first.commit()
+        with pytest.raises(ConcurrentUpdate, match=f"case {number} was changed by someone else"):
+            flows.apply_action(second, dataset, number, "return", {"note": "不是我们的"}, "system")
+        second.rollback()
+    with session_factory() as check:
+        case = service.require(check, number)
+        assert (case.status, case.version) == ("acknowledged", 3)
+        assert [e.action for e in service.events(check, case)] == ["create", "dispatch", "acknowledge"]
