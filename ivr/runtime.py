@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
+log = logging.getLogger(__name__)
+
 
 def build_components(services) -> list:
     """Return the AMI bridge, FastAGI server, speech server and recorder this process should run."""
-    return []
+    from ivr.config import get_ivr_settings
+
+    settings = get_ivr_settings()
+    components: list = []
+    if settings.ami_enabled:
+        from ivr.ami.bridge import AmiBridge
+
+        components.append(AmiBridge.from_settings(settings, services.bus))
+    return components

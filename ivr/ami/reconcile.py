@@ -1,0 +1,66 @@
+"""Reconcile the bridge's view with Asterisk after every (re)connect and FullyBooted.
+
+Calls that started during an outage get a (reconciled) call.started, calls that ended get a
+call.ended with cause "lost during AMI outage"; queue positions, agents and queue figures are
+re-read so the console shows the truth again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ivr.ami.actions import AmiActions
+from ivr.ami.events import CallQueued, TelephonyEvent
+from ivr.ami.handlers import HandlerContext, as_int, channel_info, handle
+from ivr.ami.state import ChannelInfo
+
+log = logging.getLogger(__name__)
+
+
+def live_channels(entries: list) -> list[ChannelInfo]:
+    """Turn CoreShowChannel entries into ChannelInfo, skipping malformed ones."""
+    infos = [channel_info(entry) for entry in entries]
+    return [info for info in infos if info is not None]
+
+
+def queued_callers(ctx: HandlerContext, entries: list) -> list[TelephonyEvent]:
+    """Return call.queued for callers waiting in a queue that the bridge did not know were queued."""
+    events: list[TelephonyEvent] = []
+    for entry in entries:
+        if entry.get("Event") != "QueueEntry":
+            continue
+        call = ctx.registry.call_of(entry.get("Uniqueid", ""))
+        queue = entry.get("Queue", "")
+        if call is None or not queue or call.queue == queue:
+            continue
+        call.queue = queue
+        events.append(CallQueued(linkedid=call.linkedid, queue=queue, position=as_int(entry.get("Position")),
+                                 waiting=0, uniqueid=entry.get("Uniqueid", ""), server=ctx.server))
+    return events
+
+
+async def reconcile(ctx: HandlerContext, actions: AmiActions) -> list[TelephonyEvent]:
+    """Read channels, queues and queue figures from Asterisk; return the events the differences imply."""
+    ctx.registry.begin_reconcile()
+    try:
+        channels = await actions.core_show_channels()
+    except BaseException:
+        ctx.registry.apply_snapshot_cancelled()
+        raise
+    events = ctx.registry.apply_snapshot(live_channels(channels))
+    events += await refresh_queues(ctx, actions)
+    log.info("reconciled with Asterisk: %d live channels, %d calls, %d events", len(channels),
+             len(ctx.registry.calls), len(events))
+    return events
+
+
+async def refresh_queues(ctx: HandlerContext, actions: AmiActions) -> list[TelephonyEvent]:
+    """Re-read queue figures, agents and waiting callers; return what changed."""
+    events: list[TelephonyEvent] = []
+    for entry in await actions.queue_summary():
+        events += handle(ctx, entry)
+    status = await actions.queue_status()
+    for entry in status:
+        if entry.get("Event") in ("QueueMember", "QueueParams"):
+            events += handle(ctx, entry)
+    return events + queued_callers(ctx, status)
