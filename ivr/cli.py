@@ -10,3 +10,5 @@ def register(app: typer.Typer) -> None:
     from ivr.asterisk.cli import app as asterisk_app
 
     app.add_typer(asterisk_app, name="asterisk", help="Provision and run the hotline's Asterisk.")
+    from ivr.agi.cli import register as register_agi  # ivr check, prompts build, call (IVR helper)
+    register_agi(app)

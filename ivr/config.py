@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,6 +53,14 @@ class IvrSettings(BaseSettings):
     agi_port: int = 4573
     audiosocket_host: str = "127.0.0.1"
     audiosocket_port: int = 9092
+
+    # --- IVR engine (ivr/agi), prompts and call recorder (ivr/recorder.py) ---
+    ivr_enabled: bool = True  # run the FastAGI server in `hotline serve`
+    recorder_enabled: bool = True  # keep call records from Streams.CALLS in `hotline serve`
+    menus_dir: Path = PROJECT_DIR / "ivr" / "agi" / "menus"  # every *.yaml is a menu (AGI script name = stem)
+    prompt_overrides_dir: Path = Path("./prompts/overrides")  # <lang>/<id>.wav recorded files win
+    ivr_now: datetime | None = None  # pin the IVR's clock (opening hours), e.g. for after-hours tests
+    ivr_queue_in_dialplan: bool = True  # hand queued callers back to the dial plan (else EXEC Queue)
 
     @property
     def state_dir(self) -> Path:

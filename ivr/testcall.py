@@ -1,0 +1,307 @@
+"""A resident's test call: originate a Local channel into the hotline and answer the IVR from a script.
+
+Each *move* answers one question of the IVR (a menu or a case-number prompt, or a message):
+"2" keys digits, "-" keeps silent, "@file" plays test-audio/<file> as the message then keys "#".
+Moves are sent when the IVR reports arriving at an input node, so they never race the prompts.
+Steps come from the bus (same process or Redis) or, for a separate `hotline call`, from the call
+record that `hotline serve` keeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+import wave
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import typer
+from sqlalchemy.orm import Session, sessionmaker
+
+from ivr.agi.menu import Menu
+from ivr.ami.actions import AmiActions
+from ticketing.bus import Bus, Envelope, Streams
+
+log = logging.getLogger(__name__)
+
+INPUT_TYPES = frozenset({"menu", "case_status"})
+DTMF_GAP = 0.12  # seconds between keyed digits
+STEP_SETTLE = 0.3  # let the IVR's GET DATA start before keying
+
+
+class TestCallError(RuntimeError):
+    """The test call could not be placed or did not finish in time."""
+
+
+@dataclass(frozen=True)
+class Move:
+    """One answer to the IVR: digits, silence, or a spoken message (test-audio file)."""
+
+    keys: str = ""
+    audio: str = ""
+
+
+def parse_moves(words: list[str]) -> list[Move]:
+    """Turn command-line words into moves ("2", "202611260042#", "-", "@noise")."""
+    moves = []
+    for word in words:
+        if word == "-":
+            moves.append(Move())
+        elif word.startswith("@") and len(word) > 1:
+            moves.append(Move(audio=word[1:]))
+        elif word and all(ch in "0123456789*#" for ch in word):
+            moves.append(Move(keys=word))
+        else:
+            raise TestCallError(f"bad move {word!r}: use digits (0-9 * #), '-' for silence or @audio-file")
+    return moves
+
+
+@dataclass
+class CallReport:
+    """What happened on a test call."""
+
+    linkedid: str
+    path: list[tuple[str, str]] = field(default_factory=list)  # (node, input)
+    cases: list[str] = field(default_factory=list)
+    ended: bool = False
+    outcome: str = ""
+
+    def lines(self) -> list[str]:
+        """Return a human-readable account of the call."""
+        path = " -> ".join(f"{node}[{inp}]" if inp else node for node, inp in self.path)
+        return [f"call {self.linkedid}: {'ended' if self.ended else 'still running'}"
+                + (f", outcome {self.outcome}" if self.outcome else ""),
+                f"IVR path: {path or '(none)'}",
+                f"cases: {', '.join(self.cases) or '(none)'}"]
+
+
+class BusSteps:
+    """Steps of one call read from the bus (tests, benchmark, or `hotline call` with Redis)."""
+
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
+        self._queues: dict[str, asyncio.Queue] = {}
+        bus.subscribe(Streams.CALLS, f"testcall-{uuid.uuid4().hex[:8]}", self._on_event, durable=False)
+
+    async def _on_event(self, envelope: Envelope) -> None:
+        queue = self._queues.get(envelope.key)
+        if queue is not None:
+            queue.put_nowait(envelope)
+
+    def watch(self, linkedid: str) -> None:
+        """Start collecting events of a call (before it is placed)."""
+        self._queues[linkedid] = asyncio.Queue()
+
+    async def events(self, linkedid: str) -> AsyncIterator[tuple[str, dict]]:
+        """Yield (type, data) of the call's events until it ends."""
+        queue = self._queues[linkedid]
+        try:
+            while True:
+                envelope = await queue.get()
+                yield envelope.type, envelope.data
+                if envelope.type == "call.ended":
+                    return
+        finally:
+            self._queues.pop(linkedid, None)
+
+
+class RecordSteps:
+    """Steps of one call read from its call record (another process runs the IVR and recorder)."""
+
+    def __init__(self, session_factory: sessionmaker[Session], poll: float = 0.2) -> None:
+        self.session_factory, self.poll = session_factory, poll
+
+    def watch(self, linkedid: str) -> None:
+        """Nothing to prepare: the record is read when it appears."""
+
+    async def events(self, linkedid: str) -> AsyncIterator[tuple[str, dict]]:
+        """Yield ivr.step / ivr.case_opened / call.ended as the call record grows."""
+        seen_steps, seen_cases = 0, set()
+        while True:
+            snapshot = await asyncio.to_thread(self._read, linkedid)
+            if snapshot is not None:
+                path, cases, status = snapshot
+                for step in path[seen_steps:]:
+                    yield "ivr.step", step
+                seen_steps = len(path)
+                for number in sorted(set(cases) - seen_cases):
+                    yield "ivr.case_opened", {"case_number": number}
+                seen_cases |= set(cases)
+                if status == "ended":
+                    yield "call.ended", {}
+                    return
+            await asyncio.sleep(self.poll)
+
+    def _read(self, linkedid: str):
+        from ticketing.call import service as calls
+
+        with self.session_factory() as session:
+            call = calls.get_by_linkedid(session, linkedid)
+            if call is None:
+                return None
+            return list(call.ivr_path), calls.case_numbers(session, call), call.status
+
+
+class TestCaller:
+    """Place test calls into the hotline over AMI and play the caller's part."""
+
+    def __init__(self, actions: AmiActions, steps: BusSteps | RecordSteps, menu: Menu, *,
+                 prompts_dir: Path, test_audio_dir: Path, number: str = "12345") -> None:
+        self.actions, self.steps, self.menu = actions, steps, menu
+        self.prompts_dir, self.test_audio_dir, self.number = prompts_dir, test_audio_dir, number
+
+    async def call(self, moves: list[Move], *, caller_id: str = "13800138000", limit: float = 120.0,
+                   hold: int = 300) -> CallReport:
+        """Place one call, answer the IVR with the moves, and return what happened."""
+        linkedid = f"hc-{uuid.uuid4().hex[:16]}"
+        report = CallReport(linkedid)
+        self.steps.watch(linkedid)
+        await self._originate(linkedid, caller_id, hold)
+        try:
+            await asyncio.wait_for(self._follow(linkedid, list(moves), report), limit)
+        except TimeoutError as err:
+            raise TestCallError(f"call {linkedid} did not end within {limit:.0f} s: "
+                                f"{report.lines()}") from err
+        return report
+
+    async def _originate(self, linkedid: str, caller_id: str, hold: int) -> None:
+        fields = {"Action": "Originate", "Channel": "Local/caller@hotline-test/n",
+                  "Context": "hotline-inbound", "Exten": self.number, "Priority": 1, "Async": "true",
+                  "Timeout": 30000,
+                  "CallerID": f'"Test resident" <{caller_id}>', "ChannelId": linkedid,
+                  "OtherChannelId": f"{linkedid}-r", "Variable": [f"TEST_HOLD={hold}", "TEST_DELAY=0"]}
+        await self.actions.send(fields, as_list=False)
+
+    async def _follow(self, linkedid: str, moves: list[Move], report: CallReport) -> None:
+        async for type_, data in self.steps.events(linkedid):
+            if type_ == "ivr.step":
+                report.path.append((data["node"], data.get("input", "")))
+                await self._answer(linkedid, data, moves)
+            elif type_ == "ivr.case_opened":
+                report.cases.append(data["case_number"])
+            elif type_ == "call.ended":
+                report.ended = True
+
+    async def _answer(self, linkedid: str, step: dict, moves: list[Move]) -> None:
+        node = self.menu.nodes.get(step["node"])
+        if node is None or not moves:
+            return
+        if node.type in INPUT_TYPES:
+            move = moves.pop(0)
+            if move.keys:
+                await asyncio.sleep(STEP_SETTLE)
+                await self.press(linkedid, move.keys)
+        elif node.type == "message" and moves and moves[0].audio:
+            await self.speak(linkedid, moves.pop(0).audio, step.get("language") or self.menu.default_language,
+                             node.fields["prompt"])
+
+    async def press(self, linkedid: str, keys: str) -> None:
+        """Key digits on the resident's side of the call."""
+        channel = await self._resident_channel(linkedid)
+        for key in keys:
+            await self.actions.send({"Action": "PlayDTMF", "Channel": channel, "Digit": key, "Duration": 120})
+            await asyncio.sleep(DTMF_GAP)
+
+    async def speak(self, linkedid: str, audio: str, language: str, prompt: str) -> None:
+        """After the message prompt and beep, play a test-audio file as the resident's voice, then '#'."""
+        await asyncio.sleep(_seconds(self.prompts_dir / language / f"{prompt}.wav") + 1.0)
+        channel = await self._resident_channel(linkedid)
+        for name, value in (("TEST_AUDIO", audio), ("TEST_DELAY", "0"), ("TEST_DIGITS", "")):
+            await self.actions.send({"Action": "Setvar", "Channel": channel, "Variable": name,
+                                     "Value": value})
+        await self.actions.send({"Action": "Redirect", "Channel": channel, "Context": "hotline-test",
+                                 "Exten": "caller", "Priority": 1})
+        await asyncio.sleep(_seconds(self.test_audio_dir / f"{audio}.wav") + 0.6)
+        await self.press(linkedid, "#")
+
+    async def _resident_channel(self, linkedid: str) -> str:
+        for entry in await self.actions.core_show_channels():
+            if entry.get("Uniqueid") == f"{linkedid}-r":
+                return entry.get("Channel")
+        raise TestCallError(f"the resident's side of call {linkedid} is gone")
+
+
+def _seconds(path: Path) -> float:
+    """Return the duration of a WAV file, 0 when it is missing or unreadable."""
+    try:
+        with wave.open(str(path), "rb") as audio:
+            return audio.getnframes() / float(audio.getframerate())
+    except (OSError, wave.Error, EOFError):
+        return 0.0
+
+
+# ---- `hotline call` ---------------------------------------------------------------------------------
+DEFAULT_MOVES = ["1", "6", "@message"]  # Mandarin, leave a message, speak it
+MESSAGE_TEXT = "我家楼下的工地晚上十一点还在施工，噪音很大，请尽快处理。"
+
+
+def call(moves: list[str] = typer.Argument(None, help="Answers to the IVR, in order: digits (e.g. 2, "
+                                                       "202611260042#), '-' for silence, @file to speak "
+                                                       "test-audio/<file>.wav as the message. Default: "
+                                                       "1 6 @message (Mandarin, leave a message)."),
+         caller: str = typer.Option("13800138000", help="Caller number the hotline sees."),
+         limit: float = typer.Option(180.0, "--timeout", help="Seconds to wait for the call to end."),
+         ) -> None:
+    """Place a test call into the running hotline and print the IVR path and the case it created."""
+    try:
+        report = asyncio.run(_place(parse_moves(moves or DEFAULT_MOVES), caller, limit))
+    except TestCallError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from err
+    for line in report.lines():
+        typer.echo(line)
+
+
+async def _place(moves: list[Move], caller: str, limit: float) -> CallReport:
+    from ivr.agi.menu import load_menu
+    from ivr.ami.bridge import AmiBridge
+    from ivr.asterisk.instance import Instance
+    from ivr.config import get_ivr_settings
+    from ticketing.bus.memory import MemoryBus
+    from ticketing.call import service as calls
+    from ticketing.config import get_settings
+    from ticketing.database.core import make_engine, make_session_factory
+
+    settings = get_ivr_settings()
+    instance = Instance.from_settings(settings)
+    await asyncio.to_thread(ensure_message_audio, instance.test_audio_dir / "message.wav")
+    bridge = AmiBridge.from_settings(settings, MemoryBus())
+    await bridge.start()
+    factory = make_session_factory(make_engine(get_settings().sqlalchemy_url))
+    try:
+        try:
+            await bridge.wait_connected(10)
+        except TimeoutError as err:
+            raise TestCallError("cannot reach Asterisk's AMI: is the hotline running (make run)?") from err
+        menu = load_menu(settings.menus_dir / "hotline.yaml")
+        tester = TestCaller(bridge.actions, RecordSteps(factory), menu,
+                            prompts_dir=settings.prompts_path, test_audio_dir=instance.test_audio_dir,
+                            number=settings.hotline_number)
+        report = await tester.call(moves, caller_id=caller, limit=limit)
+        with factory() as session:
+            record = calls.get_by_linkedid(session, report.linkedid)
+            report.outcome = record.outcome if record else ""
+        return report
+    finally:
+        await bridge.stop()
+
+
+def ensure_message_audio(path: Path, text: str = MESSAGE_TEXT) -> Path:
+    """Synthesise the default spoken message (Mandarin, 8 kHz) once."""
+    import subprocess
+    import tempfile
+
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "raw.wav"
+        try:
+            subprocess.run(["espeak-ng", "-v", "cmn", "-w", str(raw), text], check=True, capture_output=True)
+            subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(path)], check=True,
+                           capture_output=True)
+        except (OSError, subprocess.CalledProcessError) as err:
+            raise TestCallError(f"cannot synthesise the test message: {err}") from err
+    return path
