@@ -17,4 +17,6 @@ def build_components(services) -> list:
         from ivr.ami.bridge import AmiBridge
 
         components.append(AmiBridge.from_settings(settings, services.bus))
+    from ivr.agi.component import build_ivr_components  # FastAGI IVR and call recorder (IVR helper)
+    components.extend(build_ivr_components(services, settings))
     return components
