@@ -172,3 +172,18 @@ def test_matcher_spans(text, expected):
         ("f", "barking"), ("g", "noise"),
     ])
     assert {hit.keyword for hit in matcher.find(text)} == expected
+
+
+def test_keywords_none_and_street_conditions(futian):
+    from ticketing.dataset import Condition, Rule
+
+    quiet_site = Rule("no-site", "Noise without a site goes to police", Condition(
+        categories=("noise",), keywords_none=("工地", "building site")), "police")
+    meilin_only = Rule("meilin-litter", "Litter in Meilin goes to its office", Condition(
+        categories=("litter",), streets=("meilin",)), "$street")
+    dataset = dataclasses.replace(futian, rules=(quiet_site, meilin_only, *futian.rules))
+    assert route(dataset, RoutingRequest("邻居噪音")).rule == "no-site"
+    assert route(dataset, RoutingRequest("工地噪音")).rule == "category-default"
+    assert route(dataset, RoutingRequest("noise from the building sites")).rule == "category-default"
+    assert route(dataset, RoutingRequest("垃圾没人清理", street="meilin")).bureau == "street-meilin"
+    assert route(dataset, RoutingRequest("垃圾没人清理", street="huafu")).bureau == "urban-mgmt"

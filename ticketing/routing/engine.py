@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ticketing.dataset import TARGET_DEFAULT, TARGET_STREET, TARGET_TRIAGE, Condition, Dataset, Rule
-from ticketing.routing.keywords import KeywordMatcher
+from ticketing.routing.keywords import Hit, KeywordMatcher, normalise
 from ticketing.routing.suggest import CategorySuggestion, matcher_for, rank
 
 _CACHE_SIZE = 4
@@ -47,17 +47,18 @@ class _Facts:
     street: str | None
     local_at: datetime | None
     working_time: bool | None
-    rule_keywords: frozenset[tuple[str, str]]
+    rule_hits: dict[str, tuple[str, ...]]  # "<rule>+" (keywords_any), "<rule>-" (keywords_none) → words
 
 
 def route(dataset: Dataset, request: RoutingRequest) -> RoutingDecision:
     """Return the decision of the first rule that holds and resolves to a bureau."""
     _check_codes(dataset, request)
+    folded = normalise(request.text)
     suggestion = None
     if request.category is None:
-        suggestion = rank(matcher_for(dataset.categories).find(request.text))
+        suggestion = rank(matcher_for(dataset.categories).find(request.text, folded))
     category = request.category or (suggestion.code if suggestion else None)
-    hits = _rule_matcher(dataset).find(request.text) if request.text else []
+    hits = _rule_matcher(dataset).find(request.text, folded)
     local_at = dataset.calendar.local(request.at) if request.at is not None else None
     facts = _Facts(
         category=category,
@@ -65,7 +66,7 @@ def route(dataset: Dataset, request: RoutingRequest) -> RoutingDecision:
         street=request.street,
         local_at=local_at,
         working_time=dataset.calendar.is_working_time(local_at) if local_at else None,
-        rule_keywords=frozenset((h.owner, h.keyword) for h in hits),
+        rule_hits=_by_owner(hits),
     )
     for rule in dataset.rules:
         if not _holds(rule, facts):
@@ -99,9 +100,16 @@ def _holds(rule: Rule, facts: _Facts) -> bool:
         return False
     if when.working_time is not None and facts.working_time is not when.working_time:
         return False
-    if when.keywords_any and not any((rule.id, k) in facts.rule_keywords for k in when.keywords_any):
+    if when.keywords_any and rule.id + "+" not in facts.rule_hits:
         return False
-    return not any((rule.id, k) in facts.rule_keywords for k in when.keywords_none)
+    return rule.id + "-" not in facts.rule_hits
+
+
+def _by_owner(hits: list[Hit]) -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = {}
+    for hit in sorted(hits, key=lambda h: h.start):
+        found.setdefault(hit.owner, []).append(hit.keyword)
+    return {owner: tuple(words) for owner, words in found.items()}
 
 
 def _target(dataset: Dataset, target: str, category: str | None, street: str | None) -> str | None:
@@ -121,11 +129,9 @@ def _rule_matcher(dataset: Dataset) -> KeywordMatcher:
     cached = _rule_matchers.get(id(dataset))
     if cached is not None and cached[0] is dataset:
         return cached[1]
-    matcher = KeywordMatcher(
-        (rule.id, keyword, 1.0)
-        for rule in dataset.rules
-        for keyword in rule.when.keywords_any + rule.when.keywords_none
-    )
+    entries = [(r.id + "+", keyword, 1.0) for r in dataset.rules for keyword in r.when.keywords_any]
+    entries += [(r.id + "-", keyword, 1.0) for r in dataset.rules for keyword in r.when.keywords_none]
+    matcher = KeywordMatcher(entries)
     if len(_rule_matchers) >= _CACHE_SIZE:
         _rule_matchers.pop(next(iter(_rule_matchers)))
     _rule_matchers[id(dataset)] = (dataset, matcher)
@@ -135,7 +141,7 @@ def _rule_matcher(dataset: Dataset) -> KeywordMatcher:
 def _decision(dataset: Dataset, rule: Rule, category: str | None, bureau: str, request: RoutingRequest,
               suggestion: CategorySuggestion | None, facts: _Facts) -> RoutingDecision:
     matched = suggestion.matched if suggestion else ()
-    rule_words = tuple(k for owner, k in sorted(facts.rule_keywords) if owner == rule.id)
+    rule_words = facts.rule_hits.get(rule.id + "+", ())
     confidence = 1.0 if request.category else (suggestion.confidence if suggestion else 0.0)
     office = dataset.bureaus[bureau]
     return RoutingDecision(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -15,6 +16,7 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+@lru_cache(maxsize=8192)
 def stem(word: str) -> str:
     """Return a crude English stem: plural, -ed, -ing and final -e removed (text and keywords alike)."""
     if len(word) > 4 and word.endswith("ies"):
@@ -62,25 +64,29 @@ class KeywordMatcher:
                     _add_once(self._english.setdefault(words, []), owner, keyword, weight)
             else:
                 _add_once(self._cjk.setdefault(key, []), owner, keyword, weight)
-        self._lengths = sorted({len(k) for k in self._cjk}, reverse=True)
-        self._first_chars = frozenset(k[0] for k in self._cjk)
-        self._max_words = max((len(k) for k in self._english), default=0)
+        # Keyword lengths (characters, or words) by first character (or first stemmed word): at each
+        # position of a text only the lengths of keywords that can start there are looked up.
+        self._cjk_lengths = _lengths_by_first(self._cjk, len)
+        self._english_lengths = _lengths_by_first(self._english, len)
 
-    def find(self, text: str) -> list[Hit]:
-        """Return the hits in TEXT; a hit inside a longer hit's span is dropped (施工 in 施工噪音)."""
-        folded = normalise(text)
-        hits = self._find_cjk(folded) + self._find_english(folded)
+    def find(self, text: str, folded: str | None = None) -> list[Hit]:
+        """Return the hits in TEXT (FOLDED: its normalise() if already computed).
+
+        A hit inside a longer hit's span is dropped (施工 in 施工噪音).
+        """
+        folded = normalise(text) if folded is None else folded
+        hits = self._find_cjk(folded)
+        if self._english:
+            hits += self._find_english(folded)
         if len(hits) > 1:
             hits = [h for h in hits if not any(_inside(h, other) for other in hits)]
         return hits
 
     def _find_cjk(self, text: str) -> list[Hit]:
         hits: list[Hit] = []
-        lookup, first_chars, size = self._cjk.get, self._first_chars, len(text)
+        lookup, lengths_of, size = self._cjk.get, self._cjk_lengths.get, len(text)
         for start, char in enumerate(text):
-            if char not in first_chars:
-                continue
-            for length in self._lengths:
+            for length in lengths_of(char, ()):
                 if start + length > size:
                     continue
                 owners = lookup(text[start:start + length])
@@ -89,17 +95,24 @@ class KeywordMatcher:
         return hits
 
     def _find_english(self, text: str) -> list[Hit]:
-        if not self._english:
-            return []
         words = [(m.start(), m.end(), stem(m.group())) for m in WORD_RE.finditer(text)]
+        stems = [w[2] for w in words]
         hits: list[Hit] = []
-        for i in range(len(words)):
-            for n in range(1, min(self._max_words, len(words) - i) + 1):
-                owners = self._english.get(tuple(w[2] for w in words[i:i + n]))
+        for i, first in enumerate(stems):
+            for n in self._english_lengths.get(first, ()):
+                owners = self._english.get(tuple(stems[i:i + n])) if i + n <= len(stems) else None
                 if owners:
                     start, end = words[i][0], words[i + n - 1][1]
                     hits.extend(Hit(o, k, w, start, end) for o, k, w in owners)
         return hits
+
+
+def _lengths_by_first(keys: Iterable[Sequence[str]], size: Callable[[Sequence[str]], int]) -> dict:
+    """Return, for each first element of KEYS, the sizes of the keys starting with it, longest first."""
+    lengths: dict = {}
+    for key in keys:
+        lengths.setdefault(key[0], set()).add(size(key))
+    return {first: tuple(sorted(found, reverse=True)) for first, found in lengths.items()}
 
 
 def _add_once(owners: list[tuple[str, str, float]], owner: str, keyword: str, weight: float) -> None:
