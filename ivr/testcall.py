@@ -1,7 +1,8 @@
 """A resident's test call: originate a Local channel into the hotline and answer the IVR from a script.
 
 Each *move* answers one question of the IVR (a menu or a case-number prompt, or a message):
-"2" keys digits, "-" keeps silent, "@file" plays test-audio/<file> as the message then keys "#".
+"2" keys digits, "-" keeps silent, "x" hangs up, "@file" plays test-audio/<file> as the message then
+keys "#".
 Moves are sent when the IVR reports arriving at an input node, so they never race the prompts.
 Steps come from the bus (same process or Redis) or, for a separate `hotline call`, from the call
 record that `hotline serve` keeps.
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 INPUT_TYPES = frozenset({"menu", "case_status"})
 DTMF_GAP = 0.12  # seconds between keyed digits
 STEP_SETTLE = 0.3  # let the IVR's GET DATA start before keying
+BEEP_SECONDS = 0.8
 
 
 class TestCallError(RuntimeError):
@@ -41,6 +43,7 @@ class Move:
 
     keys: str = ""
     audio: str = ""
+    hangup: bool = False
 
 
 def parse_moves(words: list[str]) -> list[Move]:
@@ -49,12 +52,15 @@ def parse_moves(words: list[str]) -> list[Move]:
     for word in words:
         if word == "-":
             moves.append(Move())
+        elif word == "x":
+            moves.append(Move(hangup=True))
         elif word.startswith("@") and len(word) > 1:
             moves.append(Move(audio=word[1:]))
         elif word and all(ch in "0123456789*#" for ch in word):
             moves.append(Move(keys=word))
         else:
-            raise TestCallError(f"bad move {word!r}: use digits (0-9 * #), '-' for silence or @audio-file")
+            raise TestCallError(f"bad move {word!r}: use digits (0-9 * #), '-' for silence, 'x' to hang up "
+                                "or @audio-file")
     return moves
 
 
@@ -190,12 +196,13 @@ class TestCaller:
             return
         if node.type in INPUT_TYPES:
             move = moves.pop(0)
-            if move.keys:
+            if move.hangup:
+                await self.actions.hangup(await self._resident_channel(linkedid))
+            elif move.keys:
                 await asyncio.sleep(STEP_SETTLE)
                 await self.press(linkedid, move.keys)
         elif node.type == "message" and moves and moves[0].audio:
-            await self.speak(linkedid, moves.pop(0).audio, step.get("language") or self.menu.default_language,
-                             node.fields["prompt"])
+            await self.speak(linkedid, moves.pop(0).audio)
 
     async def press(self, linkedid: str, keys: str) -> None:
         """Key digits on the resident's side of the call."""
@@ -204,9 +211,9 @@ class TestCaller:
             await self.actions.send({"Action": "PlayDTMF", "Channel": channel, "Digit": key, "Duration": 120})
             await asyncio.sleep(DTMF_GAP)
 
-    async def speak(self, linkedid: str, audio: str, language: str, prompt: str) -> None:
-        """After the message prompt and beep, play a test-audio file as the resident's voice, then '#'."""
-        await asyncio.sleep(_seconds(self.prompts_dir / language / f"{prompt}.wav") + 1.0)
+    async def speak(self, linkedid: str, audio: str) -> None:
+        """When recording starts (after the beep), play a test-audio file as the resident's voice, then #."""
+        await asyncio.sleep(BEEP_SECONDS)
         channel = await self._resident_channel(linkedid)
         for name, value in (("TEST_AUDIO", audio), ("TEST_DELAY", "0"), ("TEST_DIGITS", "")):
             await self.actions.send({"Action": "Setvar", "Channel": channel, "Variable": name,

@@ -60,7 +60,6 @@ class CallSession:
         # A later entry (e.g. "message" after a queue) continues in the language the caller chose.
         transition = self.machine.start(self.entry, self.call.language if self.entry else None)
         while True:
-            await self._publish(transition.steps)
             answer = await self._execute(transition)
             if transition.state.ended or answer is None:
                 return
@@ -81,10 +80,31 @@ class CallSession:
         return reply.data if reply.result == "1" else ""
 
     async def _execute(self, transition: Transition) -> c.Input | None:
-        answer = None
-        for command in transition.commands:
-            answer = await EXECUTORS[type(command)](self, command)
-        return answer
+        """Run a transition's commands; its steps are published just before it asks the caller.
+
+        So a step means "the IVR now waits at this node" (what a test caller keys on); a hang-up during
+        an earlier prompt still publishes them.
+        """
+        commands = transition.commands
+        asks = bool(commands) and isinstance(commands[-1], c.ASKS)
+        lead, last = (commands[:-1], commands[-1:]) if asks else ((), commands)
+        published = False
+        try:
+            if not asks:
+                await self._publish(transition.steps)
+                published = True
+            for command in lead:
+                await EXECUTORS[type(command)](self, command)
+            if not published:
+                await self._publish(transition.steps)
+                published = True
+            answer = None
+            for command in last:
+                answer = await EXECUTORS[type(command)](self, command)
+            return answer
+        finally:
+            if not published:
+                await self._publish(transition.steps)
 
     async def _publish(self, steps: tuple[Step, ...]) -> None:
         call = self.call
@@ -128,13 +148,14 @@ class CallSession:
         target = f"{self.recordings.asterisk_dir}/{name}"
         reply = await self.channel.send(f"RECORD FILE {target} wav # {cmd.max_seconds * 1000} 0 BEEP s=6",
                                         quick=False)
-        if reply.result == "-1":
-            raise AgiHangup("RECORD FILE failed: the channel is gone")
         host_file = self.recordings.host_dir / f"{name}.wav"
         size = await asyncio.to_thread(_size, host_file)
         if size < MIN_MESSAGE_BYTES:
             log.info("call %s left no usable message (%s bytes)", self.call.linkedid, size)
+            if reply.result == "-1":
+                raise AgiHangup("the caller hung up without leaving a message")
             return c.Recorded(path=None)
+        # A caller who hangs up to finish still leaves the message (the case is opened without the channel).
         return c.Recorded(path=str(host_file), seconds=(size - 44) / 16000)
 
     async def open_case(self, cmd: c.OpenMessageCase) -> c.Input:
