@@ -38,9 +38,11 @@ class AgiChannel(Protocol):
 
 @dataclass(frozen=True)
 class SpeechConfig:
-    """Where Asterisk reaches the AudioSocket server, and the default limits of a listen."""
+    """Where the AudioSocket server listens and Asterisk reaches it, and the default limits of a listen."""
 
-    advertise: str  # host:port as Asterisk must dial it
+    host: str = "127.0.0.1"
+    port: int = 9092  # 0 picks a free port (tests)
+    advertise: str | None = None  # host:port as Asterisk must dial it; default host:port
     limits: Limits = Limits()
     min_confidence: float = 0.5
 
@@ -49,12 +51,25 @@ class SpeechService:
     """Run listens: reserve a recogniser, stream the call's audio through AudioSocket, return the result."""
 
     def __init__(self, config: SpeechConfig, holder: ModelHolder, pool: RecognizerPool,
-                 server: AudioSocketServer, publish: Publish) -> None:
+                 publish: Publish) -> None:
         self.config = config
         self.holder = holder
         self.pool = pool
-        self.server = server
         self.publish = publish
+        self.server = AudioSocketServer(config.host, config.port, self.handle_stream)
+
+    @property
+    def address(self) -> str:
+        """host:port Asterisk dials for this server."""
+        return self.config.advertise or f"{self.config.host}:{self.server.port}"
+
+    async def start(self) -> None:
+        """Open the AudioSocket server."""
+        await self.server.start()
+
+    async def stop(self) -> None:
+        """Close the server and end running streams."""
+        await self.server.stop()
 
     @property
     def available(self) -> bool:
@@ -76,7 +91,7 @@ class SpeechService:
                                 limits=self._limits(max_seconds), grammar=grammar)
         self.server.expect(request)
         result = await self._stream(agi, request)
-        return self._judge(linkedid, result)
+        return self._judge(linkedid, result, grammar)
 
     async def handle_stream(self, request: ListenRequest, reader: asyncio.StreamReader) -> SpeechResult:
         """Decode one connected stream (the AudioSocket server's handler)."""
@@ -96,7 +111,7 @@ class SpeechService:
 
     async def _stream(self, agi: AgiChannel, request: ListenRequest) -> SpeechResult:
         """Ask Asterisk to stream the call to us; the command returns when our server closes the socket."""
-        command = f"EXEC AudioSocket {request.stream_id},{self.config.advertise}"
+        command = f"EXEC AudioSocket {request.stream_id},{self.address}"
         reply = None
         try:
             reply = await agi.send_command(command)
@@ -110,8 +125,12 @@ class SpeechService:
             if self.server.forget(request.stream_id):
                 request.resolve(SpeechResult.empty(ListenReason.ERROR))
 
-    def _judge(self, linkedid: str, result: SpeechResult) -> SpeechResult:
+    def _judge(self, linkedid: str, result: SpeechResult, grammar: list[str] | None) -> SpeechResult:
         """Turn a recognised but doubtful utterance into a low-confidence fallback."""
+        if result.usable and grammar and result.text not in grammar:
+            # A grammar forces every sound onto its phrases; a string of several is noise, not an answer.
+            log.info("call %s: %r is not one of the expected answers, DTMF instead", linkedid, result.text)
+            return result.with_reason(ListenReason.LOW_CONFIDENCE)
         if result.usable and result.confidence < self.config.min_confidence:
             log.info("call %s: %r at confidence %.2f < %.2f, DTMF instead", linkedid, result.text,
                      result.confidence, self.config.min_confidence)

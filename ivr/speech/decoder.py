@@ -43,6 +43,15 @@ class UtteranceDecoder:
         self.speech_started = self.speech_started or bool(partial)
         return Step(partial)
 
+    def accept_chunks(self, pcm: bytes, chunk_bytes: int) -> Step:
+        """Decode fixed-size chunks in order up to vosk's endpoint (fixed chunks: reproducible results)."""
+        step = Step("")
+        for offset in range(0, len(pcm), chunk_bytes):
+            step = self.accept(pcm[offset:offset + chunk_bytes])
+            if step.final:
+                break
+        return step
+
     def finish(self, reason: ListenReason) -> SpeechResult:
         """Flush the recogniser and return what was said, ending for `reason`."""
         return SpeechResult.from_vosk(self.recognizer.FinalResult(), reason)

@@ -41,6 +41,11 @@ class ListenRequest:
             self.result.set_result(result)
 
 
+def chunk_bytes(sample_rate: int) -> int:
+    """Bytes of one decoding chunk at a sample rate (the same for live and offline decoding)."""
+    return int(sample_rate * CHUNK_SECONDS) * 2
+
+
 class StreamEnded(Exception):
     """The stream stopped before the utterance ended (hang-up or protocol error)."""
 
@@ -125,11 +130,15 @@ class StreamSession:
         return UtteranceDecoder(self.holder.recognizer(rate, self.request.grammar), rate)
 
     async def _decode_ready(self) -> ListenReason | None:
-        """Decode the buffered audio once a chunk is there; return the endpoint decision."""
-        if self.decoder is None or len(self.buffer) < CHUNK_SECONDS * self.decoder.sample_rate * 2:
+        """Decode the whole chunks buffered so far; return the endpoint decision."""
+        if self.decoder is None:
             return None
-        chunk, self.buffer = bytes(self.buffer), bytearray()
-        step = await self.pool.run(self.decoder.accept, chunk)
+        chunk = chunk_bytes(self.decoder.sample_rate)
+        ready = len(self.buffer) - len(self.buffer) % chunk
+        if not ready:
+            return None
+        pcm, self.buffer = bytes(self.buffer[:ready]), self.buffer[ready:]
+        step = await self.pool.run(self.decoder.accept_chunks, pcm, chunk)
         await self._publish_partial(step)
         if step.final:
             self.endpointed = step.final
@@ -157,7 +166,7 @@ class StreamSession:
 
     def _flush(self, tail: bytes, reason: ListenReason) -> SpeechResult:
         if tail:
-            step = self.decoder.accept(tail)
+            step = self.decoder.accept_chunks(tail, chunk_bytes(self.decoder.sample_rate))
             if step.final:
                 return step.final.with_reason(reason)
         return self.decoder.finish(reason)

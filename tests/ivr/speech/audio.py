@@ -1,0 +1,32 @@
+"""Test audio: Korean speech synthesised with espeak-ng and resampled with sox, cached per session."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import wave
+from pathlib import Path
+
+# Phrases the packaged Korean model decodes reproducibly from espeak-ng's voice (vosk is not bit-for-bit
+# deterministic on near-tied hypotheses: some espeak phrases decode differently from run to run).
+REQUEST_PHRASE = "우리 동네 공사 소음이 너무 심해요"  # "construction noise in our neighbourhood is too loud"
+YES = "네"
+NO = "아니요"
+
+
+def synthesise(text: str, directory: Path, name: str, rate: int = 8000, pad: float = 1.0) -> Path:
+    """Write `name`.wav: `text` spoken in Korean at `rate` Hz with `pad` seconds of silence after."""
+    if not (shutil.which("espeak-ng") and shutil.which("sox")):
+        raise RuntimeError("espeak-ng and sox are needed to make test speech (scripts/system-deps.sh)")
+    raw = directory / f"{name}.raw.wav"
+    out = directory / f"{name}.wav"
+    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(raw), text], check=True)
+    subprocess.run(["sox", str(raw), "-r", str(rate), "-c", "1", "-b", "16", "-e", "signed-integer",
+                    str(out), "pad", "0.2", str(pad)], check=True)
+    return out
+
+
+def pcm_of(path: Path) -> tuple[bytes, int]:
+    """Return a WAV file's 16-bit mono samples and sample rate."""
+    with wave.open(str(path)) as wav:
+        return wav.readframes(wav.getnframes()), wav.getframerate()
