@@ -1,0 +1,202 @@
+// Agent desk: presence controls, screen pop (caller, IVR path, transcript, history), case form, shortcuts.
+"use strict";
+document.addEventListener("DOMContentLoaded", () => {
+  const { t, el, post, banner, duration } = Console;
+  const $ = (id) => document.getElementById(id);
+  let presence = JSON.parse($("presence").textContent);
+  let call = null;
+  let inactive = false;
+
+  // -- presence -------------------------------------------------------------------------------------
+  function renderPresence(next) {
+    presence = next || presence;
+    const state = presence.state;
+    $("state").dataset.state = state;
+    $("state").textContent = t("state_" + state);
+    $("state-reason").textContent = presence.reason && state === "paused" ? t("reason_" + presence.reason) : "";
+    $("login-panel").hidden = state !== "offline";
+    $("controls-online").hidden = state === "offline";
+    $("btn-pause").disabled = !["available", "paused", "wrapup"].includes(state);
+    $("btn-resume").disabled = !["paused"].includes(state);
+    $("btn-end-wrapup").hidden = state !== "wrapup";
+    $("btn-leave").disabled = ["ringing", "on_call"].includes(state);
+    tick();
+  }
+
+  function tick() {
+    const now = Date.now();
+    if (presence.state === "wrapup" && presence.wrapup_until) {
+      const left = (Date.parse(presence.wrapup_until) - now) / 1000;
+      $("state-timer").textContent = `${Math.max(0, Math.ceil(left))} ${t("seconds_left")}`;
+    } else if (presence.since && presence.state !== "offline") {
+      $("state-timer").textContent = duration((now - Date.parse(presence.since)) / 1000);
+    } else {
+      $("state-timer").textContent = "";
+    }
+  }
+  setInterval(tick, 1000);
+
+  async function act(path, body) {
+    if (inactive) return null;
+    try {
+      const data = await post(path, body);
+      banner("");
+      if (data.presence) renderPresence(data.presence);
+      return data;
+    } catch (err) {
+      if (err && err.message) banner(err.message + (err.detail ? ` (${err.detail})` : ""));
+      return null;
+    }
+  }
+
+  $("queue-login").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const queues = [...document.querySelectorAll("input[name=queues]:checked")].map((i) => i.value);
+    act("/agent/presence/login", { extension: $("extension").value, queues });
+  });
+  $("btn-pause").addEventListener("click", () => act("/agent/presence/pause", { reason: $("pause-reason").value }));
+  $("btn-resume").addEventListener("click", () => act("/agent/presence/resume"));
+  $("btn-end-wrapup").addEventListener("click", () => act("/agent/presence/end-wrapup"));
+  $("btn-leave").addEventListener("click", () => act("/agent/presence/logout"));
+
+  // -- screen pop -----------------------------------------------------------------------------------
+  function renderCall(next) {
+    call = next;
+    $("pop-empty").hidden = !!call;
+    $("pop-body").hidden = !call;
+    $("pop").classList.toggle("active", !!call);
+    if (!call) return;
+    $("pop-caller").textContent = call.caller || "—";
+    $("pop-queue").textContent = call.queue || "";
+    $("pop-language").textContent = call.language || "—";
+    $("pop-ivr").replaceChildren(...(call.ivr_path || []).map((s) =>
+      el("li", [s.label || s.node, s.input ? `[${s.input}]` : ""].join(" ").trim())));
+    const lines = (call.transcript || []).map((s) => el("p", s.text));
+    if (call.partial) lines.push(el("p", call.partial, "partial"));
+    $("pop-transcript").replaceChildren(...lines);
+    $("pop-transcript").scrollTop = $("pop-transcript").scrollHeight;
+  }
+
+  function renderHistory(cases) {
+    if (!cases.length) { $("pop-history").replaceChildren(el("li", t("no_history"), "muted")); return; }
+    $("pop-history").replaceChildren(...cases.map((c) => {
+      const item = el("li");
+      item.append(el("span", c.number, "mono"), " ", el("span", t("status_" + c.status)), " ",
+        el("span", (c.created_at || "").slice(0, 10), "muted"), el("div", c.description));
+      const back = el("button", t("callback_call"));
+      back.type = "button";
+      back.addEventListener("click", () => act("/agent/callback", { number: c.number }));
+      const attach = el("button", t("attach"));
+      attach.type = "button";
+      attach.addEventListener("click", () => { $("attach-number").value = c.number; });
+      item.append(back, " ", attach);
+      return item;
+    }));
+  }
+
+  function pop(message) {
+    renderCall(message.call);
+    $("case-phone").value = message.call.caller || "";
+    $("case-linkedid").value = message.linkedid;
+    $("case-result").textContent = "";
+    $("pop-history").replaceChildren(el("li", "…", "muted"));
+  }
+
+  $("btn-hangup").addEventListener("click", () => act("/agent/call/hangup"));
+  $("btn-transfer").addEventListener("click", () => {
+    const target = $("transfer-target").value.trim();
+    if (target) act("/agent/call/transfer", { target });
+    else $("transfer-target").focus();
+  });
+
+  // -- case form ------------------------------------------------------------------------------------
+  function clearErrors() {
+    document.querySelectorAll("#case-form .invalid").forEach((n) => n.classList.remove("invalid"));
+    document.querySelectorAll("#case-form .field-error").forEach((n) => n.remove());
+  }
+
+  function showErrors(fields) {
+    for (const [name, message] of Object.entries(fields || {})) {
+      const input = document.querySelector(`#case-form [name="${name}"]`);
+      if (!input) continue;
+      input.classList.add("invalid");
+      input.insertAdjacentElement("afterend", el("span", message, "field-error"));
+    }
+  }
+
+  function showDeadlines(p) {
+    const parts = [];
+    if (p.dispatch_by) parts.push(`${t("dispatch_by")}: ${p.dispatch_by}`);
+    if (p.resolve_limit) parts.push(`${t("resolve_by")}: ${p.resolve_limit}`);
+    $("deadlines").textContent = parts.length ? `${t("deadlines")} — ${parts.join(" · ")}` : "";
+  }
+
+  async function suggest() {
+    const description = $("case-description").value.trim();
+    if (!description) { $("case-description").focus(); return; }
+    const data = await act("/agent/route", { description, street: $("case-street").value, category: "" });
+    if (!data) return;
+    const p = data.proposal;
+    $("suggestion").textContent = `${t("suggested")}: ${p.category_name || "—"} → ${p.bureau_name}` + (p.urgent ? ` · ${t("priority_urgent")}` : "");
+    if (p.category) $("case-category").value = p.category;
+    $("case-bureau").value = p.bureau;
+    showDeadlines(p);
+  }
+  $("btn-suggest").addEventListener("click", suggest);
+
+  async function saveCase(event) {
+    if (event) event.preventDefault();
+    if (inactive) return;
+    clearErrors();
+    try {
+      const data = await post("/agent/cases", new FormData($("case-form")), true);
+      const c = data.case;
+      $("case-result").replaceChildren(el("strong", `${t("case_created")}: ${c.number}`, "ok"),
+        el("span", ` ${c.category} → ${c.bureau}` + (c.resolve_by ? ` · ${t("resolve_by")} ${c.resolve_by}` : "")));
+      banner(`${t("case_created")}: ${c.number}`, "ok");
+      $("case-description").value = "";
+    } catch (err) {
+      showErrors(err.fields);
+      banner(err.message || t("invalid_form"));
+    }
+  }
+  $("case-form").addEventListener("submit", saveCase);
+
+  $("attach-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = await act("/agent/cases/attach", { number: $("attach-number").value.trim(), linkedid: $("case-linkedid").value });
+    if (data) banner(`${t("case_attached")}: ${data.case.number}`, "ok");
+  });
+
+  // -- keyboard shortcuts ---------------------------------------------------------------------------
+  document.addEventListener("keydown", (event) => {
+    if (!event.altKey) return;
+    const keys = { a: "btn-resume", p: "btn-pause", h: "btn-hangup", t: "btn-transfer" };
+    const key = event.key.toLowerCase();
+    if (key === "s") { event.preventDefault(); saveCase(); return; }
+    if (keys[key]) { event.preventDefault(); const b = $(keys[key]); if (!b.disabled && !b.hidden) b.click(); }
+  });
+
+  // -- live feed ------------------------------------------------------------------------------------
+  Console.live("agent", (message) => {
+    switch (message.type) {
+      case "hello": renderPresence(message.presence); if (message.call) renderCall(message.call); break;
+      case "presence": renderPresence(message.presence); break;
+      case "pop": pop(message); break;
+      case "history": if (call && call.linkedid === message.linkedid) renderHistory(message.cases); break;
+      case "phone": $("phone-warning").hidden = message.state !== "unavailable"; break;
+      case "tab_taken":
+        inactive = true;
+        Console.stop();
+        document.body.classList.add("inactive");
+        banner(t("another_tab"), "warn", { href: location.pathname, label: t("take_over") });
+        break;
+      case "call.ended":
+        if (call && call.linkedid === message.linkedid) banner(t("call_ended"), "ok");
+        break;
+      default:
+        if (message.call && call && message.call.linkedid === call.linkedid) renderCall(message.call);
+    }
+  });
+  renderPresence(presence);
+});

@@ -1,0 +1,39 @@
+// Supervisor wallboard: queue figures, agents by state and deadline cases, redrawn from live messages.
+"use strict";
+document.addEventListener("DOMContentLoaded", () => {
+  const { t, el, duration } = Console;
+
+  function cells(row, values) { row.replaceChildren(...values.map((v) => el("td", v))); return row; }
+
+  function drawQueues(queues) {
+    document.getElementById("queue-rows").replaceChildren(...queues.map((q) => cells(el("tr"), [
+      q.queue, q.waiting, q.longest_wait, q.answered, q.abandoned,
+      q.service_level === null ? "—" : `${q.service_level.toFixed(1)} %`,
+    ])));
+  }
+
+  function drawAgents(agents, byState) {
+    document.getElementById("agent-rows").replaceChildren(...agents.map((a) => {
+      const row = cells(el("tr"), [a.name, a.interface, t("state_" + a.state) + (a.reason ? ` (${t("reason_" + a.reason)})` : ""),
+        duration(a.seconds)]);
+      row.className = "agent-" + a.state;
+      return row;
+    }));
+    document.getElementById("agents-by-state").textContent =
+      Object.entries(byState).map(([state, n]) => `${t("state_" + state)} ${n}`).join(" · ");
+  }
+
+  function drawDeadlines(rows) {
+    document.getElementById("deadline-rows").replaceChildren(...rows.map((r) => {
+      const row = cells(el("tr"), [r.number, t("status_" + r.status), r.bureau, (r.sla.due || "").slice(0, 16).replace("T", " "),
+        r.sla.state === "overdue" ? t("overdue") : t("near")]);
+      row.className = "sla-" + r.sla.state;
+      return row;
+    }));
+  }
+
+  Console.live("wallboard", (message) => {
+    if (message.type === "wallboard") { drawQueues(message.queues); drawAgents(message.agents, message.agents_by_state); }
+    else if (message.type === "deadlines") drawDeadlines(message.cases);
+  });
+});

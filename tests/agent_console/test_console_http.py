@@ -1,0 +1,276 @@
+"""Console over real HTTP and WebSocket (uvicorn on loopback, PostgreSQL, in-process bus, scripted bridge)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+import websockets
+from sqlalchemy import update
+
+from agent_console.models import AgentPresenceRow
+from ticketing.bus import Streams
+from ticketing.database.core import session_scope
+from ticketing.database.types import utcnow
+from ticketing.user.models import ConsoleSession
+
+from .conftest import ConsoleClient, wait_for
+
+pytestmark = pytest.mark.postgres
+LOGIN = {"extension": "1001", "queues": ["general-zh"]}
+TWO_QUEUES = {"extension": "1001", "queues": ["general-zh", "urban-zh"]}
+
+
+@pytest.fixture
+async def running(make_app, serve):
+    app, console, bridge = make_app()
+    base = await serve(app)
+    clients: list[ConsoleClient] = []
+
+    async def client(username: str | None = None, password: str = "agent-pass") -> ConsoleClient:
+        c = ConsoleClient(base)
+        clients.append(c)
+        if username:
+            await c.login(username, password)
+        return c
+
+    yield base, console, bridge, client
+    for c in clients:
+        await c.close()
+
+
+async def open_ws(base: str, client: ConsoleClient, page: str = "agent", tab: str | None = None):
+    url = base.replace("http", "ws") + f"/console/ws?page={page}&tab={tab or client.tab}"
+    ws = await websockets.connect(url, additional_headers={"Cookie": client.cookie_header(),
+                                                             "Origin": base})
+    return ws
+
+
+async def next_of(ws, type_: str, within: float = 5.0) -> dict:
+    import asyncio
+
+    async with asyncio.timeout(within):
+        while True:
+            message = json.loads(await ws.recv())
+            if message["type"] == type_:
+                return message
+
+
+async def test_login_pages_in_chinese_then_english(running):
+    base, _console, _bridge, client = running
+    c = await client()
+    form = await c.http.get("/console/login")
+    assert "登录" in form.text and 'lang="zh-CN"' in form.text
+    wrong = await c.login("agent1", "nope")
+    assert "reason=login_failed" in wrong.headers["location"]
+    await c.login("agent1", "agent-pass")
+    page = await c.http.get("/console/agent")
+    assert page.status_code == 200 and "签入" in page.text
+    assert c.http.cookies.get("hotline_console")
+    await c.http.get("/console/lang/en?back=/console/agent")
+    assert "Log in to queues" in (await c.http.get("/console/agent")).text
+
+
+async def test_session_cookie_is_httponly_and_lax(running):
+    base, _console, _bridge, client = running
+    c = await client()
+    response = await c.login("agent1", "agent-pass")
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+async def test_missing_or_forged_csrf_is_refused_with_a_message(running):
+    base, _console, bridge, client = running
+    c = await client("agent1")
+    for token in ("", "forged"):
+        response = await c.post("/console/agent/presence/login", json={"extension": "1001",
+                                                                        "queues": ["general-zh"]}, csrf=token)
+        assert response.status_code == 403
+        assert response.json()["error"] == "csrf_failed" and "安全校验失败" in response.json()["message"]
+    assert bridge.commands == []
+    form_post = await c.http.post("/console/logout", data={"csrf_token": "forged"})
+    assert form_post.status_code == 403 and "安全校验失败" in form_post.text
+
+
+async def test_expired_session_redirects_and_explains(running):
+    base, console, _bridge, client = running
+    c = await client("agent1")
+    with session_scope(console.session_factory) as session:
+        session.execute(update(ConsoleSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+    page = await c.http.get("/console/agent")
+    assert page.status_code == 303 and "reason=session_expired" in page.headers["location"]
+    login = await c.http.get(page.headers["location"])
+    assert "会话已过期" in login.text
+    api = await c.post("/console/agent/presence/resume", json={})
+    assert api.status_code == 401 and api.json()["error"] in ("session_expired", "not_logged_in")
+
+
+async def test_role_pages_are_guarded(running):
+    base, _console, _bridge, client = running
+    c = await client("urban1", "bureau-pass")
+    assert (await c.http.get("/console/agent")).status_code == 403
+    assert (await c.http.get("/console/")).headers["location"] == "/console/bureau"
+
+
+async def test_go_available_pause_and_leave_drive_asterisk(running):
+    base, console, bridge, client = running
+    c = await client("agent1")
+    body = {"extension": "1001", "queues": ["general-zh", "urban-zh", "bogus"]}
+    response = await c.post("/console/agent/presence/login", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["presence"]["state"] == "available"
+    assert [a for a, _ in bridge.actions()] == ["Getvar", "QueueAdd", "QueueAdd"]
+    assert bridge.actions()[1][1] == {"Queue": "general-zh", "Interface": "PJSIP/1001",
+                                      "MemberName": "话务员 李娜", "Paused": "false"}
+    paused = await c.post("/console/agent/presence/pause", json={"reason": "meal"})
+    assert paused.json()["presence"]["reason"] == "meal"
+    pause = {"Interface": "PJSIP/1001", "Paused": "true", "Reason": "meal"}
+    assert bridge.actions()[-1] == ("QueuePause", pause)
+    left = await c.post("/console/agent/presence/logout", json={})
+    assert left.json()["presence"]["state"] == "offline"
+    assert [a for a, _ in bridge.actions()[-2:]] == ["QueueRemove", "QueueRemove"]
+
+
+async def test_unregistered_phone_is_refused_and_nothing_changes(running):
+    base, console, bridge, client = running
+    bridge.device_state = "UNAVAILABLE"
+    c = await client("agent1")
+    response = await c.post("/console/agent/presence/login", json=LOGIN)
+    assert response.status_code == 409 and response.json()["error"] == "phone_not_registered"
+    assert "未注册" in response.json()["message"]
+    assert [a for a, _ in bridge.actions()] == ["Getvar"]
+    assert console.presence.get(await _user_id(console, "agent1"))[0].state == "offline"
+
+
+async def test_refused_queue_add_is_rolled_back(running):
+    base, console, bridge, client = running
+    c = await client("agent1")
+    bridge.refuse_nth = {"QueueAdd": (2, "Unable to add interface to queue: Out of memory")}
+    response = await c.post("/console/agent/presence/login", json=TWO_QUEUES)
+    assert response.status_code == 409 and response.json()["error"] == "asterisk_refused"
+    assert "Out of memory" in response.json()["detail"]
+    assert bridge.actions()[-1] == ("QueueRemove", {"Queue": "general-zh", "Interface": "PJSIP/1001"})
+    assert console.presence.get(await _user_id(console, "agent1"))[0].state == "offline"
+
+
+async def test_bridge_silent_means_clear_message_and_unchanged_state(running):
+    base, console, bridge, client = running
+    bridge.silent = True
+    c = await client("agent1")
+    response = await c.post("/console/agent/presence/login", json=LOGIN)
+    assert response.status_code == 503 and "电话系统无响应" in response.json()["message"]
+    assert console.presence.get(await _user_id(console, "agent1"))[0].state == "offline"
+
+
+async def _user_id(console, username: str) -> int:
+    from ticketing.user.service import get_by_username
+
+    with session_scope(console.session_factory) as session:
+        return get_by_username(session, username).id
+
+
+async def test_two_tabs_newest_wins_and_old_tab_is_told(running):
+    base, console, bridge, client = running
+    c = await client("agent1")
+    first = await open_ws(base, c, tab="tab-one")
+    assert (await next_of(first, "hello"))["presence"]["state"] == "offline"
+    second = await open_ws(base, c, tab="tab-two")
+    await next_of(second, "hello")
+    await next_of(first, "tab_taken")
+    c.tab = "tab-one"
+    stale = await c.post("/console/agent/presence/login", json=LOGIN)
+    assert stale.status_code == 409 and stale.json()["error"] == "another_tab"
+    c.tab = "tab-two"
+    fresh = await c.post("/console/agent/presence/login", json=LOGIN)
+    assert fresh.status_code == 200
+    await first.close()
+    await second.close()
+
+
+async def test_extension_in_use_by_another_agent(running):
+    base, console, bridge, client = running
+    one, two = await client("agent1"), await client("agent2")
+    assert (await one.post("/console/agent/presence/login", json=LOGIN)).status_code == 200
+    taken = await two.post("/console/agent/presence/login", json=LOGIN)
+    assert taken.status_code == 409 and taken.json()["error"] == "extension_taken"
+
+
+async def test_call_pops_then_wrapup_then_available(running):
+    base, console, bridge, client = running
+    c = await client("agent1")
+    ws = await open_ws(base, c)
+    await next_of(ws, "hello")
+    await c.post("/console/agent/presence/login", json=LOGIN)
+    await next_of(ws, "presence")
+    bus = console.bus
+    await bus.publish(Streams.CALLS, "call.started", "L1", {
+        "linkedid": "L1", "uniqueid": "L1", "channel": "PJSIP/inbound-1", "caller": "13800138001"})
+    await bus.publish(Streams.CALLS, "ivr.step", "L1", {"linkedid": "L1", "node": "main", "input": "1",
+                                                        "language": "zh"})
+    await bus.publish(Streams.CALLS, "call.offered", "L1", {
+        "linkedid": "L1", "queue": "general-zh", "agent": "PJSIP/1001", "agent_channel": "PJSIP/1001-1"})
+    pop = await next_of(ws, "pop", within=1.0)
+    assert pop["call"]["caller"] == "13800138001" and pop["call"]["ivr_path"][0]["node"] == "main"
+    history = await next_of(ws, "history")
+    assert any(case["description"].startswith("小区门口路灯") for case in history["cases"])
+    await bus.publish(Streams.TRANSCRIPTS, "transcript.final", "L1", {"linkedid": "L1", "text": "路灯坏了",
+                                                                      "stream_id": "s"})
+    update_ = await next_of(ws, "transcript.final")
+    assert update_["call"]["transcript"][0]["text"] == "路灯坏了"
+    await bus.publish(Streams.CALLS, "call.connected", "L1", {"linkedid": "L1", "queue": "general-zh",
+                                                              "agent": "PJSIP/1001", "hold_seconds": 3})
+    user_id = await _user_id(console, "agent1")
+    await wait_for(lambda: console.presence.get(user_id)[0].state == "on_call")
+    await bus.publish(Streams.CALLS, "call.ended", "L1", {"linkedid": "L1", "cause": "Normal Clearing"})
+    await wait_for(lambda: console.presence.get(user_id)[0].state == "wrapup")
+    wrapup = {"Interface": "PJSIP/1001", "Paused": "true", "Reason": "wrapup"}
+    assert ("QueuePause", wrapup) in bridge.actions()
+    await wait_for(lambda: console.presence.get(user_id)[0].state == "available", within=6)
+    await ws.close()
+
+
+async def test_phone_pause_and_lost_member_follow_asterisk(running):
+    base, console, bridge, client = running
+    c = await client("agent1")
+    await c.post("/console/agent/presence/login", json=LOGIN)
+    user_id = await _user_id(console, "agent1")
+    with session_scope(console.session_factory) as session:  # the login happened a while ago
+        row = session.get(AgentPresenceRow, user_id)
+        row.data = {**row.data, "since": (utcnow() - timedelta(minutes=1)).isoformat()}
+    await console.bus.publish(Streams.AGENTS, "agent.state_changed", "PJSIP/1001", {
+        "interface": "PJSIP/1001", "queue": "general-zh", "state": "paused", "paused": True,
+        "paused_reason": "phone", "at": utcnow().isoformat()})
+    await wait_for(lambda: console.presence.get(user_id)[0].state == "paused")
+    before = len(bridge.commands)
+    await console.bus.publish(Streams.AGENTS, "agent.state_changed", "PJSIP/1001", {
+        "interface": "PJSIP/1001", "queue": "general-zh", "state": "removed", "at": utcnow().isoformat()})
+    await wait_for(lambda: len(bridge.commands) > before)
+    assert bridge.actions()[-1] == ("QueueAdd", {"Queue": "general-zh", "Interface": "PJSIP/1001",
+                                                 "MemberName": "话务员 李娜", "Paused": "true",
+                                                 "Reason": "phone"})
+
+
+async def test_case_form_errors_then_created_and_listed_for_the_bureau(running):
+    base, console, bridge, client = running
+    agent = await client("agent1")
+    bad = await agent.post("/console/agent/cases", data={"description": "", "caller_phone": "12",
+                                                          "street": "nowhere", "dispatch": "on"})
+    assert bad.status_code == 422
+    assert {"description", "caller_phone"} <= set(bad.json()["fields"])
+    proposal = await agent.post("/console/agent/route", json={"description": "路边垃圾堆积很久没人清理",
+                                                              "street": "futian"})
+    assert proposal.status_code == 200 and proposal.json()["proposal"]["bureau"] == "urban-mgmt"
+    assert proposal.json()["proposal"]["dispatch_by"]
+    created = await agent.post("/console/agent/cases", data={
+        "description": "路边垃圾堆积很久没人清理", "caller_phone": "13800138001", "street": "futian",
+        "dispatch": "on", "linkedid": "L-none"})
+    assert created.status_code == 200, created.text
+    number = created.json()["case"]["number"]
+    clerk = await client("urban1", "bureau-pass")
+    listing = await clerk.http.get("/console/bureau")
+    assert number in listing.text
+    done = await clerk.post(f"/console/bureau/cases/{number}/acknowledge", data={"csrf_token": clerk.csrf})
+    assert done.status_code == 303 and "done=acknowledge" in done.headers["location"]
+    again = await clerk.post(f"/console/bureau/cases/{number}/acknowledge", data={"csrf_token": clerk.csrf})
+    assert "error=" in again.headers["location"]

@@ -1,0 +1,90 @@
+"""Wallboard aggregation: event sequences -> queue figures and agent rows; duplicates change nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from agent_console import wallboard as wb
+
+TZ = ZoneInfo("Asia/Shanghai")
+T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 10:00 in Shenzhen
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def queued(lid, q="general-zh"):
+    return ("call.queued", {"linkedid": lid, "queue": q, "position": 1, "waiting": 1})
+
+
+def connected(lid, hold, q="general-zh"):
+    return ("call.connected", {"linkedid": lid, "queue": q, "agent": "PJSIP/1001", "hold_seconds": hold})
+
+
+def abandoned(lid, q="general-zh"):
+    return ("call.abandoned", {"linkedid": lid, "queue": q, "position": 1, "original_position": 1,
+                               "hold_seconds": 20})
+
+
+def ended(lid):
+    return ("call.ended", {"linkedid": lid, "cause": "Normal Clearing"})
+
+
+CASES = [
+    ("nothing yet", [], {}),
+    ("one waiting", [(0, queued("A"))],
+     {"waiting": 1, "longest_wait": 30, "answered": 0, "service_level": None}),
+    ("answered within 15 s", [(0, queued("A")), (10, connected("A", 10))],
+     {"waiting": 0, "answered": 1, "abandoned": 0, "service_level": 100.0}),
+    ("answered late", [(0, queued("A")), (20, connected("A", 20))], {"answered": 1, "service_level": 0.0}),
+    ("abandoned counts against service level",
+     [(0, queued("A")), (0, queued("B")), (5, connected("A", 5)), (25, abandoned("B"))],
+     {"answered": 1, "abandoned": 1, "service_level": 50.0, "waiting": 0}),
+    ("hang-up while queued is abandoned", [(0, queued("A")), (8, ended("A"))],
+     {"abandoned": 1, "waiting": 0}),
+    ("duplicates change nothing",
+     [(0, queued("A")), (0, queued("A")), (5, connected("A", 5)), (5, connected("A", 5)), (9, ended("A"))],
+     {"answered": 1, "abandoned": 0, "waiting": 0, "service_level": 100.0}),
+    ("longest of several", [(0, queued("A")), (12, queued("B"))], {"waiting": 2, "longest_wait": 30}),
+]
+
+
+@pytest.mark.parametrize(("events", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_queue_figures(events, expected):
+    board = wb.Wallboard(tz=TZ)
+    for offset, (type_, data) in events:
+        wb.fold(board, type_, data, at(offset))
+    snapshot = wb.snapshot(board, at(30), sl_seconds=15)
+    row = next((q for q in snapshot["queues"] if q["queue"] == "general-zh"), {})
+    for key, value in expected.items():
+        assert row[key] == value, key
+
+
+def test_new_day_resets_counters_and_old_events_are_ignored():
+    board = wb.Wallboard(tz=TZ)
+    wb.fold(board, *queued("A"), at(0))
+    wb.fold(board, *connected("A", 3), at(3))
+    tomorrow = T0 + timedelta(days=1)
+    wb.fold(board, *queued("B"), tomorrow)
+    wb.fold(board, *connected("Z", 3), T0)  # yesterday's event arriving late
+    row = wb.snapshot(board, tomorrow, 15)["queues"][0]
+    assert (row["answered"], row["waiting"]) == (0, 1)
+
+
+def test_agents_by_state_with_durations():
+    board = wb.Wallboard(tz=TZ)
+    for uid, name, state, since in ((1, "李娜", "available", at(0)), (2, "陈刚", "paused", at(10)),
+                                    (3, "王", "offline", at(0))):
+        wb.fold(board, "console.agent_presence", {"user_id": uid, "name": name, "presence": {
+            "state": state, "interface": f"PJSIP/100{uid}", "reason": "meal" if state == "paused" else "",
+            "since": since.isoformat()}}, at(0))
+    snapshot = wb.snapshot(board, at(70), 15)
+    assert snapshot["agents_by_state"] == {"available": 1, "paused": 1}
+    assert [(a["name"], a["seconds"]) for a in snapshot["agents"]] == [("李娜", 70), ("陈刚", 60)]
+    gone = {"user_id": 2, "name": "陈刚", "presence": {"state": "offline"}}
+    wb.fold(board, "console.agent_presence", gone, at(80))
+    assert [a["name"] for a in wb.snapshot(board, at(80), 15)["agents"]] == ["李娜"]
