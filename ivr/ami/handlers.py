@@ -113,8 +113,12 @@ def on_channel_update(ctx: HandlerContext, msg: Message) -> list[TelephonyEvent]
 
 # --- queues -----------------------------------------------------------------------------------------------
 def _call_linkedid(ctx: HandlerContext, msg: Message) -> str:
-    call = ctx.registry.call_of(msg.get("Uniqueid", ""))
-    return call.linkedid if call else msg.get("Linkedid", "")
+    """Return the Linkedid of the call the message's channel belongs to; "" for a hung-up channel."""
+    uniqueid = msg.get("Uniqueid", "")
+    call = ctx.registry.call_of(uniqueid)
+    if call is not None:
+        return call.linkedid
+    return "" if ctx.registry.is_gone(uniqueid) else msg.get("Linkedid", "")
 
 
 def on_queue_caller_join(ctx: HandlerContext, msg: Message) -> list[TelephonyEvent]:
@@ -141,8 +145,11 @@ def on_queue_caller_leave(ctx: HandlerContext, msg: Message) -> list[TelephonyEv
 def on_queue_caller_abandon(ctx: HandlerContext, msg: Message) -> list[TelephonyEvent]:
     """QueueCallerAbandon: the caller hung up while waiting."""
     linkedid = _call_linkedid(ctx, msg)
-    if not linkedid:
+    call = ctx.registry.calls.get(linkedid)
+    if not linkedid or (call is not None and call.abandoned):
         return []
+    if call is not None:
+        call.abandoned = True
     return [CallAbandoned(linkedid=linkedid, queue=msg.get("Queue", ""), position=as_int(msg.get("Position")),
                           original_position=as_int(msg.get("OriginalPosition")),
                           hold_seconds=as_int(msg.get("HoldTime")), server=ctx.server, **_at(msg))]
@@ -150,9 +157,12 @@ def on_queue_caller_abandon(ctx: HandlerContext, msg: Message) -> list[Telephony
 
 def on_agent_called(ctx: HandlerContext, msg: Message) -> list[TelephonyEvent]:
     """AgentCalled: the queue rings an agent for this call."""
-    linkedid = _call_linkedid(ctx, msg)
-    if not linkedid:
+    linkedid, offer = _call_linkedid(ctx, msg), (msg.get("Queue", ""), msg.get("Interface", ""))
+    call = ctx.registry.calls.get(linkedid)
+    if not linkedid or (call is not None and offer in call.offers):
         return []
+    if call is not None:
+        call.offers.add(offer)
     return [CallOffered(linkedid=linkedid, queue=msg.get("Queue", ""), agent=msg.get("Interface", ""),
                         agent_name=msg.get("MemberName", ""), agent_channel=msg.get("DestChannel", ""),
                         server=ctx.server, **_at(msg))]
@@ -161,8 +171,11 @@ def on_agent_called(ctx: HandlerContext, msg: Message) -> list[TelephonyEvent]:
 def on_agent_connect(ctx: HandlerContext, msg: Message) -> list[TelephonyEvent]:
     """AgentConnect: an agent answered the call."""
     linkedid = _call_linkedid(ctx, msg)
-    if not linkedid:
+    call = ctx.registry.calls.get(linkedid)
+    if not linkedid or (call is not None and call.agent == msg.get("Interface", "")):
         return []
+    if call is not None:
+        call.agent = msg.get("Interface", "")
     return [CallConnected(linkedid=linkedid, queue=msg.get("Queue", ""), agent=msg.get("Interface", ""),
                           agent_name=msg.get("MemberName", ""), agent_channel=msg.get("DestChannel", ""),
                           hold_seconds=as_int(msg.get("HoldTime")), ring_seconds=as_int(msg.get("RingTime")),

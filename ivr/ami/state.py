@@ -39,6 +39,9 @@ class Call:
     queue: str = ""
     cause: str = ""
     cause_code: int = 0
+    offers: set[tuple[str, str]] = field(default_factory=set)  # (queue, agent) pairs already offered
+    agent: str = ""  # the agent who answered, once connected
+    abandoned: bool = False
 
 
 class CallRegistry:
@@ -102,6 +105,10 @@ class CallRegistry:
         del self.calls[old.linkedid]
         return [CallEnded(linkedid=old.linkedid, cause=f"merged into call {linkedid}", channel=info.name,
                           server=self.server, **_at(at))]
+
+    def is_gone(self, uniqueid: str) -> bool:
+        """Whether this channel already hung up (late or repeated events about it are ignored)."""
+        return uniqueid in self._tombstones
 
     def call_of(self, uniqueid: str) -> Call | None:
         """Return the live call a channel belongs to."""
