@@ -344,3 +344,9 @@ def test_futian_policy_figures(futian):
     assert intake.dispatch_by == t("2026-06-21 00:00")
     assert dispatched == Deadlines(None, t("2026-09-18 15:00"), t("2026-10-13 18:00"))
     assert (futian.sla.reminder_fraction, futian.sla.bulletin_working_days) == (0.8, 5)
+
+
+def test_coverage_of_calendar_years(futian):
+    assert futian.calendar.covers(date(2027, 12, 31)) and not futian.calendar.covers(date(2028, 1, 3))
+    # 2028 has no file: the weekday rule alone (Mon 3 January 2028 is worked, Sat 1 January is not)
+    assert futian.calendar.add_working_time(t("2027-12-31 17:00"), 2 * H) == t("2028-01-03 10:00")

@@ -69,6 +69,10 @@ class WorkCalendar:
             raise CalendarError(f"datetime {dt.isoformat()} has no timezone")
         return dt.astimezone(self.timezone)
 
+    def covers(self, day: date) -> bool:
+        """Return whether DAY's year has a calendar file (otherwise only the weekday rule applies)."""
+        return day.year in self.years
+
     def is_working_day(self, day: date) -> bool:
         """Return whether DAY is a working day."""
         if day in self.workdays:
