@@ -1,0 +1,110 @@
+"""Handlers turn AMI events into telephony events: a recorded conversation, tables, duplicates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from panoramisk.message import Message
+
+from ivr.ami.events import CallEnded, CallStarted, parse_event
+from ivr.ami.handlers import HandlerContext, agent_state, as_int, caller_number, event_time, handle
+from ivr.ami.state import CallRegistry
+
+RECORDED = Path(__file__).parent / "data" / "queue_call.ami"
+
+
+def recorded_messages() -> list[Message]:
+    """The AMI events of a real queue call (caller -> IVR down -> general-zh -> Local agent answers)."""
+    raw = RECORDED.read_bytes().decode("utf-8")
+    messages = [Message.from_line(block.strip()) for block in raw.split("\r\n\r\n")]
+    return [m for m in messages if m is not None and m.get("Event")]
+
+
+def replay(ctx: HandlerContext, messages: list[Message]) -> list:
+    return [event for message in messages for event in handle(ctx, message)]
+
+
+def test_recorded_queue_call_gives_the_call_story_in_order():
+    events = replay(HandlerContext(CallRegistry()), recorded_messages())
+    call_events = [e.TYPE for e in events if e.TYPE.startswith("call.")]
+    assert call_events == ["call.started", "call.queued", "call.offered", "call.connected", "call.ended"]
+    assert len({e.key for e in events if e.TYPE.startswith("call.")}) == 1  # one Linkedid for all legs
+    agent_states = [e.state for e in events if e.TYPE == "agent.state_changed"]
+    assert agent_states == ["idle", "busy", "idle", "removed"]
+    ended = events[[e.TYPE for e in events].index("call.ended")]
+    assert ended.cause == "Normal Clearing" and ended.cause_code == 16
+
+
+def test_replaying_the_conversation_twice_adds_nothing():
+    ctx = HandlerContext(CallRegistry())
+    replay(ctx, recorded_messages())
+    again = replay(ctx, recorded_messages())
+    assert [e.TYPE for e in again if e.TYPE.startswith("call.")] == []
+    assert ctx.registry.calls == {}
+
+
+def test_every_event_survives_the_bus_round_trip():
+    for event in replay(HandlerContext(CallRegistry()), recorded_messages()):
+        assert parse_event(event.TYPE, event.to_data()) == event
+
+
+def test_unknown_and_malformed_events_are_ignored():
+    ctx = HandlerContext(CallRegistry())
+    odd = [Message({"Event": "SomethingNew", "Foo": "bar"}), Message({"Event": "Hangup"}),
+           Message({"Event": "Newchannel", "Uniqueid": "1.1"}), Message({"Event": "QueueCallerJoin"}),
+           Message({"Event": "QueueSummary", "Queue": "q", "Callers": "lots"})]
+    events = replay(ctx, odd)
+    assert [e.TYPE for e in events] == ["queue.stats"]
+    assert events[0].waiting == 0
+    assert ctx.unhandled == {"SomethingNew": 1}
+
+
+def test_call_ends_with_the_originating_channels_cause():
+    ctx = HandlerContext(CallRegistry())
+    base = {"Linkedid": "L", "Channel": "PJSIP/x"}
+    replay(ctx, [Message({"Event": "Newchannel", "Uniqueid": "L", **base}),
+                 Message({"Event": "Newchannel", "Uniqueid": "L2", **base})])
+    first = handle(ctx, Message({"Event": "Hangup", "Uniqueid": "L", "Cause": "17",
+                                 "Cause-txt": "User busy"}))
+    last = handle(ctx, Message({"Event": "Hangup", "Uniqueid": "L2", "Cause": "16",
+                                "Cause-txt": "Normal"}))
+    assert first == []
+    assert isinstance(last[0], CallEnded) and (last[0].cause, last[0].cause_code) == ("User busy", 17)
+
+
+def test_newchannel_fields_make_the_call_started_event():
+    ctx = HandlerContext(CallRegistry(server="ast1"))
+    [event] = handle(ctx, Message({"Event": "Newchannel", "Uniqueid": "U", "Linkedid": "U",
+                                   "Channel": "PJSIP/inbound-1", "CallerIDNum": "13800138000",
+                                   "CallerIDName": "<unknown>", "Exten": "12345",
+                                   "Context": "hotline-inbound", "Language": "zh",
+                                   "Timestamp": "1700000000.5"}))
+    assert isinstance(event, CallStarted)
+    assert (event.caller, event.caller_name, event.dialled) == ("13800138000", "", "12345")
+    assert event.server == "ast1"
+    assert event.at.startswith("2023-11-14T22:13:20.5")
+
+
+@pytest.mark.parametrize(("status", "paused", "expected"), [
+    ("1", False, "idle"), ("1", True, "paused"), ("2", True, "busy"), ("6", False, "ringing"),
+    ("5", False, "unavailable"), ("8", False, "on_hold"), ("99", False, "unknown"), ("", False, "unknown"),
+])
+def test_agent_state(status, paused, expected):
+    assert agent_state(status, paused) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("12", 12), (" 7 ", 7), ("", 0), ("x", 0), (None, 0)])
+def test_as_int(raw, expected):
+    assert as_int(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("<unknown>", ""), ("13800138000", "13800138000"), ("", "")])
+def test_caller_number(raw, expected):
+    assert caller_number(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1700000000.0", "2023-11-14T22:13:20+00:00"), ("", None),
+                                               ("soon", None)])
+def test_event_time(raw, expected):
+    assert event_time({"Timestamp": raw}) == expected

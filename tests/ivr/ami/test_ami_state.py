@@ -1,0 +1,63 @@
+"""Reconciliation decisions of the call registry, as tables of known calls vs Asterisk's channel list."""
+
+from __future__ import annotations
+
+import pytest
+
+from ivr.ami.events import LOST_DURING_OUTAGE
+from ivr.ami.state import CallRegistry, ChannelInfo
+
+
+def chan(uniqueid: str, linkedid: str | None = None) -> ChannelInfo:
+    return ChannelInfo(uniqueid=uniqueid, linkedid=linkedid or uniqueid, name=f"Local/{uniqueid}")
+
+
+def registry_with(*channels: ChannelInfo) -> CallRegistry:
+    registry = CallRegistry()
+    for info in channels:
+        registry.add_channel(info)
+    return registry
+
+
+@pytest.mark.parametrize(("known", "live", "expected"), [
+    ([], [], []),
+    ([chan("A")], [chan("A")], []),
+    ([chan("A")], [], [("call.ended", "A", LOST_DURING_OUTAGE)]),
+    ([], [chan("B")], [("call.started", "B", True)]),
+    ([chan("A")], [chan("B")], [("call.started", "B", True), ("call.ended", "A", LOST_DURING_OUTAGE)]),
+    ([chan("A"), chan("A2", "A")], [chan("A2", "A")], []),  # one leg gone, the call lives on
+    ([], [chan("C2", "C"), chan("C")], [("call.started", "C", True)]),  # one start per call
+])
+def test_apply_snapshot(known, live, expected):
+    registry = registry_with(*known)
+    registry.begin_reconcile()
+    events = registry.apply_snapshot(live)
+    described = [(e.TYPE, e.key, e.cause if e.TYPE == "call.ended" else e.reconciled) for e in events]
+    assert described == expected
+    assert set(registry.calls) == {c.linkedid for c in live}
+
+
+def test_changes_racing_the_snapshot_are_kept():
+    registry = registry_with(chan("OLD"))
+    registry.begin_reconcile()
+    registry.add_channel(chan("NEW"))  # started after the snapshot was asked for
+    registry.remove_channel("OLD", cause="Normal Clearing")  # hung up after the snapshot was taken
+    events = registry.apply_snapshot([chan("OLD")])
+    assert events == []
+    assert set(registry.calls) == {"NEW"}
+
+
+def test_started_call_started_once_even_when_repeated():
+    registry = CallRegistry()
+    assert len(registry.add_channel(chan("A"))) == 1
+    assert registry.add_channel(chan("A")) == []
+    assert len(registry.remove_channel("A")) == 1
+    assert registry.add_channel(chan("A")) == []  # a late duplicate Newchannel cannot resurrect it
+    assert registry.remove_channel("A") == []
+
+
+def test_linkedid_change_moves_the_channel_and_ends_the_emptied_call():
+    registry = registry_with(chan("A"), chan("B"))
+    [ended] = registry.follow_linkedid("B", "A")
+    assert ended.key == "B" and ended.cause == "merged into call A"
+    assert registry.calls["A"].channels == {"A", "B"}
