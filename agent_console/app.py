@@ -90,6 +90,7 @@ class ConsoleComponent:
         console = self.console
         console.hub.subscribe(console.bus, console.commands.on_reply)
         console.sync.subscribe(console.bus)
+        console.hub.on_device = console.presence.note_device
         console.hub.on_pop = lambda user_id, pop: feeds.send_history(console, user_id, pop)
         for user_id, _name, presence in await asyncio.to_thread(console.presence.online):
             console.hub.track(user_id, presence.interface, presence.linkedid)

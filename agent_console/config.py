@@ -31,6 +31,7 @@ class ConsoleSettings(BaseSettings):
     transfer_queue_context: str = "hotline-queue"  # where a blind transfer to a queue name lands
     transfer_extension_context: str = "hotline-agents"  # where a blind transfer to an extension lands
     check_registration: bool = True  # refuse to log in an agent whose phone Asterisk reports unavailable
+    registration_wait: float = 1.5  # seconds to wait for Asterisk's report on the phone after QueueAdd
     wallboard_interval: float = 1.0  # seconds between wallboard pushes
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 
 PRESENCE_EVENT = "console.agent_presence"
 TAB_EVENT = "console.tab_claimed"
-NOT_REGISTERED = {"UNAVAILABLE", "INVALID", "UNKNOWN", ""}
 
 
 class PresenceError(Exception):
@@ -59,6 +58,8 @@ class PresenceService:
         self._commands = commands
         self._settings = settings
         self._locks: dict[int, asyncio.Lock] = {}
+        self.devices: dict[str, str] = {}  # interface -> last device state reported by Asterisk
+        self._device_reports: dict[str, asyncio.Event] = {}
 
     # -- reading --------------------------------------------------------------------------------------
 
@@ -79,21 +80,44 @@ class PresenceService:
     # -- agent actions ---------------------------------------------------------------------------------
 
     async def login(self, agent: Agent, extension: str, queues: Iterable[str]) -> sm.Presence:
-        """Put the agent's phone into the chosen queues after checking it is registered and free."""
+        """Put the agent's phone into the chosen queues; refuse (and undo) when it is not registered."""
         queues = tuple(q for q in self._settings.queues if q in set(queues))
         if extension not in self._settings.extensions:
             raise PresenceError("unknown_extension", extension)
         interface = self._settings.interface_template.format(extension=extension)
         await asyncio.to_thread(self._check_interface_free, agent.user_id, interface)
-        await self._check_registered(interface)
+        if self._settings.check_registration and self.devices.get(interface) == "unavailable":
+            raise PresenceError("phone_not_registered", interface)
+        reported = self._device_reports.setdefault(interface, asyncio.Event())
+        reported.clear()
         event = sm.Login(interface=interface, member_name=agent.name, queues=queues)
-        return await self._act(agent, event, rollback_login=True)
+
+        async def check_phone() -> None:
+            # Asterisk answers QueueAdd for any interface; its QueueMemberAdded event tells the device state.
+            if not self._settings.check_registration:
+                return
+            try:
+                await asyncio.wait_for(reported.wait(), self._settings.registration_wait)
+            except TimeoutError:
+                return  # no report: the bridge did not say, so nothing contradicts the login
+            if self.devices.get(interface) == "unavailable":
+                raise PresenceError("phone_not_registered", interface)
+
+        return await self._act(agent, event, rollback_login=True, verify=check_phone)
+
+    def note_device(self, interface: str, state: str) -> None:
+        """Record the device state Asterisk reports for a member interface (from agent.state_changed)."""
+        self.devices[interface] = state
+        reported = self._device_reports.get(interface)
+        if reported is not None:
+            reported.set()
 
     async def act(self, agent: Agent, event: sm.Event) -> sm.Presence:
         """Apply an agent's own action (pause, resume, logout, end wrap-up)."""
         return await self._act(agent, event)
 
-    async def _act(self, agent: Agent, event: sm.Event, rollback_login: bool = False) -> sm.Presence:
+    async def _act(self, agent: Agent, event: sm.Event, rollback_login: bool = False,
+                   verify: Callable[[], Awaitable[None]] | None = None) -> sm.Presence:
         # The new presence is written before Asterisk is told, so the echoes of our own commands
         # (member removed, paused) find the console already agreeing; a refused command writes it back.
         async with self._locks.setdefault(agent.user_id, asyncio.Lock()):
@@ -107,7 +131,13 @@ class PresenceService:
             if not await asyncio.to_thread(self._save, agent.user_id, decision.presence, revision):
                 raise PresenceError("changed_meanwhile")
             try:
-                await self._run_all(decision.commands, undo_login=rollback_login)
+                done = await self._run_all(decision.commands, undo_login=rollback_login)
+                if verify is not None:
+                    try:
+                        await verify()
+                    except BaseException:
+                        await self._undo(done)
+                        raise
             except BaseException:
                 await asyncio.to_thread(self._save, agent.user_id, current, revision + 1)
                 raise
@@ -140,13 +170,6 @@ class PresenceService:
                 await self._commands.run("QueueRemove", args, check=False)
             except Exception:
                 log.exception("could not undo %s", command)
-
-    async def _check_registered(self, interface: str) -> None:
-        reply = await self._commands.run("Getvar", {"Variable": f"DEVICE_STATE({interface})"}, check=False)
-        fields = {k.lower(): v for k, v in reply.fields.items()}
-        state = str(fields.get("value", "")).upper()
-        if state in NOT_REGISTERED:
-            raise PresenceError("phone_not_registered", interface)
 
     def _check_interface_free(self, user_id: int, interface: str) -> None:
         with session_scope(self._sessions) as session:

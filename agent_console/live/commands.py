@@ -38,14 +38,40 @@ class Reply:
 
 
 def parse_reply(data: dict[str, Any]) -> Reply:
-    """Read a reply payload: {id, ok, message, fields}; `response: Success` is accepted for ok."""
-    ok = data.get("ok")
-    if ok is None:
-        ok = str(data.get("response", "")).lower() == "success"
-    fields = data.get("fields") or data.get("result") or {}
+    """Read the bridge's reply payload {id, ok, result | error} (ivr/ami/commands.py)."""
+    fields = data.get("result") or data.get("fields") or {}
     if not isinstance(fields, dict):
         fields = {"value": fields}
-    return Reply(ok=bool(ok), message=str(data.get("message") or data.get("error") or ""), fields=fields)
+    return Reply(ok=bool(data.get("ok")), message=str(data.get("error") or data.get("message") or ""),
+                 fields=fields)
+
+
+def _flag(value: str) -> bool:
+    return str(value).lower() == "true"
+
+
+# AMI action (as agent_state speaks it) -> the bridge's command name and keyword arguments.
+BRIDGE_COMMANDS = {
+    "QueueAdd": lambda a: ("queue_add", {"queue": a["Queue"], "interface": a["Interface"],
+                                         "member_name": a.get("MemberName", ""),
+                                         "paused": _flag(a.get("Paused", "false"))}),
+    "QueueRemove": lambda a: ("queue_remove", {"queue": a["Queue"], "interface": a["Interface"]}),
+    "QueuePause": lambda a: ("queue_pause", {"interface": a["Interface"], "paused": _flag(a["Paused"]),
+                                             "queue": a.get("Queue", ""), "reason": a.get("Reason", "")}),
+    "Hangup": lambda a: ("hangup", {"channel": a["Channel"]}),
+    "Redirect": lambda a: ("redirect", {"channel": a["Channel"], "context": a["Context"],
+                                        "exten": a["Exten"]}),
+    "Originate": lambda a: ("originate", {"channel": a["Channel"], "context": a["Context"],
+                                          "exten": a["Exten"], "caller_id": a.get("CallerID", "")}),
+}
+
+
+def bridge_command(action: str, args: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    """Translate an AMI action and its headers into the bridge's command and arguments."""
+    try:
+        return BRIDGE_COMMANDS[action](args)
+    except KeyError as err:
+        raise CommandFailed(action, f"the console cannot send {action} ({err})") from err
 
 
 class AmiCommands:
@@ -65,12 +91,13 @@ class AmiCommands:
 
     async def run(self, action: str, args: dict[str, str], *, check: bool = True) -> Reply:
         """Send one action and return its reply; raise CommandFailed (when check) or TelephonyUnavailable."""
+        name, kwargs = bridge_command(action, args)
         command_id = uuid.uuid4().hex
         future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
         self._pending[command_id] = future
         try:
             await self._bus.publish(Streams.AMI_COMMANDS, COMMAND_TYPE, command_id,
-                                    {"id": command_id, "action": action, "args": args})
+                                    {"id": command_id, "action": name, "args": kwargs, "server": ""})
             reply = await asyncio.wait_for(future, self._timeout)
         except TimeoutError as err:
             raise TelephonyUnavailable(f"no reply to {action} within {self._timeout:g} s") from err

@@ -65,6 +65,7 @@ class Hub:
         self._interfaces: dict[str, int] = {}  # member interface -> user id, from presence events
         self._linkedid_of: dict[int, str] = {}  # user id -> call on screen
         self.on_pop: PopListener | None = None  # fetches caller history after the pop went out
+        self.on_device: Callable[[str, str], None] | None = None  # phone state reports (registration)
 
     # -- connections ----------------------------------------------------------------------------------
 
@@ -161,6 +162,8 @@ class Hub:
                 if connection.page == "agent" and connection.tab != data.get("tab"):
                     self._push(connection, {"type": "tab_taken"})
         elif envelope.type == "agent.state_changed":
+            if self.on_device is not None and data.get("state") != "removed":
+                self.on_device(data.get("interface", ""), data.get("state", ""))
             user_id = self._interfaces.get(data.get("interface", ""))
             if user_id is not None:
                 self.send_user(user_id, {"type": "phone", "state": data.get("state", ""),

@@ -163,8 +163,9 @@ async def transfer(request: Request, body: TransferBody, viewer: Viewer = AgentV
         _presence, call = await _current_call(request, viewer)
         context = (settings.transfer_queue_context if body.target in settings.queues
                    else settings.transfer_extension_context)
-        await console.commands.run("BlindTransfer", {"Channel": call.agent_channel, "Exten": body.target,
-                                                     "Context": context})
+        # Redirecting the caller's channel takes it out of the agent's bridge into the target.
+        await console.commands.run("Redirect", {"Channel": call.channel, "Exten": body.target,
+                                                "Context": context})
         return {"ok": True}
 
     return await _guard(request, run)

@@ -72,23 +72,24 @@ def session_factory(engine):
 @pytest.fixture
 def console_settings() -> ConsoleSettings:
     """Console settings with short timers for tests."""
-    return ConsoleSettings(wrapup_seconds=2, command_timeout=1.0, wallboard_interval=0.2, queues=[
-        "general-zh", "general-en", "urban-zh"])
+    return ConsoleSettings(wrapup_seconds=2, command_timeout=1.0, wallboard_interval=0.2,
+                           registration_wait=0.5, queues=["general-zh", "general-en", "urban-zh"])
 
 
 class FakeBridge:
-    """Answers AMI commands on the bus the way the real bridge does.
+    """Answers console commands on the bus in the format of ivr/ami/commands.py.
 
-    A stand-in for ivr/ami's bridge, because unit tests have no Asterisk; the Asterisk-backed browser test
-    (tests/integration/test_console_asterisk.py) runs the real one. Replies are scripted per action.
+    A stand-in for the AMI bridge because these tests have no Asterisk; the Asterisk-backed browser test
+    (tests/integration/test_console_asterisk.py) runs the real one. After queue_add it reports the
+    phone's state the way the bridge does (agent.state_changed), "unavailable" when told to.
     """
 
     def __init__(self, bus) -> None:
         self.bus = bus
         self.commands: list[dict] = []
-        self.device_state = "NOT_INUSE"
-        self.refuse: dict[str, str] = {}  # action -> Asterisk message
-        self.refuse_nth: dict[str, tuple[int, str]] = {}  # action -> (refuse its n-th use, message)
+        self.device_state = "idle"
+        self.refuse: dict[str, str] = {}  # command -> Asterisk's error
+        self.refuse_nth: dict[str, tuple[int, str]] = {}  # command -> (refuse its n-th use, error)
         self.silent = False
         bus.subscribe(Streams.AMI_COMMANDS, "fake-bridge", self.on_command, durable=False)
 
@@ -97,20 +98,22 @@ class FakeBridge:
         self.commands.append(data)
         if self.silent:
             return
-        action = data["action"]
+        action, args = data["action"], data["args"]
         nth = self.refuse_nth.get(action)
         if nth and sum(1 for c in self.commands if c["action"] == action) == nth[0]:
-            reply = {"id": data["id"], "ok": False, "message": nth[1]}
+            reply = {"id": data["id"], "ok": False, "error": nth[1]}
         elif action in self.refuse:
-            reply = {"id": data["id"], "ok": False, "message": self.refuse[action]}
-        elif action == "Getvar":
-            reply = {"id": data["id"], "ok": True, "fields": {"Value": self.device_state}}
+            reply = {"id": data["id"], "ok": False, "error": self.refuse[action]}
         else:
-            reply = {"id": data["id"], "ok": True, "message": "Success"}
+            reply = {"id": data["id"], "ok": True, "result": None}
         await self.bus.publish(Streams.AMI_REPLIES, "ami.reply", data["id"], reply)
+        if action == "queue_add" and reply["ok"]:
+            await self.bus.publish(Streams.AGENTS, "agent.state_changed", args["interface"], {
+                "interface": args["interface"], "queue": args["queue"], "state": self.device_state,
+                "paused": args["paused"], "member_name": args["member_name"]})
 
     def actions(self) -> list[tuple[str, dict]]:
-        """Return (action, args) of every command seen."""
+        """Return (command, args) of every command seen."""
         return [(c["action"], c["args"]) for c in self.commands]
 
 

@@ -120,37 +120,37 @@ async def test_go_available_pause_and_leave_drive_asterisk(running):
     response = await c.post("/console/agent/presence/login", json=body)
     assert response.status_code == 200, response.text
     assert response.json()["presence"]["state"] == "available"
-    assert [a for a, _ in bridge.actions()] == ["Getvar", "QueueAdd", "QueueAdd"]
-    assert bridge.actions()[1][1] == {"Queue": "general-zh", "Interface": "PJSIP/1001",
-                                      "MemberName": "话务员 李娜", "Paused": "false"}
+    assert [a for a, _ in bridge.actions()] == ["queue_add", "queue_add"]
+    assert bridge.actions()[0][1] == {"queue": "general-zh", "interface": "PJSIP/1001",
+                                      "member_name": "话务员 李娜", "paused": False}
     paused = await c.post("/console/agent/presence/pause", json={"reason": "meal"})
     assert paused.json()["presence"]["reason"] == "meal"
-    pause = {"Interface": "PJSIP/1001", "Paused": "true", "Reason": "meal"}
-    assert bridge.actions()[-1] == ("QueuePause", pause)
+    pause = {"interface": "PJSIP/1001", "paused": True, "queue": "", "reason": "meal"}
+    assert bridge.actions()[-1] == ("queue_pause", pause)
     left = await c.post("/console/agent/presence/logout", json={})
     assert left.json()["presence"]["state"] == "offline"
-    assert [a for a, _ in bridge.actions()[-2:]] == ["QueueRemove", "QueueRemove"]
+    assert [a for a, _ in bridge.actions()[-2:]] == ["queue_remove", "queue_remove"]
 
 
 async def test_unregistered_phone_is_refused_and_nothing_changes(running):
     base, console, bridge, client = running
-    bridge.device_state = "UNAVAILABLE"
+    bridge.device_state = "unavailable"
     c = await client("agent1")
     response = await c.post("/console/agent/presence/login", json=LOGIN)
     assert response.status_code == 409 and response.json()["error"] == "phone_not_registered"
     assert "未注册" in response.json()["message"]
-    assert [a for a, _ in bridge.actions()] == ["Getvar"]
+    assert [a for a, _ in bridge.actions()] == ["queue_add", "queue_remove"]
     assert console.presence.get(await _user_id(console, "agent1"))[0].state == "offline"
 
 
 async def test_refused_queue_add_is_rolled_back(running):
     base, console, bridge, client = running
     c = await client("agent1")
-    bridge.refuse_nth = {"QueueAdd": (2, "Unable to add interface to queue: Out of memory")}
+    bridge.refuse_nth = {"queue_add": (2, "Unable to add interface to queue: Out of memory")}
     response = await c.post("/console/agent/presence/login", json=TWO_QUEUES)
     assert response.status_code == 409 and response.json()["error"] == "asterisk_refused"
     assert "Out of memory" in response.json()["detail"]
-    assert bridge.actions()[-1] == ("QueueRemove", {"Queue": "general-zh", "Interface": "PJSIP/1001"})
+    assert bridge.actions()[-1] == ("queue_remove", {"queue": "general-zh", "interface": "PJSIP/1001"})
     assert console.presence.get(await _user_id(console, "agent1"))[0].state == "offline"
 
 
@@ -224,8 +224,8 @@ async def test_call_pops_then_wrapup_then_available(running):
     await wait_for(lambda: console.presence.get(user_id)[0].state == "on_call")
     await bus.publish(Streams.CALLS, "call.ended", "L1", {"linkedid": "L1", "cause": "Normal Clearing"})
     await wait_for(lambda: console.presence.get(user_id)[0].state == "wrapup")
-    wrapup = {"Interface": "PJSIP/1001", "Paused": "true", "Reason": "wrapup"}
-    assert ("QueuePause", wrapup) in bridge.actions()
+    wrapup = {"interface": "PJSIP/1001", "paused": True, "queue": "", "reason": "wrapup"}
+    assert ("queue_pause", wrapup) in bridge.actions()
     await wait_for(lambda: console.presence.get(user_id)[0].state == "available", within=6)
     await ws.close()
 
@@ -246,9 +246,8 @@ async def test_phone_pause_and_lost_member_follow_asterisk(running):
     await console.bus.publish(Streams.AGENTS, "agent.state_changed", "PJSIP/1001", {
         "interface": "PJSIP/1001", "queue": "general-zh", "state": "removed", "at": utcnow().isoformat()})
     await wait_for(lambda: len(bridge.commands) > before)
-    assert bridge.actions()[-1] == ("QueueAdd", {"Queue": "general-zh", "Interface": "PJSIP/1001",
-                                                 "MemberName": "话务员 李娜", "Paused": "true",
-                                                 "Reason": "phone"})
+    assert bridge.actions()[-1] == ("queue_add", {"queue": "general-zh", "interface": "PJSIP/1001",
+                                                  "member_name": "话务员 李娜", "paused": True})
 
 
 async def test_case_form_errors_then_created_and_listed_for_the_bureau(running):
