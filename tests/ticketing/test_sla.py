@@ -311,6 +311,7 @@ def test_futian_2026_file_shape(futian):
     calendar = futian.calendar
     days_off_2026 = {d for d in calendar.holidays if d.year == 2026}
     assert len(days_off_2026) == 33 and calendar.years == {2026, 2027}
+    assert calendar.provisional_years == {2027}
     assert all(d.weekday() >= 5 for d in calendar.workdays)
     assert calendar.holiday_names[date(2026, 2, 17)].startswith("春节")
 

@@ -27,6 +27,9 @@ def load_dataset(directory: Path) -> Dataset:
     calendar = read_calendar(directory / "calendar", zone, periods, weekdays)
     log.info("loaded dataset %s: %s bureaus, %s streets, %s categories, %s rules, calendar years %s",
              directory.name, len(bureaus), len(streets), len(categories), len(rules), sorted(calendar.years))
+    if calendar.provisional_years:
+        log.warning("calendar years %s of dataset %s are provisional: check them against the official notice",
+                    sorted(calendar.provisional_years), directory.name)
     return Dataset(
         name=directory.name, bureaus=bureaus, streets=streets, categories=categories, rules=rules,
         calendar=calendar, sla=policy, triage_bureau=triage,

@@ -104,27 +104,35 @@ def read_calendar(directory: Path, zone: ZoneInfo, periods: tuple[WorkingPeriod,
     holidays: dict[date, str] = {}
     workdays: set[date] = set()
     years: set[int] = set()
+    provisional: set[int] = set()
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise DatasetError(directory, None, None, "no calendar/<year>.yaml file")
     for path in files:
-        year = _read_year(path, weekdays, holidays, workdays)
+        year, status = _read_year(path, weekdays, holidays, workdays)
         if year in years:
             raise DatasetError(path, None, "year", f"year {year} is described by two files")
         years.add(year)
+        if status == "provisional":
+            provisional.add(year)
     try:
         return WorkCalendar(zone, periods, weekdays, frozenset(holidays), frozenset(workdays),
-                            frozenset(years), holiday_names=holidays)
+                            frozenset(years), frozenset(provisional), holiday_names=holidays)
     except CalendarError as err:
         raise DatasetError(directory, None, None, str(err)) from err
 
 
-def _read_year(path: Path, weekdays: frozenset[int], holidays: dict[date, str], workdays: set[date]) -> int:
+def _read_year(path: Path, weekdays: frozenset[int], holidays: dict[date, str],
+               workdays: set[date]) -> tuple[int, str]:
+    """Add one year's holidays and make-up days; return the year and its status."""
     top = Fields(path, read_yaml(path), "").only("year", "status", "source", "holidays", "workdays")
-    year = int(top.number("year"))
+    year = top.number("year")
+    if not float(year).is_integer():
+        raise top.fail("year", f"expected a year such as 2026, got {year}")
+    year = int(year)
     if path.stem != str(year):
         raise top.fail("year", f"file {path.name} describes year {year}: name it {year}.yaml")
-    top.choice("status", ("official", "provisional"))
+    status = top.choice("status", ("official", "provisional"))
     top.text("source")
     for item in top.mappings("holidays"):
         item.only("name", "from", "to")
@@ -146,4 +154,4 @@ def _read_year(path: Path, weekdays: frozenset[int], holidays: dict[date, str], 
             raise item.fail("date", f"{day} is already a working weekday: a make-up day (调休) is a day off")
         item.text("name")
         workdays.add(day)
-    return year
+    return year, status

@@ -43,6 +43,7 @@ class WorkCalendar:
     holidays: frozenset[date] = frozenset()
     workdays: frozenset[date] = frozenset()
     years: frozenset[int] = frozenset()
+    provisional_years: frozenset[int] = frozenset()  # years whose file awaits the official notice
     holiday_names: Mapping[date, str] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
