@@ -60,6 +60,9 @@ def test_a_chinese_description_is_routed_with_deadlines(client, headers):
     assert case["routing_rule"] and "路灯" in case["routing_explanation"]
     assert case["dispatch_by"] and case["caller_phone"] == "+8613800138000"
     assert case["sla"]["stage"] == "dispatch" and "dispatch" in case["allowed_actions"]
+    assert case["created_at"].endswith("+08:00") and case["dispatch_by"].endswith("+08:00")  # local time
+    fetched = client.get(f"/api/v1/cases/{case['number']}", headers=headers["agent"]).json()
+    assert fetched["dispatch_by"] == case["dispatch_by"] and fetched["created_at"] == case["created_at"]
     dispatched = create(client, headers, dispatch=True)
     assert dispatched["status"] == "dispatched" and dispatched["acknowledge_by"] and dispatched["resolve_by"]
 

@@ -65,7 +65,7 @@ def clock(case: Case, dataset: Dataset, now: datetime) -> dict[str, object]:
     used = time_used(dataset.calendar, start, deadline, now, clock=wall_clock)
     return {
         "stage": name,
-        "due": deadline.isoformat(),
+        "due": dataset.calendar.local(deadline).isoformat(),
         "used": round(used, 3) if used != float("inf") else None,
         "state": sla_state(used, dataset.sla.reminder_fraction),
     }

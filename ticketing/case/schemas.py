@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
 from ticketing.case.models import MAX_DESCRIPTION
 from ticketing.case.phone import InvalidPhone, normalize_phone
+from ticketing.config import get_settings
 
 Channel = Literal["phone", "web", "open311", "walk-in"]
 Priority = Literal["normal", "urgent"]
@@ -64,7 +67,23 @@ class ActionPayload(BaseModel):
     )
 
 
-class CaseSummary(BaseModel):
+@lru_cache
+def display_zone() -> ZoneInfo:
+    """Timezone in which the API shows times (the district's, HOTLINE_TIMEZONE)."""
+    return ZoneInfo(get_settings().timezone)
+
+
+class LocalTimes(BaseModel):
+    """Output model whose datetimes are shown in the district's local time (e.g. +08:00)."""
+
+    @field_serializer("*", mode="wrap")
+    def _local(self, value, handler):
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            value = value.astimezone(display_zone())
+        return handler(value)
+
+
+class CaseSummary(LocalTimes):
     """A case in lists and caller histories."""
 
     number: str
@@ -120,7 +139,7 @@ class CasePage(BaseModel):
     per_page: int
 
 
-class EventRead(BaseModel):
+class EventRead(LocalTimes):
     """One audit-trail entry."""
 
     model_config = ConfigDict(from_attributes=True)
@@ -135,7 +154,7 @@ class EventRead(BaseModel):
     data: dict[str, object]
 
 
-class CallSummary(BaseModel):
+class CallSummary(LocalTimes):
     """A call in a caller's history."""
 
     model_config = ConfigDict(from_attributes=True)
