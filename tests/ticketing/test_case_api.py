@@ -221,6 +221,8 @@ def test_search_filters_and_pagination(client, headers):
     response = client.get("/api/v1/cases", params={"street": "atlantis"}, headers=sup)
     assert response.status_code == 422 and "unknown street" in response.json()["detail"]
     assert client.get("/api/v1/cases", params={"per_page": 1000}, headers=sup).status_code == 422
+    response = client.get("/api/v1/cases", params={"status": "new,sleeping"}, headers=sup)
+    assert response.status_code == 422 and "unknown status 'sleeping'" in response.json()["detail"]
 
 
 def test_caller_history(client, headers):

@@ -65,6 +65,9 @@ def list_cases(
 ) -> CasePage:
     """Search cases, newest first; bureau users only see cases dispatched to their bureau."""
     _check_codes(request, bureau=bureau, category=category, street=street)
+    unknown = [s for s in (status_ or "").split(",") if s and s not in states.STATUSES]
+    if unknown:
+        raise UnknownReference("status", ",".join(unknown))
     calendar = dataset_of(request).calendar
     criteria = service.CaseFilter(
         status=status_,
