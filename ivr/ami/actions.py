@@ -31,8 +31,12 @@ class AmiActions:
         self._connection = connection
         self.timeout = timeout
 
-    async def send(self, fields: dict, *, limit: float | None = None, as_list: bool | None = None):
-        """Send a raw action; return its response (or list of messages for event-list actions)."""
+    async def send(self, fields: dict, *, limit: float | None = None, as_list: bool | None = False):
+        """Send a raw action; return its response, or all messages (as_list=True) of an event-list action.
+
+        as_list=False (the default) completes on the first response: panoramisk's guess of which
+        actions answer with several messages is wrong for some (QueueAdd's "Added ... to queue").
+        """
         connection = self._connection()
         if connection is None:
             raise AmiNotConnected("not connected to Asterisk", action=str(fields.get("Action", "")))
@@ -45,8 +49,12 @@ class AmiActions:
     async def originate(self, channel: str, *, context: str = "", exten: str = "", priority: int = 1,
                         application: str = "", data: str = "", caller_id: str = "",
                         variables: dict[str, str] | None = None, ring_seconds: int = 30,
-                        wait: bool = False) -> OriginateResult:
-        """Call `channel` and connect it to context/exten (or an application); wait=True awaits the answer."""
+                        channel_id: str = "", wait: bool = False) -> OriginateResult:
+        """Call `channel` and connect it to context/exten (or an application); wait=True awaits the answer.
+
+        channel_id sets the new channel's Uniqueid, which is then also the call's Linkedid (the key of
+        its events), so the caller can follow the call it placed.
+        """
         if not (exten and context) and not application:
             raise AmiError("originate needs context and exten, or an application", action="Originate")
         fields = {"Action": "Originate", "Channel": channel, "Async": "true", "Timeout": ring_seconds * 1000}
@@ -54,12 +62,14 @@ class AmiActions:
                    else {"Application": application, "Data": data})
         if caller_id:
             fields["CallerID"] = caller_id
+        if channel_id:
+            fields["ChannelId"] = channel_id
         if variables:
             fields["Variable"] = [f"{k}={v}" for k, v in variables.items()]
         if not wait:
             await self.send(fields, as_list=False)
             return OriginateResult(queued=True)
-        replies = await self.send(fields, limit=ring_seconds + self.timeout)
+        replies = await self.send(fields, limit=ring_seconds + self.timeout, as_list=None)
         final = replies[-1] if isinstance(replies, list) else replies
         answered = final.get("Response") == "Success"
         return OriginateResult(queued=True, answered=answered, channel=final.get("Channel", ""),
