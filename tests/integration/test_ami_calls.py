@@ -20,9 +20,9 @@ def of_call(kind: str, linkedid: str):
 
 async def test_local_call_starts_and_ends_with_a_cause(asterisk, ami_bridge, bus, wait_for_event):
     linkedid = uuid.uuid4().hex
-    await ami_bridge.actions.originate("Local/caller@hotline-test/n", context="hotline-inbound", exten="12345",
-                                       caller_id="Resident <13900000001>", variables={"TEST_HOLD": "1"},
-                                       channel_id=linkedid)
+    await ami_bridge.actions.originate("Local/caller@hotline-test/n", context="hotline-inbound",
+                                       exten="12345", caller_id="Resident <13900000001>",
+                                       variables={"TEST_HOLD": "1"}, channel_id=linkedid)
     started = parse_event(await wait_for_event(bus, Streams.CALLS, of_call("call.started", linkedid)))
     assert isinstance(started, CallStarted) and not started.reconciled
     assert started.channel.startswith("Local/caller@hotline-test")
@@ -37,11 +37,12 @@ async def test_queue_call_answered_by_a_stand_in_agent(asterisk, ami_bridge, bus
     try:
         linkedid = uuid.uuid4().hex
         await ami_bridge.actions.originate("Local/caller@hotline-test/n", context="hotline-queue",
-                                           exten="consumer-en", variables={"TEST_HOLD": "5", "TEST_TALK": "1"},
-                                           channel_id=linkedid)
+                                           exten="consumer-en", channel_id=linkedid,
+                                           variables={"TEST_HOLD": "5", "TEST_TALK": "1"})
         for kind in ("call.started", "call.queued", "call.offered", "call.connected", "call.ended"):
             await wait_for_event(bus, Streams.CALLS, of_call(kind, linkedid), within=20)
-        busy = await wait_for_event(bus, Streams.AGENTS, lambda e: e.key == agent and e.data["state"] == "busy")
+        busy = await wait_for_event(bus, Streams.AGENTS,
+                                    lambda e: e.key == agent and e.data["state"] == "busy")
         assert busy.data["queue"] == "consumer-en"
     finally:
         await ami_bridge.actions.queue_remove("consumer-en", agent)
