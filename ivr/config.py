@@ -54,6 +54,17 @@ class IvrSettings(BaseSettings):
     audiosocket_host: str = "127.0.0.1"
     audiosocket_port: int = 9092
 
+    # --- speech (ivr/speech; docs/speech.md) ---
+    speech_enabled: bool = True  # run the AudioSocket server and message transcription in `hotline serve`
+    vosk_model: Path | None = None  # HOTLINE_VOSK_MODEL: a vosk model directory; unset = DTMF only
+    speech_language: str | None = "zh"  # language the model serves (listen(language=...) must match)
+    audiosocket_advertise: str | None = None  # host:port Asterisk dials; default audiosocket_host:port
+    speech_max_streams: int | None = None  # concurrent recognisers; default 2 per core
+    speech_min_confidence: float = 0.5  # below this a recognised utterance falls back to DTMF
+    speech_max_seconds: float = 15.0  # longest utterance
+    speech_no_input_seconds: float = 5.0  # silence before any word ends the listen
+    speech_trailing_silence: float = 1.2  # seconds without audio after speech that end the utterance
+
     # --- IVR engine (ivr/agi), prompts and call recorder (ivr/recorder.py) ---
     ivr_enabled: bool = True  # run the FastAGI server in `hotline serve`
     recorder_enabled: bool = True  # keep call records from Streams.CALLS in `hotline serve`

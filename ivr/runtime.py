@@ -17,6 +17,9 @@ def build_components(services) -> list:
         from ivr.ami.bridge import AmiBridge
 
         components.append(AmiBridge.from_settings(settings, services.bus))
+    from ivr.speech.component import build_speech  # AudioSocket speech + message transcripts (speech helper)
+    speech = build_speech(settings, services)
+    components.extend([speech] if speech else [])
     from ivr.agi.component import build_ivr_components  # FastAGI IVR and call recorder (IVR helper)
-    components.extend(build_ivr_components(services, settings))
+    components.extend(build_ivr_components(services, settings, speech=speech.service if speech else None))
     return components

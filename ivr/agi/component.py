@@ -48,7 +48,7 @@ def fixed_clock(moment: datetime, timezone) -> Callable[[], datetime]:
     return lambda: aware
 
 
-def build_ivr_components(services, settings: IvrSettings) -> list:
+def build_ivr_components(services, settings: IvrSettings, speech=None) -> list:
     """Return the FastAGI IVR server and the call recorder this process runs (each can be disabled)."""
     from ivr.asterisk.instance import Instance
     from ticketing.dataset import load_dataset
@@ -59,7 +59,7 @@ def build_ivr_components(services, settings: IvrSettings) -> list:
         dataset = load_dataset(services.settings.dataset_dir)
         clock = fixed_clock(settings.ivr_now, dataset.calendar.timezone) if settings.ivr_now else None
         ivr_services = IvrServices(services.session_factory, dataset,
-                                   case_prefix=services.settings.case_prefix, clock=clock)
+                                   case_prefix=services.settings.case_prefix, clock=clock, speech=speech)
         menus = usable_menus(settings.menus_dir, settings.asterisk_config_dir / "queues.conf")
         components.append(IvrServer(menus, ivr_services, services.bus,
                                     RecordingPlaces(ASTERISK_RECORDINGS, recordings_dir),

@@ -83,12 +83,19 @@ def bureau_texts(dataset: Dataset | None, language: str) -> dict[str, str]:
     return texts
 
 
+def category_texts(dataset: Dataset | None, language: str) -> dict[str, str]:
+    """Return the spoken names of the categories (category_<code>), for the speech node's read-back."""
+    return {f"category_{code}": category.name_zh if language == "zh" else category.name_en
+            for code, category in (dataset.categories.items() if dataset else ())}
+
+
 def plan(menus: Iterable[Menu], out: Path, overrides: Path, dataset: Dataset | None) -> list[PromptJob]:
     """List every sound file the menus need."""
     jobs: dict[Path, PromptJob] = {}
     for menu in menus:
         for language in menu.languages:
             texts = {**builtin_texts(language), **bureau_texts(dataset, language),
+                     **category_texts(dataset, language),
                      **{pid: t[language] for pid, t in menu.prompts.items() if t.get(language)}}
             for pid, text in texts.items():
                 target = out / language / f"{pid}.wav"

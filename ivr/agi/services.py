@@ -32,8 +32,9 @@ class IvrServices:
     """Case-service calls the IVR makes, with an injectable clock (tests pin "now" after hours)."""
 
     def __init__(self, session_factory: sessionmaker[Session], dataset: Dataset, *, case_prefix: str,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, speech=None) -> None:
         self.session_factory = session_factory
+        self.speech = speech  # ivr.speech.api.SpeechService for speech nodes, None = DTMF only
         self.dataset = dataset
         self.case_prefix = case_prefix
         self.clock = clock or (lambda: datetime.now(UTC))

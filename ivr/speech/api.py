@@ -1,6 +1,6 @@
 """What the IVR calls: `await speech.listen(agi, linkedid, ...) -> SpeechResult`.
 
-Usage from a FastAGI coroutine (`agi` is panoramisk's Request or anything with `send_command`):
+Usage from a FastAGI coroutine (`agi` is the IVR's `ivr.agi.protocol.AgiChannel`):
 
     result = await speech.listen(agi, linkedid, grammar=None, language="zh", max_seconds=10)
     if result.usable: ... act on result.text ...
@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
+from ivr.agi.protocol import AgiError, AgiHangup, AgiReply
 from ivr.speech.endpoint import Limits
 from ivr.speech.model import ModelHolder
 from ivr.speech.pool import RecognizerPool
@@ -31,9 +32,9 @@ AFTER_EXEC_GRACE_SECONDS = 2.0
 
 
 class AgiChannel(Protocol):
-    """The part of a FastAGI request the speech service uses."""
+    """The part of the IVR's AGI channel the speech service uses (raises AgiHangup when the call is gone)."""
 
-    async def send_command(self, command: str) -> dict: ...
+    async def send(self, command: str, *, quick: bool = True) -> AgiReply: ...
 
 
 @dataclass(frozen=True)
@@ -114,9 +115,15 @@ class SpeechService:
         command = f"EXEC AudioSocket {request.stream_id},{self.address}"
         reply = None
         try:
-            reply = await agi.send_command(command)
+            reply = await agi.send(command, quick=False)
             log.debug("call %s: %s -> %s", request.linkedid, command, reply)
             return await asyncio.wait_for(asyncio.shield(request.result), AFTER_EXEC_GRACE_SECONDS)
+        except AgiHangup as err:
+            log.info("call %s hung up while listening: %s", request.linkedid, err)
+            return SpeechResult.empty(ListenReason.HANGUP)
+        except AgiError as err:
+            log.error("call %s: %s failed: %s", request.linkedid, command, err)
+            return SpeechResult.empty(ListenReason.ERROR)
         except TimeoutError:
             log.error("call %s: AudioSocket stream %s never connected (EXEC replied %s)", request.linkedid,
                       request.stream_id, reply)

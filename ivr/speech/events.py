@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 TRANSCRIPT_PARTIAL = "transcript.partial"
 TRANSCRIPT_FINAL = "transcript.final"
 MESSAGE_TRANSCRIBED = "transcript.message"
+REQUEST_CONFIRMED = "transcript.request_confirmed"  # caller confirmed the category of a spoken request
 
 
 @dataclass(frozen=True)

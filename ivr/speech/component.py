@@ -1,0 +1,73 @@
+"""The speech component of a hotline process: model, AudioSocket server, message transcription."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from ivr.config import IvrSettings
+from ivr.speech.api import SpeechConfig, SpeechService
+from ivr.speech.endpoint import Limits
+from ivr.speech.messages import MessageTranscriber
+from ivr.speech.model import ModelHolder
+from ivr.speech.pool import RecognizerPool
+from ticketing.bus import Bus, Streams
+
+log = logging.getLogger(__name__)
+
+
+def speech_config(settings: IvrSettings) -> SpeechConfig:
+    """Listen settings from the telephony settings."""
+    limits = Limits(max_seconds=settings.speech_max_seconds,
+                    no_input_seconds=settings.speech_no_input_seconds,
+                    trailing_silence_seconds=settings.speech_trailing_silence)
+    return SpeechConfig(host=settings.audiosocket_host, port=settings.audiosocket_port,
+                        advertise=settings.audiosocket_advertise, limits=limits,
+                        min_confidence=settings.speech_min_confidence)
+
+
+class SpeechComponent:
+    """Load the model, serve AudioSocket streams, transcribe recorded messages onto their cases."""
+
+    name = "speech"
+
+    def __init__(self, settings: IvrSettings, bus: Bus, session_factory=None) -> None:
+        self.holder = ModelHolder(settings.vosk_model, settings.speech_language)
+        streams = settings.speech_max_streams or 2 * (os.cpu_count() or 1)
+        self.pool = RecognizerPool(max_streams=streams)
+        self.bus = bus
+        self.service = SpeechService(speech_config(settings), self.holder, self.pool, self.publish)
+        self.messages = (MessageTranscriber(self.holder, session_factory, self.publish)
+                         if session_factory is not None else None)
+
+    async def publish(self, type_: str, key: str, data: dict) -> None:
+        """Publish a transcript event; a bus failure is logged, never breaks the call."""
+        try:
+            await self.bus.publish(Streams.TRANSCRIPTS, type_, key, data)
+        except Exception:
+            log.exception("publishing %s for call %s failed", type_, key)
+
+    async def start(self) -> None:
+        """Load the model (DTMF-only on failure), open the server, follow recorded messages."""
+        await self.holder.load()
+        await self.service.start()
+        if self.messages is not None:
+            self.bus.subscribe(Streams.CALLS, "speech-messages", self.messages.on_call_event)
+
+    async def stop(self) -> None:
+        """Close the server and the decoding threads."""
+        await self.service.stop()
+        self.pool.close()
+
+
+def build_speech(settings: IvrSettings, services) -> SpeechComponent | None:
+    """Return the speech component for this process, or None when speech is disabled.
+
+    The speech node type is registered either way, so menus using it load and fall back to DTMF.
+    """
+    from ivr.speech import executors
+
+    executors.register()
+    if not settings.speech_enabled:
+        return None
+    return SpeechComponent(settings, services.bus, services.session_factory)

@@ -1,0 +1,69 @@
+"""Background transcription of messages the IVR recorded, attached to their cases as searchable text."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ivr.speech.events import MESSAGE_TRANSCRIBED, MessageTranscribed
+from ivr.speech.model import ModelHolder, ModelUnavailable
+from ivr.speech.session import Publish
+from ivr.speech.transcribe import AudioFileError, transcribe_file
+from ticketing.bus import Envelope
+from ticketing.case import service as cases
+from ticketing.case.models import CaseAttachment
+from ticketing.database.core import session_scope
+
+log = logging.getLogger(__name__)
+
+CASE_OPENED = "ivr.case_opened"
+ACTOR = "speech"
+
+
+class MessageTranscriber:
+    """Bus handler: on `ivr.case_opened` with a recording, transcribe it and attach the transcript."""
+
+    def __init__(self, holder: ModelHolder, session_factory, publish: Publish) -> None:
+        self.holder = holder
+        self.session_factory = session_factory
+        self.publish = publish
+
+    async def on_call_event(self, envelope: Envelope) -> None:
+        """Transcribe the message of a case the IVR opened (idempotent: one transcript per recording)."""
+        if envelope.type != CASE_OPENED or not envelope.data.get("recording"):
+            return
+        case_number, recording = envelope.data["case_number"], envelope.data["recording"]
+        if not self.holder.ready:
+            log.info("message of case %s not transcribed: %s", case_number, self.holder.error)
+            return
+        text, confidence = await self.transcribe(Path(recording))
+        if text is None:
+            return
+        attached = await asyncio.to_thread(self.attach, case_number, recording, text)
+        if attached:
+            event = MessageTranscribed(envelope.key, case_number, recording, text, confidence)
+            await self.publish(MESSAGE_TRANSCRIBED, envelope.key, event.data())
+
+    async def transcribe(self, path: Path) -> tuple[str | None, float]:
+        """Decode a recording in its own thread (live calls keep the pool); None when unreadable."""
+        try:
+            result = await asyncio.to_thread(transcribe_file, self.holder, path)
+        except (AudioFileError, ModelUnavailable) as err:
+            log.error("message %s not transcribed: %s", path, err)
+            return None, 0.0
+        return result.text, result.confidence
+
+    def attach(self, case_number: str, recording: str, text: str) -> bool:
+        """Store the transcript on the case once; False when it was already there."""
+        with session_scope(self.session_factory) as session:
+            exists = session.scalars(select(CaseAttachment.id).where(
+                CaseAttachment.kind == "transcript", CaseAttachment.path == recording)).first()
+            if exists is not None:
+                return False
+            cases.add_attachment(session, case_number, "transcript", path=recording, transcript=text,
+                                 actor=ACTOR)
+        log.info("message of case %s transcribed (%d characters)", case_number, len(text))
+        return True
