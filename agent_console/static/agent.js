@@ -161,6 +161,11 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }
   $("case-form").addEventListener("submit", saveCase);
+  $("case-form").addEventListener("input", (event) => {
+    event.target.classList.remove("invalid");
+    const next = event.target.nextElementSibling;
+    if (next && next.classList.contains("field-error")) next.remove();
+  });
 
   $("attach-form").addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -1,4 +1,4 @@
-"""Console fixtures: a private migrated PostgreSQL database with the sample data and users; the app."""
+"""Console test support: private migrated PostgreSQL database with the sample, the app, a scripted bridge."""
 
 from __future__ import annotations
 

@@ -10,12 +10,11 @@ import websockets
 from sqlalchemy import update
 
 from agent_console.models import AgentPresenceRow
+from tests.agent_console.support import ConsoleClient, wait_for
 from ticketing.bus import Streams
 from ticketing.database.core import session_scope
 from ticketing.database.types import utcnow
 from ticketing.user.models import ConsoleSession
-
-from .conftest import ConsoleClient, wait_for
 
 pytestmark = pytest.mark.postgres
 LOGIN = {"extension": "1001", "queues": ["general-zh"]}

@@ -1,0 +1,132 @@
+"""The console in Debian's Chromium (Playwright) against the real server, PostgreSQL and Redis.
+
+Calls are driven by publishing the bridge's events on the bus (the Asterisk-backed journey is in
+test_console_asterisk.py). Screenshots go to test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from playwright.async_api import async_playwright, expect
+
+from tests.agent_console.support import (  # noqa: F401 - fixtures are found by name
+    console_db,
+    console_settings,
+    dataset,
+    engine,
+    make_app,
+    serve,
+    session_factory,
+)
+from ticketing.bus import Streams
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.redis]
+SHOTS = Path("test-artifacts/screenshots")
+SHOTS.mkdir(parents=True, exist_ok=True)
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture
+async def browser():
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()
+
+
+async def log_in(browser, base: str, username: str, password: str):
+    context = await browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = await context.new_page()
+    await page.goto(f"{base}/console/login")
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", password)
+    await page.click("button[type=submit]")
+    await page.wait_for_load_state("networkidle")
+    return page
+
+
+async def test_agent_takes_a_call_files_a_case_the_bureau_sees_it(make_app, serve, browser, redis_url):  # noqa: F811
+    app, console, bridge = make_app(redis_url=redis_url)
+    base = await serve(app)
+    agent = await log_in(browser, base, "agent1", "agent-pass")
+    await expect(agent.locator("#state")).to_have_text("离线")
+    await agent.screenshot(path=str(SHOTS / "agent-offline.png"), full_page=True)
+
+    await agent.click("#btn-login")
+    await expect(agent.locator("#state")).to_have_text("空闲")
+    assert [a["queue"] for _, a in bridge.actions()] == ["general-zh", "general-en"]
+
+    await console.bus.publish(Streams.CALLS, "call.started", "B1", {
+        "linkedid": "B1", "uniqueid": "B1", "channel": "PJSIP/inbound-0001", "caller": "13800138001"})
+    await console.bus.publish(Streams.CALLS, "ivr.step", "B1", {"linkedid": "B1", "node": "language",
+                                                                "input": "1", "language": "zh"})
+    await console.bus.publish(Streams.TRANSCRIPTS, "transcript.final", "B1", {
+        "linkedid": "B1", "text": "我们小区门口的路灯又坏了", "stream_id": "s1"})
+    offered = time.monotonic()
+    await console.bus.publish(Streams.CALLS, "call.offered", "B1", {
+        "linkedid": "B1", "queue": "general-zh", "agent": "PJSIP/1001", "agent_channel": "PJSIP/1001-0001"})
+    await expect(agent.get_by_test_id("pop-caller")).to_have_text("13800138001", timeout=1000)
+    pop_seconds = time.monotonic() - offered
+    await expect(agent.get_by_test_id("pop-history")).to_contain_text("小区门口路灯")
+    await expect(agent.get_by_test_id("pop-transcript")).to_contain_text("路灯又坏了")
+    await expect(agent.locator("#state")).to_have_text("振铃")
+    await console.bus.publish(Streams.CALLS, "call.connected", "B1", {
+        "linkedid": "B1", "queue": "general-zh", "agent": "PJSIP/1001", "hold_seconds": 4})
+    await expect(agent.locator("#state")).to_have_text("通话中")
+
+    await agent.click("#btn-save")  # empty form: clear message, nothing created
+    await expect(agent.locator("#banner")).to_contain_text("表单有误")
+    await expect(agent.locator("#case-description")).to_have_class("invalid")
+
+    await agent.fill("#case-description", "福田街道岗厦村路灯不亮已经三天，晚上很危险")
+    await agent.select_option("#case-street", "futian")
+    await agent.click("#btn-suggest")
+    await expect(agent.get_by_test_id("suggestion")).to_contain_text("城市管理")
+    await expect(agent.get_by_test_id("deadlines")).to_contain_text("派单时限")
+    await agent.screenshot(path=str(SHOTS / "agent-pop-and-form.png"), full_page=True)
+    await agent.keyboard.press("Alt+S")
+    await expect(agent.get_by_test_id("case-result")).to_contain_text("工单已创建")
+    number = (await agent.get_by_test_id("case-result").inner_text()).split(":")[1].split()[0]
+    await agent.screenshot(path=str(SHOTS / "agent-case-created.png"), full_page=True)
+
+    clerk = await log_in(browser, base, "urban1", "bureau-pass")
+    await expect(clerk.get_by_test_id("bureau-cases")).to_contain_text(number)
+    await clerk.screenshot(path=str(SHOTS / "bureau-list.png"), full_page=True)
+    await clerk.locator(f"tr[data-number='{number}'] button[data-action=acknowledge]").click()
+    await expect(clerk.get_by_test_id("bureau-done")).to_contain_text(number)
+
+    boss = await log_in(browser, base, "supervisor1", "supervisor-pass")
+    await expect(boss.get_by_test_id("agents")).to_contain_text("话务员 李娜")
+    await console.bus.publish(Streams.CALLS, "call.queued", "B2", {"linkedid": "B2", "queue": "general-zh",
+                                                                   "position": 1, "waiting": 1})
+    await expect(boss.get_by_test_id("queues")).to_contain_text("general-zh")
+    await boss.screenshot(path=str(SHOTS / "wallboard.png"), full_page=True)
+    await boss.click("a.lang")
+    await expect(boss.locator("h1")).to_have_text("Wallboard")
+    await boss.screenshot(path=str(SHOTS / "wallboard-en.png"), full_page=True)
+    print(f"screen pop shown {pop_seconds * 1000:.0f} ms after call.offered was published")
+    assert pop_seconds < 1.0
+
+
+async def test_second_tab_takes_over_and_expiry_is_explained(make_app, serve, browser, redis_url):  # noqa: F811
+    app, console, _bridge = make_app(redis_url=redis_url)
+    base = await serve(app)
+    first = await log_in(browser, base, "agent2", "agent-pass")
+    second = await first.context.new_page()
+    await second.goto(f"{base}/console/agent")
+    await expect(first.locator("#banner")).to_contain_text("另一个窗口")
+    await first.screenshot(path=str(SHOTS / "agent-other-tab.png"))
+    from sqlalchemy import delete
+
+    from ticketing.database.core import session_scope
+    from ticketing.user.models import ConsoleSession
+
+    with session_scope(console.session_factory) as session:
+        session.execute(delete(ConsoleSession))
+    await second.click("#btn-login")
+    await expect(second.locator("#banner")).to_contain_text("请先登录")
+    await second.reload()
+    await expect(second.get_by_test_id("login-message")).to_contain_text("请先登录")
