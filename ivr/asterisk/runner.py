@@ -167,12 +167,21 @@ def stop(instance: Instance, timeout: float = 15.0) -> bool:
     return True
 
 
-def kill(instance: Instance) -> None:
-    """Kill the instance at once (tests simulating a crash); no clean shutdown."""
+def kill(instance: Instance, *, hard: bool = False) -> None:
+    """Kill the instance without a clean shutdown (TERM then KILL; hard=True: KILL at once, a crash)."""
     pid = read_pid(instance)
     if pid is not None:
+        if hard:
+            _signal_group(pid, signal.SIGKILL)
         _kill_group(pid)
     instance.pid_file.unlink(missing_ok=True)
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        pass
 
 
 def _wait_gone(pid: int, timeout: float) -> bool:

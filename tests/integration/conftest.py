@@ -117,9 +117,9 @@ class TestAsterisk:
         """Stop the instance cleanly."""
         runner.stop(self.instance)
 
-    def kill(self) -> None:
-        """Kill the instance without a clean shutdown (a crash)."""
-        runner.kill(self.instance)
+    def kill(self, *, hard: bool = True) -> None:
+        """Kill the instance without a clean shutdown (hard: SIGKILL, a crash)."""
+        runner.kill(self.instance, hard=hard)
 
 
 @pytest.fixture(scope="session")
