@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from ticketing.case import flows, service
+from ticketing.case import flows, reads, service
 from ticketing.case.errors import (
     CaseNotFound,
     ConcurrentUpdate,
@@ -21,6 +21,7 @@ from ticketing.case.permissions import Actor
 from ticketing.case.schemas import CaseCreate
 from ticketing.case.states import IllegalTransition
 from ticketing.database.core import session_scope
+from ticketing.sla import shift
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 THURSDAY_10 = datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI)
@@ -220,3 +221,34 @@ def test_a_stale_copy_of_the_case_cannot_overwrite_a_newer_one(session_factory, 
         case = service.require(check, number)
         assert (case.status, case.version) == ("acknowledged", 3)
         assert [e.action for e in service.events(check, case)] == ["create", "dispatch", "acknowledge"]
+
+
+def test_pause_stops_the_resolve_clock_for_working_time_only(session, dataset):
+    case = new_case(session, dataset, dispatch=True)
+    for action in ("acknowledge", "start"):
+        flows.apply_action(session, dataset, case.number, action, {}, "system", now=THURSDAY_10)
+    original = case.resolve_by
+    flows.apply_action(
+        session, dataset, case.number, "pause", {"note": "等居民补充照片"}, "system", now=THURSDAY_10
+    )
+    assert (
+        case.paused_at == THURSDAY_10
+        and "resume" in reads.to_read(case, dataset, THURSDAY_10).allowed_actions
+    )
+    with pytest.raises(IllegalTransition, match="already paused"):
+        flows.apply_action(session, dataset, case.number, "pause", {"note": "again"}, "system")
+    four_pm = THURSDAY_10.replace(hour=16)  # 10-12 and 14-16: four working hours, lunch excluded
+    flows.apply_action(session, dataset, case.number, "resume", {}, "system", now=four_pm)
+    assert case.paused_seconds == 4 * 3600 and case.paused_at is None
+    assert case.resolve_by == shift(dataset.calendar, original, timedelta(hours=4))
+    flows.apply_action(session, dataset, case.number, "pause", {"note": "再等"}, "system", now=four_pm)
+    flows.apply_action(
+        session,
+        dataset,
+        case.number,
+        "resolve",
+        {"reply": "已处理"},
+        "system",
+        now=four_pm + timedelta(hours=1),
+    )
+    assert case.paused_at is None and case.paused_seconds == 5 * 3600  # resolving ends the pause

@@ -31,7 +31,13 @@ LEGAL = {
     ("extension_requested", "merge"): "merged",
     ("returned", "merge"): "merged",
     ("reopened", "merge"): "merged",
+    ("in_progress", "pause"): "in_progress",  # for a case whose clock runs; resume is the reverse
     **{(status, "note"): status for status in STATUSES},
+}
+# While paused: resume is legal instead of pause, everything else as above.
+PAUSED_LEGAL = {
+    **{k: v for k, v in LEGAL.items() if k[1] != "pause"},
+    ("in_progress", "resume"): "in_progress",
 }
 CALLBACK = {"satisfied": "closed", "unsatisfied": "reopened"}
 PAIRS = [(status, action) for status in STATUSES for action in ACTIONS if action != "callback"]
@@ -53,17 +59,20 @@ def test_the_table_covers_every_status_and_action():
         "merge",
         "callback",
         "note",
+        "pause",
+        "resume",
     }
 
 
+@pytest.mark.parametrize("paused", [False, True])
 @pytest.mark.parametrize(("status", "action"), PAIRS)
-def test_transition(status, action):
-    expected = LEGAL.get((status, action))
+def test_transition(status, action, paused):
+    expected = (PAUSED_LEGAL if paused else LEGAL).get((status, action))
     if expected is not None:
-        assert transition(status, action) == expected
+        assert transition(status, action, paused=paused) == expected
         return
     with pytest.raises(IllegalTransition) as caught:
-        transition(status, action)
+        transition(status, action, paused=paused)
     assert f"cannot {action} a case that is {status}" in str(caught.value)
     assert (caught.value.status, caught.value.action) == (status, action)
 
@@ -97,8 +106,10 @@ def test_unknown_names_are_refused(status, action, message):
 
 
 @pytest.mark.parametrize("status", STATUSES)
-def test_allowed_actions_match_the_table(status):
-    expected = {action for (s, action) in LEGAL if s == status} | (
+@pytest.mark.parametrize("paused", [False, True])
+def test_allowed_actions_match_the_table(status, paused):
+    table = PAUSED_LEGAL if paused else LEGAL
+    expected = {action for (s, action) in table if s == status} | (
         {"callback"} if status == "resolved" else set()
     )
-    assert set(allowed_actions(status)) == expected
+    assert set(allowed_actions(status, paused)) == expected

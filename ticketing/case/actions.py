@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from ticketing.case.errors import InvalidAction, UnknownReference
 from ticketing.case.models import Case
 from ticketing.case.schemas import ActionPayload
 from ticketing.dataset import Dataset
-from ticketing.sla import dispatch_deadlines, extend
+from ticketing.sla import dispatch_deadlines, extend, shift
 
 
 @dataclass
@@ -62,6 +62,8 @@ def set_dispatch_deadlines(dataset: Dataset, case: Case, now: datetime) -> None:
     case.resolve_by = deadlines.resolve_by
     case.extended_days = 0
     case.extension_requested_days = None
+    case.paused_seconds = 0
+    case.paused_at = None
 
 
 def acknowledge(step: Step) -> None:
@@ -165,6 +167,31 @@ def note(step: Step) -> None:
     step.visibility = step.payload.visibility
 
 
+def pause(step: Step) -> None:
+    """Stop the resolve clock while the bureau waits for the resident (reason required)."""
+    step.note = _required(step.payload.note, "what the bureau is waiting for (note)", "pause")
+    step.case.paused_at = step.now
+
+
+def resume(step: Step) -> None:
+    """Restart the resolve clock; the deadline moves by the working time spent paused."""
+    end_pause(step)
+
+
+def end_pause(step: Step) -> None:
+    """Close a running pause: count its working time and push the resolve deadline back by it."""
+    case = step.case
+    if case.paused_at is None:
+        return
+    paused = step.dataset.calendar.working_time_between(case.paused_at, step.now)
+    paused = max(paused, timedelta(0))
+    if case.resolve_by is not None:
+        case.resolve_by = shift(step.dataset.calendar, case.resolve_by, paused)
+    case.paused_seconds += int(paused.total_seconds())
+    case.paused_at = None
+    step.data["paused_seconds"] = int(paused.total_seconds())
+
+
 def classification(dataset: Dataset, case: Case):
     """Return the dataset category that sets the case's SLA classes (a neutral one when uncategorised)."""
     code = case.category.code if case.category else None
@@ -194,4 +221,6 @@ HANDLERS: dict[str, Callable[[Step], None]] = {
     "reopen": reopen,
     "merge": merge,
     "note": note,
+    "pause": pause,
+    "resume": resume,
 }

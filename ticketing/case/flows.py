@@ -126,9 +126,11 @@ def apply_action(
         raise ConcurrentUpdate(number)
     if action == "callback" and payload.rating is None and case.status == states.RESOLVED:
         raise InvalidAction("callback needs the resident's rating (satisfied or unsatisfied)")
-    target = states.transition(case.status, action, rating=payload.rating)
+    target = states.transition(case.status, action, rating=payload.rating, paused=case.paused_at is not None)
     step = actions.Step(session=session, dataset=dataset, case=case, payload=payload, now=now)
     actions.HANDLERS[action](step)
+    if target != case.status:
+        actions.end_pause(step)  # leaving in_progress (resolve, extension, merge...) ends a pause
     from_status, case.status, case.updated_at = case.status, target, now
     try:
         session.flush()

@@ -18,6 +18,8 @@ ACTION_ROLES: dict[str, tuple[str, ...]] = {
     "return": BUREAU_WORK,
     "start": BUREAU_WORK,
     "request-extension": BUREAU_WORK,
+    "pause": BUREAU_WORK,
+    "resume": BUREAU_WORK,
     "approve-extension": SUPERVISION,
     "refuse-extension": SUPERVISION,
     "resolve": ("bureau", "agent", "supervisor", "admin"),

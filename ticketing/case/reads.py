@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ticketing.case import states
 from ticketing.case.actions import classification
 from ticketing.case.models import Case
 from ticketing.case.schemas import CaseRead
 from ticketing.dataset import Dataset
-from ticketing.sla import sla_state, time_used
+from ticketing.sla import shift, sla_state, time_used
 
 
 def to_read(case: Case, dataset: Dataset, now: datetime) -> CaseRead:
@@ -50,7 +50,7 @@ def to_read(case: Case, dataset: Dataset, now: datetime) -> CaseRead:
         resolved_at=case.resolved_at,
         closed_at=case.closed_at,
         version=case.version,
-        allowed_actions=states.allowed_actions(case.status),
+        allowed_actions=states.allowed_actions(case.status, case.paused_at is not None),
         sla=clock(case, dataset, now),
     )
 
@@ -62,9 +62,17 @@ def clock(case: Case, dataset: Dataset, now: datetime) -> dict[str, object]:
         return {}
     name, start, deadline = stage
     wall_clock = name == "dispatch" and dataset.sla.dispatch_limit(_dispatch_class(case, dataset)).clock
-    used = time_used(dataset.calendar, start, deadline, now, clock=wall_clock)
+    paused = running = timedelta(0)
+    if name == "resolve":
+        # resolve_by already includes finished pauses; a running one moves it further as it lasts.
+        paused = timedelta(seconds=case.paused_seconds)
+        if case.paused_at is not None:
+            running = max(dataset.calendar.working_time_between(case.paused_at, now), timedelta(0))
+            deadline = shift(dataset.calendar, deadline, running)
+    used = time_used(dataset.calendar, start, deadline, now, paused + running, clock=wall_clock)
     return {
         "stage": name,
+        "paused": case.paused_at is not None,
         "due": dataset.calendar.local(deadline).isoformat(),
         "used": round(used, 3) if used != float("inf") else None,
         "state": sla_state(used, dataset.sla.reminder_fraction),

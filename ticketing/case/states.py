@@ -45,6 +45,9 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "close": {RESOLVED: CLOSED},
     "reopen": {RESOLVED: REOPENED},
     "merge": {status: MERGED for status in OPEN_STATUSES},
+    # Waiting for the resident (补充材料): the resolve clock stops; the status stays in_progress.
+    "pause": {IN_PROGRESS: IN_PROGRESS},
+    "resume": {IN_PROGRESS: IN_PROGRESS},
 }
 CALLBACK_OUTCOME = {"satisfied": CLOSED, "unsatisfied": REOPENED}
 ACTIONS = (*TRANSITIONS, "callback", "note")
@@ -60,14 +63,18 @@ class IllegalTransition(Exception):
         super().__init__(f"{message}: {detail}" if detail else message)
 
 
-def transition(status: str, action: str, *, rating: str | None = None) -> str:
-    """Return the status a case moves to when `action` is applied in `status`."""
+def transition(status: str, action: str, *, rating: str | None = None, paused: bool = False) -> str:
+    """Return the status a case moves to when `action` is applied in `status` (`paused`: clock stopped)."""
     if status not in STATUSES:
         raise IllegalTransition(status, action, "unknown status")
     if action == "note":
         return status
     if action == "callback":
         return _callback(status, rating)
+    if action == "pause" and paused:
+        raise IllegalTransition(status, action, "it is already paused")
+    if action == "resume" and not paused:
+        raise IllegalTransition(status, action, "it is not paused")
     targets = TRANSITIONS.get(action)
     if targets is None:
         raise IllegalTransition(status, action, f"unknown action (known: {', '.join(ACTIONS)})")
@@ -85,9 +92,10 @@ def _callback(status: str, rating: str | None) -> str:
     return CALLBACK_OUTCOME[rating]
 
 
-def allowed_actions(status: str) -> list[str]:
+def allowed_actions(status: str, paused: bool = False) -> list[str]:
     """Actions that are legal in `status` (for clients that show buttons)."""
     actions = [action for action, targets in TRANSITIONS.items() if status in targets]
+    actions = [a for a in actions if a != ("resume" if not paused else "pause")]
     if status == RESOLVED:
         actions.append("callback")
     return [*actions, "note"]
