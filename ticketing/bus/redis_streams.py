@@ -31,6 +31,7 @@ class RedisBus(Bus):
         self._redis = aioredis.from_url(url, decode_responses=True)
         self._tasks: dict[Subscription, asyncio.Task] = {}
         self._started = False
+        self._closing = False
         self._host = f"{socket.gethostname()}-{os.getpid()}"
 
     @property
@@ -78,11 +79,14 @@ class RedisBus(Bus):
         await self._ensure_group(sub)
         consumer = self._consumer_name(sub)
         await self._drain_pending(sub, consumer)
-        while True:
+        while not self._closing:
             try:
                 reply = await self._redis.xreadgroup(sub.group, consumer, {sub.stream: ">"},
                                                      count=100, block=BLOCK_MS)
             except RedisError as err:
+                # redis-py can turn a cancellation into a connection error: the flag ends the loop then.
+                if self._closing:
+                    return
                 log.warning("reading %s for %s failed: %s; retrying", sub.stream, sub.group, err)
                 await asyncio.sleep(1)
                 continue
@@ -131,7 +135,8 @@ class RedisBus(Bus):
     async def _give_up_if_exhausted(self, sub: Subscription, entry_id: str, fields: dict) -> None:
         pending = await self._redis.xpending_range(sub.stream, sub.group, min=entry_id, max=entry_id, count=1)
         if pending and pending[0]["times_delivered"] >= MAX_DELIVERIES:
-            log.error("dead-lettering %s for group %s after %d deliveries", entry_id, sub.group, MAX_DELIVERIES)
+            log.error("dead-lettering %s for group %s after %d deliveries",
+                      entry_id, sub.group, MAX_DELIVERIES)
             await self._dead_letter(sub, entry_id, fields)
 
     async def _dead_letter(self, sub: Subscription, entry_id: str, fields: dict) -> None:
@@ -139,13 +144,11 @@ class RedisBus(Bus):
         await self._redis.xack(sub.stream, sub.group, entry_id)
 
     async def close(self) -> None:
+        self._closing = True
         for task in self._tasks.values():
             task.cancel()
-        for task in self._tasks.values():
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):  # noqa: S110 - closing; crash already logged
-                pass
+        if self._tasks:
+            await asyncio.wait(self._tasks.values(), timeout=BLOCK_MS / 1000 + 3)
         for sub in list(self._tasks):
             if not sub.durable:
                 try:
@@ -154,6 +157,7 @@ class RedisBus(Bus):
                     log.debug("could not remove group %s", sub.group)
         self._tasks.clear()
         self._started = False
+        self._closing = False
         await self._redis.aclose()
 
     async def read_all(self, stream: str) -> list[Envelope]:
