@@ -124,9 +124,9 @@ def make_app(console_db, session_factory, console_settings):
     from hotline.components import Services
     from ticketing.api import create_api
 
-    def build(redis_url: str | None = None, with_bridge: bool = True):
+    def build(redis_url: str | None = None, with_bridge: bool = True, bus=None, settings_=None):
         settings = Settings(database_url=console_db, redis_url=redis_url)
-        bus = create_bus(redis_url)
+        bus = bus or create_bus(redis_url)
         services = Services(settings=settings, engine=session_factory.kw["bind"],
                             session_factory=session_factory, bus=bus)
 
@@ -141,7 +141,7 @@ def make_app(console_db, session_factory, console_settings):
                 await services.bus.close()
 
         app = create_api(settings, session_factory=session_factory, bus=bus, lifespan=lifespan)
-        console = mount(app, services, console_settings)
+        console = mount(app, services, settings_ or console_settings)
         bridge = FakeBridge(bus) if with_bridge else None
         return app, console, bridge
 
