@@ -151,6 +151,8 @@ class RecordSteps:
 
 
 class TestCaller:
+    __test__ = False  # a call placer, not a pytest class
+
     """Place test calls into the hotline over AMI and play the caller's part."""
 
     def __init__(self, actions: AmiActions, steps: BusSteps | RecordSteps, menu: Menu, *,
@@ -194,11 +196,12 @@ class TestCaller:
         node = self.menu.nodes.get(step["node"])
         if node is None or not moves:
             return
-        if node.type in INPUT_TYPES:
+        if moves[0].hangup:  # hang up wherever the caller is
+            moves.pop(0)
+            await self.actions.hangup(await self._resident_channel(linkedid))
+        elif node.type in INPUT_TYPES:
             move = moves.pop(0)
-            if move.hangup:
-                await self.actions.hangup(await self._resident_channel(linkedid))
-            elif move.keys:
+            if move.keys:
                 await asyncio.sleep(STEP_SETTLE)
                 await self.press(linkedid, move.keys)
         elif node.type == "message" and moves and moves[0].audio:
@@ -208,7 +211,9 @@ class TestCaller:
         """Key digits on the resident's side of the call."""
         channel = await self._resident_channel(linkedid)
         for key in keys:
-            await self.actions.send({"Action": "PlayDTMF", "Channel": channel, "Digit": key, "Duration": 120})
+            # "Async: false": panoramisk reads that field of a "successfully queued" reply.
+            await self.actions.send({"Action": "PlayDTMF", "Channel": channel, "Digit": key, "Duration": 120,
+                                     "Async": "false"})
             await asyncio.sleep(DTMF_GAP)
 
     async def speak(self, linkedid: str, audio: str) -> None:
