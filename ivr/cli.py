@@ -12,3 +12,5 @@ def register(app: typer.Typer) -> None:
     app.add_typer(asterisk_app, name="asterisk", help="Provision and run the hotline's Asterisk.")
     from ivr.agi.cli import register as register_agi  # ivr check, prompts build, call (IVR helper)
     register_agi(app)
+    from ivr.speech.cli import app as models_app  # hotline models check (speech helper)
+    app.add_typer(models_app, name="models", help="Speech recognition models (vosk).")

@@ -139,6 +139,7 @@ class StreamSession:
             return None
         pcm, self.buffer = bytes(self.buffer[:ready]), self.buffer[ready:]
         step = await self.pool.run(self.decoder.accept_chunks, pcm, chunk)
+        self.last_audio = time.monotonic()  # time spent decoding is not the caller's silence
         await self._publish_partial(step)
         if step.final:
             self.endpointed = step.final
