@@ -178,3 +178,149 @@ async def test_garbage_and_silence_go_to_the_operator_then_a_message(hotline, da
     inputs = [step["input"] for step in call.ivr_path[1:6]]
     assert inputs == ["timeout:gave-up", "open", "8", "7", "7:gave-up"]
     assert call.outcome == "message" and len(linked) == 1
+
+
+# ---- a real SIP call: sipp (in the Asterisk root) with RFC 2833 digits and a spoken message ----------
+SIPP_SCENARIO = """<?xml version="1.0" encoding="UTF-8"?>
+<scenario name="hotline message">
+  <send retrans="500"><![CDATA[
+INVITE sip:12345@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:12345@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:{caller}@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=resident 1 1 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 8 101
+a=rtpmap:8 PCMA/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-15
+a=ptime:20
+]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rtd="true"/>
+  <send><![CDATA[
+ACK sip:12345@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:12345@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Contact: <sip:{caller}@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+{media}
+  <send retrans="500"><![CDATA[
+BYE sip:12345@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:12345@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Contact: <sip:{caller}@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+  <recv response="200" crlf="true"/>
+</scenario>
+"""
+SIPP_SHARE = "/usr/share/sip-tester"
+PCAP_NAMES = {"#": "pound", "*": "star"}
+
+
+def sipp_media(steps: list[tuple[float, str]]) -> str:
+    """Scenario lines: for each (pause seconds, what) pause, then play a DTMF digit or the g711a voice."""
+    lines = []
+    for pause, what in steps:
+        lines.append(f'  <pause milliseconds="{int(pause * 1000)}"/>')
+        pcap = "g711a" if what == "voice" else f"dtmf_2833_{PCAP_NAMES.get(what, what)}"
+        lines.append(f'  <nop><action><exec play_pcap_audio="{SIPP_SHARE}/{pcap}.pcap"/></action></nop>')
+    return "\n".join(lines)
+
+
+def wav_seconds(path: Path) -> float:
+    import wave
+
+    with wave.open(str(path), "rb") as audio:
+        return audio.getnframes() / audio.getframerate()
+
+
+async def test_real_sip_call_with_rfc2833_digits_leaves_a_message(hotline, asterisk, database):
+    services, _caller = hotline
+    services.clock = fixed_clock(AFTER_HOURS, SHANGHAI)
+    zh = asterisk.prompts_dir / "zh"
+    notice = await asyncio.to_thread(wav_seconds, asterisk.prompts_dir / "recording-notice.wav")
+    leave = await asyncio.to_thread(wav_seconds, zh / "leave_message.wav")
+    # the dial plan's recording notice, then: 1 (Mandarin) in the welcome menu, 2 (message) after hours,
+    # the voice after the message prompt and beep, # to finish, then hang up once the case is taken.
+    media = sipp_media([(notice + 2.0, "1"), (2.0, "2"), (leave + 1.5, "voice"), (7.5, "#"), (4.0, "#")])
+    scenario = SIPP_SCENARIO.format(caller=RESIDENT, media=media)
+    inside = f"/tmp/hotline-sipp-{uuid.uuid4().hex[:8]}.xml"
+    root = asterisk.install.root
+    host_file = root / inside.lstrip("/")
+    await asyncio.to_thread(host_file.write_text, scenario)
+    before = await asyncio.to_thread(_message_cases, database)
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            "chroot", str(root), "sipp", "-sf", inside, "-i", "127.0.0.1", "-p", "0", "-mi", "127.0.0.1",
+            "-m", "1", "-timeout", "60s", "-timeout_error", "-nostdin",
+            f"{asterisk.address}:{asterisk.instance.sip_port}",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        output, _ = await asyncio.wait_for(proc.communicate(), 90)
+    finally:
+        await asyncio.to_thread(host_file.unlink, True)
+    assert proc.returncode == 0, output.decode(errors="replace")[-2000:]
+    created = await _wait_new_message_case(database, before)
+    with database() as session:
+        case = cases.get_by_number(session, created)
+        record = session.scalars(select(CaseAttachment).where(CaseAttachment.case_id == case.id)).one()
+        assert case.caller_phone == "+86" + RESIDENT and record.kind == "recording"
+    call = await _call_of_case(database, created)
+    assert nodes(call) == ["welcome", "hours", "after_hours", "message", "goodbye"]
+    assert call.outcome == "message" and call.ivr_path[2]["input"] == "closed"
+    assert call.caller == "+86" + RESIDENT and call.dialled == "12345"
+
+
+def _message_cases(factory) -> set[str]:
+    with factory() as session:
+        return set(session.scalars(select(CaseAttachment.case_id)))
+
+
+async def _wait_new_message_case(factory, before: set, within: float = 10.0) -> str:
+    from ticketing.case.models import Case
+
+    for _ in range(int(within / 0.1)):
+        with factory() as session:
+            ids = set(session.scalars(select(CaseAttachment.case_id))) - before
+            if ids:
+                return session.get(Case, ids.pop()).number
+        await asyncio.sleep(0.1)
+    raise AssertionError("the SIP call left no message case")
+
+
+async def _call_of_case(factory, number: str, within: float = 10.0):
+    from ticketing.call.models import CaseCall
+    from ticketing.case.models import Case
+
+    for _ in range(int(within / 0.1)):
+        with factory() as session:
+            call_ids = session.scalars(select(CaseCall.call_id).join(Case, Case.id == CaseCall.case_id)
+                                       .where(Case.number == number)).all()
+            for call_id in call_ids:
+                call = calls.get(session, call_id)
+                if call.status == "ended":
+                    return call
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no ended call linked to case {number}")
