@@ -159,6 +159,7 @@ class TestCaller:
                  prompts_dir: Path, test_audio_dir: Path, number: str = "12345") -> None:
         self.actions, self.steps, self.menu = actions, steps, menu
         self.prompts_dir, self.test_audio_dir, self.number = prompts_dir, test_audio_dir, number
+        self._channels: dict[str, str] = {}  # linkedid -> the resident's channel name
 
     async def call(self, moves: list[Move], *, caller_id: str = "13800138000", limit: float = 120.0,
                    hold: int = 300) -> CallReport:
@@ -172,6 +173,8 @@ class TestCaller:
         except TimeoutError as err:
             raise TestCallError(f"call {linkedid} did not end within {limit:.0f} s: "
                                 f"{report.lines()}") from err
+        finally:
+            self._channels.pop(linkedid, None)
         return report
 
     async def _originate(self, linkedid: str, caller_id: str, hold: int) -> None:
@@ -229,10 +232,14 @@ class TestCaller:
         await self.press(linkedid, "#")
 
     async def _resident_channel(self, linkedid: str) -> str:
+        if linkedid in self._channels:
+            return self._channels[linkedid]
         for entry in await self.actions.core_show_channels():
-            if entry.get("Uniqueid") == f"{linkedid}-r":
-                return entry.get("Channel")
-        raise TestCallError(f"the resident's side of call {linkedid} is gone")
+            if entry.get("Uniqueid", "").endswith("-r"):
+                self._channels[entry["Uniqueid"][:-2]] = entry.get("Channel")
+        if linkedid not in self._channels:
+            raise TestCallError(f"the resident's side of call {linkedid} is gone")
+        return self._channels[linkedid]
 
 
 def _seconds(path: Path) -> float:
