@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -83,21 +84,37 @@ class StreamSession:
         return result
 
     async def _listen(self, reader: asyncio.StreamReader) -> SpeechResult:
+        """Read frames while the previous chunks decode, so a busy pool gets bigger batches, not a backlog."""
         read: asyncio.Task | None = None
+        decoding: asyncio.Task | None = None
         try:
             while True:
                 read = read or asyncio.create_task(read_frame(reader))
-                done, _ = await asyncio.wait({read}, timeout=TICK_SECONDS)
+                if decoding is None and self._chunk_ready():
+                    decoding = asyncio.create_task(self._decode_ready())
+                waiting = {read, decoding} - {None}
+                done, _ = await asyncio.wait(waiting, timeout=TICK_SECONDS,
+                                             return_when=asyncio.FIRST_COMPLETED)
                 if read in done:
                     frame = self._frame_of(read)
                     read = None
                     await self._take(frame)
-                reason = await self._decode_ready() or self._check_clock()
+                reason = None
+                if decoding is not None and decoding.done():
+                    reason, decoding = decoding.result(), None
+                elif decoding is None:
+                    reason = self._check_clock()
                 if reason:
                     return await self._finish(reason)
         finally:
             if read:
                 read.cancel()
+            if decoding:  # never let _finish touch the recogniser while a chunk is still decoding
+                with contextlib.suppress(Exception):
+                    await decoding
+
+    def _chunk_ready(self) -> bool:
+        return self.decoder is not None and len(self.buffer) >= chunk_bytes(self.decoder.sample_rate)
 
     def _frame_of(self, task: asyncio.Task) -> Frame | None:
         """Return the frame a read produced, translating read failures into the end of the stream."""
