@@ -159,7 +159,7 @@ class TestCaller:
                  prompts_dir: Path, test_audio_dir: Path, number: str = "12345") -> None:
         self.actions, self.steps, self.menu = actions, steps, menu
         self.prompts_dir, self.test_audio_dir, self.number = prompts_dir, test_audio_dir, number
-        self._channels: dict[str, str] = {}  # linkedid -> the resident's channel name
+        self._channels: dict[str, dict[str, str]] = {}  # linkedid -> uniqueid -> channel name
 
     async def call(self, moves: list[Move], *, caller_id: str = "13800138000", limit: float = 120.0,
                    hold: int = 300) -> CallReport:
@@ -211,12 +211,15 @@ class TestCaller:
             await self.speak(linkedid, moves.pop(0).audio)
 
     async def press(self, linkedid: str, keys: str) -> None:
-        """Key digits on the resident's side of the call."""
-        channel = await self._resident_channel(linkedid)
+        """Key digits as the resident: injected as received DTMF on the IVR's channel of the call.
+
+        (Sending them out of the resident's side instead blocks Asterisk's AMI session for each digit.)
+        """
+        channel = await self._channel(linkedid, linkedid)
         for key in keys:
             # "Async: false": panoramisk reads that field of a "successfully queued" reply.
-            await self.actions.send({"Action": "PlayDTMF", "Channel": channel, "Digit": key, "Duration": 120,
-                                     "Async": "false"})
+            await self.actions.send({"Action": "PlayDTMF", "Channel": channel, "Digit": key, "Duration": 100,
+                                     "Receive": "true", "Async": "false"})
             await asyncio.sleep(DTMF_GAP)
 
     async def speak(self, linkedid: str, audio: str) -> None:
@@ -232,14 +235,18 @@ class TestCaller:
         await self.press(linkedid, "#")
 
     async def _resident_channel(self, linkedid: str) -> str:
-        if linkedid in self._channels:
-            return self._channels[linkedid]
-        for entry in await self.actions.core_show_channels():
-            if entry.get("Uniqueid", "").endswith("-r"):
-                self._channels[entry["Uniqueid"][:-2]] = entry.get("Channel")
-        if linkedid not in self._channels:
-            raise TestCallError(f"the resident's side of call {linkedid} is gone")
-        return self._channels[linkedid]
+        return await self._channel(linkedid, f"{linkedid}-r")
+
+    async def _channel(self, linkedid: str, uniqueid: str) -> str:
+        """Return the name of one channel of a test call (looked up once, then cached)."""
+        known = self._channels.setdefault(linkedid, {})
+        if uniqueid not in known:
+            for entry in await self.actions.core_show_channels():
+                if entry.get("Linkedid") == linkedid or entry.get("Uniqueid") == uniqueid:
+                    known[entry.get("Uniqueid", "")] = entry.get("Channel", "")
+        if uniqueid not in known:
+            raise TestCallError(f"channel {uniqueid} of call {linkedid} is gone")
+        return known[uniqueid]
 
 
 def _seconds(path: Path) -> float:
