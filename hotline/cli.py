@@ -15,6 +15,25 @@ app = typer.Typer(help="Citizen service hotline: case service, IVR, speech and a
 register_ticketing(app)
 register_ivr(app)
 app.add_typer(console_app, name="console", help="Agent console tools.")
+config_app = typer.Typer(no_args_is_help=True)
+app.add_typer(config_app, name="config", help="Show the settings in force and the configuration reference.")
+
+
+@config_app.command("show")
+def config_show() -> None:
+    """Print every HOTLINE_* setting as this process resolves it (secrets and URL passwords masked)."""
+    from hotline.settings_doc import effective_values
+
+    for name, value in effective_values():
+        typer.echo(f"{name}={value}")
+
+
+@config_app.command("doc")
+def config_doc() -> None:
+    """Print the Markdown configuration reference (docs/configuration.md)."""
+    from hotline.settings_doc import reference_markdown
+
+    typer.echo(reference_markdown(), nl=False)
 
 
 @app.callback()

@@ -16,13 +16,13 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
 
-    database_url: str = "sqlite:///./var/hotline.db"
-    redis_url: SecretStr | None = None
-    timezone: str = "Asia/Shanghai"
-    dataset: str = "futian"
-    data_dir: Path | None = None
-    case_prefix: str = "FT"
-    var_dir: Path = Path("./var")
+    database_url: str = "sqlite:///./var/hotline.db"  # SQLAlchemy URL; postgresql://... at scale
+    redis_url: SecretStr | None = None  # redis://host:6379/0 links processes; unset: in-process bus
+    timezone: str = "Asia/Shanghai"  # the district's time zone: working hours, deadlines, case numbers
+    dataset: str = "futian"  # which shipped district data set to load (bureaus, categories, rules, calendar)
+    data_dir: Path | None = None  # a district's own data directory instead of the shipped one
+    case_prefix: str = "FT"  # case numbers look like FT20261126-0042
+    var_dir: Path = Path("./var")  # this install's state: SQLite file, prompts, recordings, Asterisk
 
     @property
     def dataset_dir(self) -> Path:
