@@ -70,6 +70,7 @@ class IvrSettings(BaseSettings):
     recorder_enabled: bool = True  # keep call records from Streams.CALLS in `hotline serve`
     menus_dir: Path = PROJECT_DIR / "ivr" / "agi" / "menus"  # every *.yaml is a menu (AGI script name = stem)
     prompt_overrides_dir: Path = Path("./prompts/overrides")  # <lang>/<id>.wav recorded files win
+    prompts_autobuild: bool = True  # `hotline serve` synthesises missing or changed prompts at start
     ivr_now: datetime | None = None  # pin the IVR's clock (opening hours), e.g. for after-hours tests
     ivr_queue_in_dialplan: bool = True  # hand queued callers back to the dial plan (else EXEC Queue)
 

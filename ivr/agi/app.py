@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 from panoramisk.fast_agi import Application
@@ -86,14 +87,18 @@ class IvrServer:
     name = "ivr-fastagi"
 
     def __init__(self, menus: dict[str, Menu], services: IvrServices, bus: Bus, recordings: RecordingPlaces,
-                 *, host: str = "127.0.0.1", port: int = 4573, queue_in_dialplan: bool = True) -> None:
+                 *, host: str = "127.0.0.1", port: int = 4573, queue_in_dialplan: bool = True,
+                 before_start: Callable[[], None] | None = None) -> None:
         self.menus, self.services, self.bus, self.recordings = menus, services, bus, recordings
         self.host, self.port, self.queue_in_dialplan = host, port, queue_in_dialplan
+        self.before_start = before_start  # blocking preparation (e.g. building prompts), run in a thread
         self.app: IvrApplication | None = None
         self._server: asyncio.Server | None = None
 
     async def start(self) -> None:
         """Listen for FastAGI connections; one route per menu."""
+        if self.before_start is not None:
+            await asyncio.to_thread(self.before_start)
         self.app = IvrApplication()
         for name, menu in self.menus.items():
             self.app.add_route(name, self._endpoint(menu, None))

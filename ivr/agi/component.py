@@ -48,6 +48,19 @@ def fixed_clock(moment: datetime, timezone) -> Callable[[], datetime]:
     return lambda: aware
 
 
+def build_prompts(menus: dict[str, Menu], settings: IvrSettings, dataset) -> None:
+    """Synthesise missing or changed prompts; a failure is logged (calls then hear silence), never fatal."""
+    from ivr.agi import prompts
+
+    try:
+        jobs = prompts.plan(menus.values(), settings.prompts_path, settings.prompt_overrides_dir, dataset)
+        built, unchanged = prompts.build(jobs, settings.prompts_path)
+    except (prompts.PromptError, OSError) as err:
+        log.error("prompts not built (%s): run `hotline prompts build`", err)
+        return
+    log.info("prompts in %s: %s built, %s unchanged", settings.prompts_path, built, unchanged)
+
+
 def build_ivr_components(services, settings: IvrSettings, speech=None) -> list:
     """Return the FastAGI IVR server and the call recorder this process runs (each can be disabled)."""
     from ivr.asterisk.instance import Instance
@@ -61,10 +74,11 @@ def build_ivr_components(services, settings: IvrSettings, speech=None) -> list:
         ivr_services = IvrServices(services.session_factory, dataset,
                                    case_prefix=services.settings.case_prefix, clock=clock, speech=speech)
         menus = usable_menus(settings.menus_dir, settings.asterisk_config_dir / "queues.conf")
+        prepare = (lambda: build_prompts(menus, settings, dataset)) if settings.prompts_autobuild else None
         components.append(IvrServer(menus, ivr_services, services.bus,
                                     RecordingPlaces(ASTERISK_RECORDINGS, recordings_dir),
                                     host=settings.agi_host, port=settings.agi_port,
-                                    queue_in_dialplan=settings.ivr_queue_in_dialplan))
+                                    queue_in_dialplan=settings.ivr_queue_in_dialplan, before_start=prepare))
     if settings.recorder_enabled:
         components.append(CallRecorder(services.bus, services.session_factory, recordings_dir=recordings_dir))
     return components
