@@ -1,8 +1,8 @@
 """A resident's test call: originate a Local channel into the hotline and answer the IVR from a script.
 
 Each *move* answers one question of the IVR (a menu or a case-number prompt, or a message):
-"2" keys digits, "-" keeps silent, "x" hangs up, "@file" plays test-audio/<file> as the message then
-keys "#".
+"2" keys digits, "-" keeps silent, "x" hangs up, ">message" keys whatever option of the current menu
+leads to the node "message", "@file" plays test-audio/<file> as the message then keys "#".
 Moves are sent when the IVR reports arriving at an input node, so they never race the prompts.
 Steps come from the bus (same process or Redis) or, for a separate `hotline call`, from the call
 record that `hotline serve` keeps.
@@ -44,6 +44,7 @@ class Move:
     keys: str = ""
     audio: str = ""
     hangup: bool = False
+    goal: str = ""  # press whichever key of the current menu leads to this node
 
 
 def parse_moves(words: list[str]) -> list[Move]:
@@ -54,13 +55,15 @@ def parse_moves(words: list[str]) -> list[Move]:
             moves.append(Move())
         elif word == "x":
             moves.append(Move(hangup=True))
+        elif word.startswith(">") and len(word) > 1:
+            moves.append(Move(goal=word[1:]))
         elif word.startswith("@") and len(word) > 1:
             moves.append(Move(audio=word[1:]))
         elif word and all(ch in "0123456789*#" for ch in word):
             moves.append(Move(keys=word))
         else:
-            raise TestCallError(f"bad move {word!r}: use digits (0-9 * #), '-' for silence, 'x' to hang up "
-                                "or @audio-file")
+            raise TestCallError(f"bad move {word!r}: use digits (0-9 * #), '-' for silence, 'x' to hang up, "
+                                ">node for the key leading there, or @audio-file")
     return moves
 
 
@@ -204,6 +207,8 @@ class TestCaller:
             await self.actions.hangup(await self._resident_channel(linkedid))
         elif node.type in INPUT_TYPES:
             move = moves.pop(0)
+            if move.goal:
+                move = Move(keys=next((k for k, o in node.options.items() if o.next == move.goal), ""))
             if move.keys:
                 await asyncio.sleep(STEP_SETTLE)
                 await self.press(linkedid, move.keys)
@@ -259,14 +264,14 @@ def _seconds(path: Path) -> float:
 
 
 # ---- `hotline call` ---------------------------------------------------------------------------------
-DEFAULT_MOVES = ["1", "6", "@message"]  # Mandarin, leave a message, speak it
+DEFAULT_MOVES = ["1", ">message", "@message"]  # Mandarin, leave a message (open or not), speak it
 MESSAGE_TEXT = "我家楼下的工地晚上十一点还在施工，噪音很大，请尽快处理。"
 
 
 def call(moves: list[str] = typer.Argument(None, help="Answers to the IVR, in order: digits (e.g. 2, "
                                                        "202611260042#), '-' for silence, @file to speak "
                                                        "test-audio/<file>.wav as the message. Default: "
-                                                       "1 6 @message (Mandarin, leave a message)."),
+                                                       "1 >message @message (Mandarin, leave a message)."),
          caller: str = typer.Option("13800138000", help="Caller number the hotline sees."),
          limit: float = typer.Option(180.0, "--timeout", help="Seconds to wait for the call to end."),
          ) -> None:
