@@ -25,6 +25,7 @@ from ticketing.dataset import Dataset
 log = logging.getLogger(__name__)
 
 VOICES = {"zh": "cmn", "en": "en"}
+SPEED = 150  # words per minute (espeak-ng -s)
 MANIFEST = ".manifest.json"
 ZH_DIGITS = "零一二三四五六七八九"
 EN_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
@@ -44,10 +45,13 @@ class PromptJob:
     target: Path
     parts: tuple[tuple[str, str], ...]  # (language, text)
     override: Path | None = None
+    speed: int = SPEED
 
     def digest(self) -> str:
         """Return the hash that decides whether the file must be rebuilt."""
-        source = self.override.read_bytes() if self.override else json.dumps(self.parts).encode()
+        if self.override:
+            return hashlib.sha256(self.override.read_bytes()).hexdigest()
+        source = json.dumps([self.parts, self.speed]).encode()
         return hashlib.sha256(source).hexdigest()
 
 
@@ -89,8 +93,9 @@ def category_texts(dataset: Dataset | None, language: str) -> dict[str, str]:
             for code, category in (dataset.categories.items() if dataset else ())}
 
 
-def plan(menus: Iterable[Menu], out: Path, overrides: Path, dataset: Dataset | None) -> list[PromptJob]:
-    """List every sound file the menus need."""
+def plan(menus: Iterable[Menu], out: Path, overrides: Path, dataset: Dataset | None,
+         speed: int = SPEED) -> list[PromptJob]:
+    """List every sound file the menus need (speed: espeak-ng words per minute)."""
     jobs: dict[Path, PromptJob] = {}
     for menu in menus:
         for language in menu.languages:
@@ -100,12 +105,12 @@ def plan(menus: Iterable[Menu], out: Path, overrides: Path, dataset: Dataset | N
             for pid, text in texts.items():
                 target = out / language / f"{pid}.wav"
                 override = _existing(overrides / language / f"{pid}.wav")
-                jobs[target] = PromptJob(target, ((language, text),), override)
+                jobs[target] = PromptJob(target, ((language, text),), override, speed)
         for sound, pid in menu.dialplan_prompts.items():
             texts = menu.prompts.get(pid, {})
             parts = tuple((lang, texts[lang]) for lang in menu.languages if texts.get(lang))
             target = out / f"{sound}.wav"
-            jobs[target] = PromptJob(target, parts, _existing(overrides / f"{sound}.wav"))
+            jobs[target] = PromptJob(target, parts, _existing(overrides / f"{sound}.wav"), speed)
     return list(jobs.values())
 
 
@@ -133,7 +138,7 @@ def _produce(job: PromptJob) -> str:
         if job.override:
             sources = [job.override]
         else:
-            sources = [_speak(lang, text, Path(tmp) / f"part{i}.wav")
+            sources = [_speak(lang, text, Path(tmp) / f"part{i}.wav", job.speed)
                        for i, (lang, text) in enumerate(job.parts)]
         partial = job.target.with_suffix(".tmp.wav")
         _run(["sox", *map(str, sources), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer",
@@ -142,8 +147,8 @@ def _produce(job: PromptJob) -> str:
     return job.digest()
 
 
-def _speak(language: str, text: str, target: Path) -> Path:
-    _run(["espeak-ng", "-v", VOICES.get(language, language), "-s", "150", "-w", str(target), text])
+def _speak(language: str, text: str, target: Path, speed: int) -> Path:
+    _run(["espeak-ng", "-v", VOICES.get(language, language), "-s", str(speed), "-w", str(target), text])
     return target
 
 

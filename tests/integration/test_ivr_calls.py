@@ -39,7 +39,8 @@ from ticketing.dataset import load_dataset
 pytestmark = [pytest.mark.asterisk, pytest.mark.postgres, pytest.mark.timeout(120)]
 
 ROOT = Path(__file__).parents[2]
-PROMPT_CACHE = ROOT / "var" / "test-cache" / "prompts"
+PROMPT_CACHE = ROOT / "var" / "test-cache" / "prompts-fast"
+FAST = 260  # words per minute: the flows are under test, not the diction; keeps the suite short
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WORKING = datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI)  # a Thursday morning
 AFTER_HOURS = datetime(2026, 11, 26, 21, 0, tzinfo=SHANGHAI)
@@ -80,7 +81,7 @@ def database(postgres_url, dataset):
 @pytest.fixture(scope="module")
 def sounds(asterisk, menus, dataset):
     """Build the prompts (cached between runs) into the instance, and a spoken test message."""
-    jobs = prompts.plan(menus.values(), PROMPT_CACHE, ROOT / "prompts/overrides", dataset)
+    jobs = prompts.plan(menus.values(), PROMPT_CACHE, ROOT / "prompts/overrides", dataset, speed=FAST)
     prompts.build(jobs, PROMPT_CACHE)
     shutil.copytree(PROMPT_CACHE, asterisk.prompts_dir, dirs_exist_ok=True)
     ensure_message_audio(asterisk.test_audio_dir / "message.wav")
