@@ -127,3 +127,19 @@ def test_queues_from_conf_skips_general_and_templates():
     conf = ("[general]\npersistentmembers=yes\n[base](!)\nstrategy=rrmemory\n"
             "[complaint-zh](base)\n[consult-en]\n")
     assert queues_from_conf(conf) == {"complaint-zh", "consult-en"}
+
+
+def test_cli_prints_problems_with_file_line_and_field(tmp_path):
+    from typer.testing import CliRunner
+
+    from hotline.cli import app
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(SMALL.replace("    queue: general-zh", "    queue: vip"), encoding="utf-8")
+    good = ROOT / "ivr/agi/menus/hotline.yaml"
+    result = CliRunner().invoke(app, ["ivr", "check", str(good), str(broken)])
+    assert result.exit_code == 1
+    assert f"{good}: ok" in result.output
+    assert f"{broken}:line 16: nodes.agent.queue: unknown queue 'vip' (not in queues.conf)" in result.output
+    unreadable = CliRunner().invoke(app, ["ivr", "check", str(tmp_path / "missing.yaml")])
+    assert unreadable.exit_code == 1 and "cannot read" in unreadable.output
