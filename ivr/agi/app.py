@@ -104,7 +104,9 @@ class IvrServer:
             self.app.add_route(name, self._endpoint(menu, None))
             for entry in menu.entries:
                 self.app.add_route(entry, self._endpoint(menu, entry))
-        self._server = await asyncio.start_server(self.app.handler, self.host, self.port, limit=HEADER_LIMIT)
+        # reuse_port: several `hotline serve` workers share the AGI port; the kernel spreads the calls.
+        self._server = await asyncio.start_server(self.app.handler, self.host, self.port, limit=HEADER_LIMIT,
+                                                  reuse_port=True)
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("FastAGI IVR listening on %s:%s with menus %s", self.host, self.port, ", ".join(self.menus))
 

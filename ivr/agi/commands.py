@@ -86,6 +86,7 @@ class Hangup:
 Command = (Play | Collect | SetLanguage | CheckHours | LookupCase | RecordMessage | OpenMessageCase
            | QueueSize | EnterQueue | Hangup)
 ASKS = (Collect, CheckHours, LookupCase, RecordMessage, OpenMessageCase, QueueSize, EnterQueue)
+TELLS = (Play, SetLanguage, Hangup)  # commands with no answer; any other command (a plug-in's too) asks
 
 
 # ---- inputs ---------------------------------------------------------------------------------------

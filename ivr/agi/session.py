@@ -86,7 +86,7 @@ class CallSession:
         an earlier prompt still publishes them.
         """
         commands = transition.commands
-        asks = bool(commands) and isinstance(commands[-1], c.ASKS)
+        asks = bool(commands) and not isinstance(commands[-1], c.TELLS)
         lead, last = (commands[:-1], commands[-1:]) if asks else ((), commands)
         published = False
         try:
