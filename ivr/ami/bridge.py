@@ -79,17 +79,19 @@ class AmiBridge:
 
     async def stop(self) -> None:
         """Disconnect, stop background work and publish what is still queued."""
-        tasks = [t for t in (self._task, *self._side_tasks) if t is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        tasks = {t for t in (self._task, *self._side_tasks) if t is not None}
+        while tasks:  # cancel again if a cancellation was swallowed by a library await
+            for task in tasks:
+                task.cancel()
+            _done, tasks = await asyncio.wait(tasks, timeout=1.0)
         self._task = None
         self._close_connection()
         await self.notifier.stop()
 
     async def wait_connected(self, limit: float) -> None:
         """Wait until the bridge is logged in (raises TimeoutError)."""
-        await asyncio.wait_for(self.connected.wait(), limit)
+        async with asyncio.timeout(limit):
+            await self.connected.wait()
 
     # --- connection loop -------------------------------------------------------------------------------
     def _live_connection(self) -> AmiConnection | None:
@@ -126,7 +128,8 @@ class AmiBridge:
         next_stats = time.monotonic() + self.stats_interval
         while not lost.is_set():
             try:
-                await asyncio.wait_for(lost.wait(), self.ping_interval)
+                async with asyncio.timeout(self.ping_interval):
+                    await lost.wait()
                 break
             except TimeoutError:
                 pass

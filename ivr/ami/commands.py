@@ -117,7 +117,8 @@ class AmiCommandClient:
         try:
             await self.bus.publish(Streams.AMI_COMMANDS, COMMAND_TYPE, command_id,
                                    {"id": command_id, "action": action, "args": args, "server": self.server})
-            reply = await asyncio.wait_for(future, limit)
+            async with asyncio.timeout(limit):
+                reply = await future
         except TimeoutError as err:
             raise AmiTimeout(f"no reply to {action} from the AMI bridge in {limit:.0f} s",
                              action=action) from err

@@ -90,8 +90,8 @@ class AmiConnection(Manager):
         """Connect and log in; raise AmiError (or OSError) when either fails."""
         self.loop = asyncio.get_running_loop()
         try:
-            transport, protocol = await asyncio.wait_for(
-                self.loop.create_connection(HotlineAmiProtocol, host, port), limit)
+            async with asyncio.timeout(limit):
+                transport, protocol = await self.loop.create_connection(HotlineAmiProtocol, host, port)
         except TimeoutError as err:
             raise AmiTimeout(f"connecting to AMI at {host}:{port} timed out", action="connect") from err
         ready = self.loop.create_future()
@@ -113,7 +113,8 @@ class AmiConnection(Manager):
         action = klass(dict(fields), as_list=as_list)
         future = self.protocol.send(action, as_list=as_list)
         try:
-            reply = await asyncio.wait_for(future, limit)
+            async with asyncio.timeout(limit):  # unlike wait_for, never swallows an outer cancel
+                reply = await future
         except TimeoutError as err:
             self._forget(action)
             raise AmiTimeout(f"{name} got no response in {limit:.1f} s", action=name) from err

@@ -41,7 +41,8 @@ class Notifier:
 
     async def flush(self, limit: float = 10.0) -> None:
         """Wait until every queued event is on the bus."""
-        await asyncio.wait_for(self._queue.join(), limit)
+        async with asyncio.timeout(limit):
+            await self._queue.join()
 
     async def stop(self, limit: float = 5.0) -> None:
         """Publish what is queued (within `limit` seconds), then stop."""
