@@ -48,7 +48,7 @@ def build_stream(calls: int) -> tuple[bytes, int]:
 
 
 class ReplayServer:
-    """Speaks just enough AMI: banner, Login, empty lists for the bridge's reconciliation, Pong; then the stream."""
+    """Speak just enough AMI: banner, Login, empty lists for reconciliation, Pong; then the stream."""
 
     def __init__(self, stream: bytes) -> None:
         self.stream = stream
@@ -106,7 +106,7 @@ async def run_bare(port: int) -> float:
 
 
 async def run_bridge(port: int, redis_url: str | None) -> tuple[float, int]:
-    """Return seconds the bridge takes to ingest the stream and publish its events, and how many it published."""
+    """Return seconds the bridge takes to ingest the stream and publish its events, and how many."""
     bus = create_bus(redis_url)
     await bus.start()
     bridge = AmiBridge(bus, host="127.0.0.1", port=port, username="bench", secret="bench", ping_interval=3600)
