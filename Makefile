@@ -13,6 +13,8 @@ export HOTLINE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 run: install services asterisk
 	$(BIN)/hotline db upgrade
 	$(BIN)/hotline seed futian
+	$(BIN)/hotline asterisk start
+	$(BIN)/hotline asterisk accounts --brief
 	$(BIN)/hotline serve --host $(HOST) --port $(PORT)
 
 test: install services asterisk

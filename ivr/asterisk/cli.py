@@ -73,7 +73,8 @@ def cli_cmd(command: str = typer.Argument(..., help='An Asterisk CLI command, e.
 
 
 @app.command()
-def accounts() -> None:
+def accounts(brief: bool = typer.Option(False, "--brief", help="Only the resident and agent 1001."),
+             ) -> None:
     """Print the number to call and the SIP accounts (server, user, password) of the instance."""
     settings = get_ivr_settings()
     instance = _instance()
@@ -84,6 +85,9 @@ def accounts() -> None:
     server = f"{instance.address}:{instance.sip_port} (UDP)"
     typer.echo(f"Hotline number: {instance.hotline_number}   SIP server: {server}")
     typer.echo(f"Resident softphone: user resident, password {creds.sip_passwords['resident']}")
-    for ext in AGENT_EXTENSIONS:
+    for ext in AGENT_EXTENSIONS[:1] if brief else AGENT_EXTENSIONS:
         typer.echo(f"Agent phone {ext}: user {ext}, password {creds.sip_passwords[ext]}")
+    if brief:
+        typer.echo("(agents 1002-1020: `hotline asterisk accounts`)")
+        return
     typer.echo(f"AMI: {settings.ami_address}:{instance.ami_port} user {instance.ami_username}")
