@@ -122,6 +122,12 @@ class TestAsterisk:
         runner.kill(self.instance, hard=hard)
 
 
+@pytest.fixture
+def loopback_address() -> str:
+    """A free 127.0.0.N for one more Asterisk instance."""
+    return free_loopback_address()
+
+
 @pytest.fixture(scope="session")
 def asterisk_install() -> AsteriskInstall:
     """The provisioned Asterisk (cached root or a system install); the run fails when there is none."""
