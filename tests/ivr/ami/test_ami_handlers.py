@@ -108,3 +108,44 @@ def test_caller_number(raw, expected):
                                                ("soon", None)])
 def test_event_time(raw, expected):
     assert event_time({"Timestamp": raw}) == expected
+
+
+def live_call(linkedid: str = "L") -> HandlerContext:
+    ctx = HandlerContext(CallRegistry())
+    handle(ctx, Message({"Event": "Newchannel", "Uniqueid": linkedid, "Linkedid": linkedid, "Channel": "c"}))
+    return ctx
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    ({"Event": "BlindTransfer", "TransfererLinkedid": "L", "TransfereeLinkedid": "L", "Extension": "1002",
+      "Context": "hotline-agents", "TransfererChannel": "PJSIP/1001-1", "Result": "Success"},
+     ("blind", "1002@hotline-agents", "PJSIP/1001-1")),
+    ({"Event": "AttendedTransfer", "OrigTransfererLinkedid": "L", "TransfereeLinkedid": "L",
+      "TransferTargetChannel": "PJSIP/1003-2", "OrigTransfererChannel": "PJSIP/1001-1", "Result": "Success"},
+     ("attended", "PJSIP/1003-2", "PJSIP/1001-1")),
+])
+def test_transfers(message, expected):
+    [event] = handle(live_call(), Message(message))
+    assert (event.TYPE, event.key) == ("call.transferred", "L")
+    assert (event.kind, event.target, event.by_channel) == expected
+
+
+def test_abandon_is_reported_once():
+    ctx = live_call()
+    abandon = Message({"Event": "QueueCallerAbandon", "Uniqueid": "L", "Linkedid": "L", "Queue": "urban-zh",
+                       "Position": "2", "OriginalPosition": "3", "HoldTime": "41"})
+    [event] = handle(ctx, abandon)
+    assert (event.TYPE, event.queue, event.position, event.original_position, event.hold_seconds) == \
+        ("call.abandoned", "urban-zh", 2, 3, 41)
+    assert handle(ctx, abandon) == []
+
+
+def test_queue_member_from_queue_status_uses_location_and_name():
+    ctx = HandlerContext(CallRegistry())
+    member = Message({"Event": "QueueMember", "Queue": "general-zh", "Name": "Li Na",
+                      "Location": "PJSIP/1004", "Status": "1", "Paused": "1", "PausedReason": "break",
+                      "InCall": "0"})
+    [event] = handle(ctx, member)
+    assert (event.key, event.member_name, event.state, event.paused_reason) == \
+        ("PJSIP/1004", "Li Na", "paused", "break")
+    assert handle(ctx, member) == []  # unchanged state is not published again
