@@ -85,6 +85,7 @@ def find_root(root: Path) -> AsteriskInstall | None:
 def provision(root: Path, *, use_system: bool = True, progress: Progress = print) -> AsteriskInstall:
     """Return a usable Asterisk, building the cached root when there is none (idempotent)."""
     if use_system and (system := find_system_asterisk()) is not None:
+        prepare_root(system.root)  # mount points and sound links on the host itself
         progress(f"using the system Asterisk ({system.version})")
         return system
     install = find_root(root)

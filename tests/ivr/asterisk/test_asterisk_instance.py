@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ivr.asterisk.instance import AGENT_EXTENSIONS, Instance, InstanceError
-from ivr.asterisk.provision import AsteriskInstall, parse_version, prepare_root
+from ivr.asterisk.provision import AsteriskInstall, ProvisionError, parse_version, prepare_root, provision
 from ivr.asterisk.runner import namespace_script, resolve_in_root
 from ivr.config import PROJECT_DIR
 
@@ -87,3 +87,22 @@ def test_namespace_script_binds_instance_dirs_then_chroots(tmp_path):
     assert script.splitlines()[-1].startswith(f"exec chroot {root} /usr/sbin/asterisk -f")
     system = namespace_script(AsteriskInstall(root=Path("/"), version="22"), instance)
     assert "chroot" not in system and "/dev" not in system
+
+
+def test_a_failed_build_leaves_no_root_and_reports_the_tail(tmp_path, monkeypatch):
+    # A stand-in debootstrap: the real one needs minutes and the network; this checks our handling of failure.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "debootstrap"
+    fake.write_text("#!/bin/sh\necho 'I: Retrieving InRelease'\necho 'E: Failed getting release file' >&2\n"
+                    "exit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    root = tmp_path / "asterisk-root"
+    (tmp_path / "asterisk-root.partial").mkdir()  # left over from an interrupted build
+    lines: list[str] = []
+    with pytest.raises(ProvisionError, match="Failed getting release file"):
+        provision(root, use_system=False, progress=lines.append)
+    assert not root.exists()
+    assert any("removing the half-built" in line for line in lines)
+    assert any("Retrieving InRelease" in line for line in lines)
