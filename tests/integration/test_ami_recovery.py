@@ -95,16 +95,19 @@ async def test_reconcile_after_an_ami_outage(asterisk, bus, wait_for_event):
         await proxy.cut()
 
 
-async def test_asterisk_restart_during_ten_live_calls(asterisk, ami_bridge, bus, wait_for_event):
+@pytest.mark.parametrize("how", ["crash", "clean"])
+async def test_asterisk_restart_during_ten_live_calls(asterisk, ami_bridge, bus, wait_for_event, how):
     linkedids = [await hold_call(ami_bridge) for _ in range(10)]
     for linkedid in linkedids:
         await wait_for_event(bus, Streams.CALLS, kind_of("call.started", linkedid))
     connects = ami_bridge.connects
-    await asyncio.to_thread(asterisk.kill)  # a crash: no Hangup event reaches the bridge
+    # crash: SIGKILL, no Hangup reaches the bridge; clean: `core stop now` hangs the calls up first
+    await asyncio.to_thread(asterisk.kill if how == "crash" else asterisk.stop)
     await asyncio.to_thread(asterisk.start)
     for linkedid in linkedids:
         ended = await wait_for_event(bus, Streams.CALLS, kind_of("call.ended", linkedid), within=30)
-        assert ended.data["cause"] == LOST_DURING_OUTAGE
+        if how == "crash":
+            assert ended.data["cause"] == LOST_DURING_OUTAGE
     assert ami_bridge.connects == connects + 1
     assert ami_bridge.ctx.registry.calls == {}
     ends = [e.key for e in await bus.read_all(Streams.CALLS) if e.type == "call.ended"]
