@@ -1,8 +1,9 @@
 """The one way telephony events leave the bridge: an ordered queue drained onto the bus.
 
 Handlers run synchronously inside panoramisk's callback; they hand their events to `emit`, which
-never blocks. One task publishes them in order; when the bus fails (Redis down) it retries the same
-event with backoff instead of dropping it, and logs.
+never blocks. One task publishes them in order, in batches of what has queued up (one Redis round
+trip each); when the bus fails (Redis down) it retries the same batch with backoff instead of
+dropping it, and logs.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import logging
 from collections.abc import Iterable
 
 from ivr.ami.events import TelephonyEvent
-from ticketing.bus import Bus
+from ticketing.bus import Bus, Outgoing
 
 log = logging.getLogger(__name__)
 
 RETRY_MAX = 5.0
+BATCH_MAX = 200
 
 
 class Notifier:
@@ -61,22 +63,26 @@ class Notifier:
 
     async def _run(self) -> None:
         while True:
-            event = await self._queue.get()
+            batch = [await self._queue.get()]
+            while len(batch) < BATCH_MAX and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
             try:
-                await self._publish(event)
+                await self._publish(batch)
             finally:
-                self._queue.task_done()
+                for _ in batch:
+                    self._queue.task_done()
 
-    async def _publish(self, event: TelephonyEvent) -> None:
+    async def _publish(self, batch: list[TelephonyEvent]) -> None:
+        items = [Outgoing(e.STREAM, e.TYPE, e.key, e.to_data(), e.VERSION) for e in batch]
         delay = 0.2
         while True:
             try:
-                await self.bus.publish(event.STREAM, event.TYPE, event.key, event.to_data(),
-                                       version=event.VERSION)
-                self.published += 1
+                await self.bus.publish_batch(items)
+                self.published += len(batch)
                 return
             except Exception:
-                log.exception("publishing %s %s failed; retrying in %.1f s", event.TYPE, event.key, delay)
+                log.exception("publishing %d events (first %s %s) failed; retrying in %.1f s",
+                              len(batch), batch[0].TYPE, batch[0].key, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX)
 

@@ -5,7 +5,7 @@ group sees every event once and acknowledges it after its handler succeeds, so a
 resumes from its last acknowledged entry. Handlers must be safe to run twice.
 """
 
-from ticketing.bus.core import Bus, Envelope, Handler, Subscription, create_bus
+from ticketing.bus.core import Bus, Envelope, Handler, Outgoing, Subscription, create_bus
 from ticketing.bus.streams import Streams
 
-__all__ = ["Bus", "Envelope", "Handler", "Streams", "Subscription", "create_bus"]
+__all__ = ["Bus", "Envelope", "Handler", "Outgoing", "Streams", "Subscription", "create_bus"]

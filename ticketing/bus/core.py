@@ -6,7 +6,7 @@ import abc
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -51,6 +51,17 @@ Handler = Callable[[Envelope], Awaitable[None]]
 
 
 @dataclass(frozen=True)
+class Outgoing:
+    """An event to publish with `Bus.publish_batch`."""
+
+    stream: str
+    type: str
+    key: str
+    data: dict[str, Any]
+    version: int = 1
+
+
+@dataclass(frozen=True)
 class Subscription:
     """A consumer group reading one stream with one handler.
 
@@ -77,6 +88,17 @@ class Bus(abc.ABC):
         envelope = Envelope(type=type, key=str(key), data=data, version=version, stream=stream)
         entry_id = await self._append(stream, envelope)
         return Envelope(**{**envelope.__dict__, "entry_id": entry_id})
+
+    async def publish_batch(self, items: Sequence[Outgoing]) -> list[Envelope]:
+        """Append several events in order with one round trip where the transport allows it."""
+        envelopes = [Envelope(type=i.type, key=str(i.key), data=i.data, version=i.version, stream=i.stream)
+                     for i in items]
+        entry_ids = await self._append_many(envelopes)
+        pairs = zip(envelopes, entry_ids, strict=True)
+        return [Envelope(**{**e.__dict__, "entry_id": eid}) for e, eid in pairs]
+
+    async def _append_many(self, envelopes: list[Envelope]) -> list[str]:
+        return [await self._append(e.stream, e) for e in envelopes]
 
     def subscribe(self, stream: str, group: str, handler: Handler, *, durable: bool = True) -> Subscription:
         """Register a handler for a stream under a consumer group; started with start()."""

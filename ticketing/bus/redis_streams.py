@@ -44,6 +44,15 @@ class RedisBus(Bus):
         except RedisError as err:
             raise BusUnavailable(f"cannot publish to {stream}: {err}") from err
 
+    async def _append_many(self, envelopes: list[Envelope]) -> list[str]:
+        pipe = self._redis.pipeline(transaction=False)
+        for envelope in envelopes:
+            pipe.xadd(envelope.stream, envelope.encode(), maxlen=MAXLEN, approximate=True)
+        try:
+            return list(await pipe.execute())
+        except RedisError as err:
+            raise BusUnavailable(f"cannot publish {len(envelopes)} events: {err}") from err
+
     async def ping(self) -> None:
         """Fail loudly when Redis is not reachable."""
         try:

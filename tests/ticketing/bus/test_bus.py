@@ -31,7 +31,7 @@ async def make_bus(request, unique):
             await bus.close()
     if url:
         client = aioredis.from_url(url)
-        await client.delete(factory.stream, f"{factory.stream}.dead")
+        await client.delete(factory.stream, f"{factory.stream}.dead", f"{factory.stream}.b")
         await client.aclose()
 
 
@@ -177,3 +177,20 @@ def test_envelope_round_trips_through_stream_fields():
     assert (back.type, back.key, back.data, back.id) == (env.type, env.key, env.data, env.id)
     with pytest.raises(ValueError, match="malformed"):
         Envelope.decode("s", "1-0", {"event": '{"type": "x"}'})
+
+
+async def test_batch_publish_keeps_order_across_streams(make_bus):
+    from ticketing.bus import Outgoing
+
+    bus = make_bus()
+    other = f"{make_bus.stream}.b"
+    got, done = await collect(bus, make_bus.stream, "batch", 3)
+    await bus.start()
+    sent = await bus.publish_batch([Outgoing(make_bus.stream, "t", "k1", {"n": 1}),
+                                    Outgoing(other, "t", "k2", {"n": 2}),
+                                    Outgoing(make_bus.stream, "t", "k3", {"n": 3}),
+                                    Outgoing(make_bus.stream, "t", "k4", {"n": 4})])
+    await asyncio.wait_for(done.wait(), 10)
+    assert [e.data["n"] for e in got] == [1, 3, 4]
+    assert all(e.entry_id for e in sent) and sent[1].stream == other
+    assert [e.data["n"] for e in await bus.read_all(other)] == [2]
