@@ -12,21 +12,21 @@ class ConsoleSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="HOTLINE_CONSOLE_", env_file=".env", extra="ignore")
 
-    prefix: str = "/console"
+    prefix: str = "/console"  # URL path the console is mounted under
     session_hours: float = 10.0  # absolute lifetime of a login
     idle_minutes: float = 60.0  # a session unused this long expires
-    cookie_name: str = "hotline_console"
+    cookie_name: str = "hotline_console"  # name of the session cookie
     cookie_secure: bool = False  # set true behind HTTPS
-    default_language: str = "zh"
+    default_language: str = "zh"  # interface language before a user switches (zh or en)
     wrapup_seconds: int = 30  # after-call work before the agent is offered calls again
     service_level_seconds: int = 15  # "answered within" threshold of the wallboard
     deadline_warning_ratio: float = 0.8  # a case is "near" its deadline past this share of its limit
     command_timeout: float = 5.0  # seconds to wait for the AMI bridge to answer a command
-    interface_template: str = "PJSIP/{extension}"
-    queues: list[str] = [f"{group}-{lang}" for lang in ("zh", "en")
+    interface_template: str = "PJSIP/{extension}"  # queue member interface of an agent's extension
+    queues: list[str] = [f"{group}-{lang}" for lang in ("zh", "en")  # queues an agent may join
                          for group in ("general", "urban", "safety", "livelihood", "consumer")]
-    extensions: list[str] = [str(n) for n in range(1001, 1021)]
-    pause_reasons: list[str] = ["break", "meal", "training", "callback"]
+    extensions: list[str] = [str(n) for n in range(1001, 1021)]  # extensions agents pick
+    pause_reasons: list[str] = ["break", "meal", "training", "callback"]  # offered when pausing
     originate_context: str = "hotline-outbound"  # dial plan context of callbacks to residents
     transfer_queue_context: str = "hotline-queue"  # where a blind transfer to a queue name lands
     transfer_extension_context: str = "hotline-agents"  # where a blind transfer to an extension lands

@@ -17,42 +17,42 @@ class IvrSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
 
-    var_dir: Path = Path("./var")
+    var_dir: Path = Path("./var")  # this install's state (shared with the case service's HOTLINE_VAR_DIR)
 
     # --- the Asterisk instance (ivr/asterisk) ---
-    asterisk_root: Path = Path("~/.cache/hotline/asterisk-root").expanduser()
+    asterisk_root: Path = Path("~/.cache/hotline/asterisk-root").expanduser()  # Asterisk 22 root
     asterisk_system: bool = True  # use a system `asterisk` >= 20 when one is installed
-    asterisk_instance: str = "default"
+    asterisk_instance: str = "default"  # instance name: var/asterisk/<name>
     asterisk_address: str = "127.0.0.1"  # loopback address every port of the instance binds to
     asterisk_state_dir: Path | None = None  # default: <var_dir>/asterisk/<instance>
-    asterisk_config_dir: Path = PROJECT_DIR / "asterisk-config"
-    asterisk_start_timeout: float = 60.0
-    sip_port: int = 5060
-    hotline_number: str = "12345"
+    asterisk_config_dir: Path = PROJECT_DIR / "asterisk-config"  # committed .conf files
+    asterisk_start_timeout: float = 60.0  # seconds to wait for FullyBooted before `asterisk start` fails
+    sip_port: int = 5060  # UDP port of the PJSIP transport on the instance's address
+    hotline_number: str = "12345"  # the number residents dial (the hotline extension in the dial plan)
     sip_trunk: str = ""  # PJSIP endpoint for outbound callbacks; "" rings the demo resident softphone
     queue_timeout: int = 300  # seconds a caller waits in a queue before being offered a message
     prompts_dir: Path | None = None  # default: <var_dir>/prompts
 
     # --- AMI bridge (ivr/ami) ---
-    ami_enabled: bool = True
+    ami_enabled: bool = True  # run the AMI bridge in `hotline serve`
     ami_host: str | None = None  # default: asterisk_address
-    ami_port: int = 5038
-    ami_username: str = "hotline"
+    ami_port: int = 5038  # AMI TCP port
+    ami_username: str = "hotline"  # AMI user (its secret is generated per instance)
     ami_secret: SecretStr | None = None  # default: the instance's generated secret (secrets.json)
     ami_server: str = "default"  # name of this Asterisk server in events and commands
-    ami_action_timeout: float = 5.0
-    ami_ping_interval: float = 5.0
-    ami_ping_timeout: float = 3.0
-    ami_reconnect_min: float = 0.5
-    ami_reconnect_max: float = 15.0
-    ami_queue_stats_interval: float = 10.0
+    ami_action_timeout: float = 5.0  # seconds before an AMI action without answer fails with AmiTimeout
+    ami_ping_interval: float = 5.0  # seconds between liveness pings on the AMI connection
+    ami_ping_timeout: float = 3.0  # an unanswered ping after this many seconds forces a reconnect
+    ami_reconnect_min: float = 0.5  # first reconnect delay in seconds (doubles up to the maximum)
+    ami_reconnect_max: float = 15.0  # longest reconnect delay in seconds
+    ami_queue_stats_interval: float = 10.0  # seconds between QueueSummary polls for the wallboard
     ami_command_ttl: float = 60.0  # commands older than this when read are answered "expired", not run
 
     # --- FastAGI IVR engine and AudioSocket speech (their servers listen here; the dial plan points here) ---
-    agi_host: str = "127.0.0.1"
-    agi_port: int = 4573
-    audiosocket_host: str = "127.0.0.1"
-    audiosocket_port: int = 9092
+    agi_host: str = "127.0.0.1"  # address the FastAGI IVR server listens on
+    agi_port: int = 4573  # FastAGI port
+    audiosocket_host: str = "127.0.0.1"  # address the AudioSocket speech server listens on
+    audiosocket_port: int = 9092  # AudioSocket port
 
     # --- speech (ivr/speech; docs/speech.md) ---
     speech_enabled: bool = True  # run the AudioSocket server and message transcription in `hotline serve`
