@@ -41,8 +41,9 @@ asterisk: install
 lint: install
 	$(BIN)/ruff check .
 
+BENCHES ?= routing case_api ami_ingest ivr_calls screen_pop speech
 bench: install services asterisk
-	$(BIN)/python -m bench
+	@for b in $(BENCHES); do echo "== bench.$$b"; $(BIN)/python -m bench.$$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) var

@@ -1,4 +1,4 @@
-"""Fixtures shared by every test: where the real PostgreSQL and Redis are, failing loudly when they are down."""
+"""Fixtures shared by every test: the real PostgreSQL and Redis, failing loudly when they are down."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"
 def _reachable(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
     try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2):
+        address = (parsed.hostname or "127.0.0.1", parsed.port or default_port)
+        with socket.create_connection(address, timeout=2):
             return True
     except OSError:
         return False

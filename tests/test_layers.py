@@ -1,4 +1,4 @@
-"""Dependency direction: ticketing imports nothing of ours; ivr and agent_console never import each other or up."""
+"""Dependency direction: ticketing imports none of ours; ivr and agent_console neither each other nor up."""
 
 from __future__ import annotations
 

@@ -26,7 +26,8 @@ def upgrade() -> None:
         sa.Column("tab", sa.String(length=64), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_console_agent_presence_user_id_users"),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"],
+                                name=op.f("fk_console_agent_presence_user_id_users"),
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_console_agent_presence")),
     )
