@@ -2,7 +2,9 @@
 
 Each *move* answers one question of the IVR (a menu or a case-number prompt, or a message):
 "2" keys digits, "-" keeps silent, "x" hangs up, ">message" keys whatever option of the current menu
-leads to the node "message", "@file" plays test-audio/<file> as the message then keys "#".
+leads to the node "message", "@file" plays test-audio/<file> as the message then keys "#",
+"say:file" answers a "say your request" node: plays test-audio/<file> after its prompt (again if the
+IVR asks again), then keys 1 when the IVR reads the category back.
 Moves are sent when the IVR reports arriving at an input node, so they never race the prompts.
 Steps come from the bus (same process or Redis) or, for a separate `hotline call`, from the call
 record that `hotline serve` keeps.
@@ -28,9 +30,19 @@ from ticketing.bus import Bus, Envelope, Streams
 log = logging.getLogger(__name__)
 
 INPUT_TYPES = frozenset({"menu", "case_status"})
+SPEECH_TYPES = frozenset({"speech_request"})
+HEARD = "heard:"  # input of the speech node's step when it reads the category back and waits for the key
+CONFIRM_KEY = "1"
 DTMF_GAP = 0.12  # seconds between keyed digits
 STEP_SETTLE = 0.3  # let the IVR's GET DATA start before keying
 BEEP_SECONDS = 0.8
+PROMPT_MARGIN = 0.4  # after a prompt's length, the IVR is listening (or collecting the key)
+SPEECH_HINTS = {
+    "speech:no_model": "note: the IVR did not listen: no speech model for the caller's language "
+                       "(set HOTLINE_VOSK_MODEL, and HOTLINE_SPEECH_LANGUAGE, for `hotline serve`)",
+    "speech:busy": "note: every speech recogniser was busy (HOTLINE_SPEECH_MAX_STREAMS)",
+    "speech:error": "note: the audio never reached the speech server (see the `hotline serve` log)",
+}
 
 
 class TestCallError(RuntimeError):
@@ -45,13 +57,16 @@ class Move:
     audio: str = ""
     hangup: bool = False
     goal: str = ""  # press whichever key of the current menu leads to this node
+    say: str = ""  # test-audio file spoken to a "say your request" node (then `keys` confirms)
 
 
 def parse_moves(words: list[str]) -> list[Move]:
-    """Turn command-line words into moves ("2", "202611260042#", "-", "@noise")."""
+    """Turn command-line words into moves ("2", "202611260042#", "-", "@noise", "say:request")."""
     moves = []
     for word in words:
-        if word == "-":
+        if word.startswith("say:") and len(word) > 4:
+            moves.append(Move(say=word[4:], keys=CONFIRM_KEY))
+        elif word == "-":
             moves.append(Move())
         elif word == "x":
             moves.append(Move(hangup=True))
@@ -63,7 +78,7 @@ def parse_moves(words: list[str]) -> list[Move]:
             moves.append(Move(keys=word))
         else:
             raise TestCallError(f"bad move {word!r}: use digits (0-9 * #), '-' for silence, 'x' to hang up, "
-                                ">node for the key leading there, or @audio-file")
+                                ">node for the key leading there, @audio-file, or say:audio-file")
     return moves
 
 
@@ -80,10 +95,11 @@ class CallReport:
     def lines(self) -> list[str]:
         """Return a human-readable account of the call."""
         path = " -> ".join(f"{node}[{inp}]" if inp else node for node, inp in self.path)
-        return [f"call {self.linkedid}: {'ended' if self.ended else 'still running'}"
-                + (f", outcome {self.outcome}" if self.outcome else ""),
-                f"IVR path: {path or '(none)'}",
-                f"cases: {', '.join(self.cases) or '(none)'}"]
+        lines = [f"call {self.linkedid}: {'ended' if self.ended else 'still running'}"
+                 + (f", outcome {self.outcome}" if self.outcome else ""),
+                 f"IVR path: {path or '(none)'}",
+                 f"cases: {', '.join(self.cases) or '(none)'}"]
+        return lines + [SPEECH_HINTS[inp] for _node, inp in self.path if inp in SPEECH_HINTS][:1]
 
 
 class BusSteps:
@@ -163,6 +179,7 @@ class TestCaller:
         self.actions, self.steps, self.menu = actions, steps, menu
         self.prompts_dir, self.test_audio_dir, self.number = prompts_dir, test_audio_dir, number
         self._channels: dict[str, dict[str, str]] = {}  # linkedid -> uniqueid -> channel name
+        self._speaking: dict[str, Move] = {}  # linkedid -> the say move a speech node is answering
 
     async def call(self, moves: list[Move], *, caller_id: str = "13800138000", limit: float = 120.0,
                    hold: int = 300) -> CallReport:
@@ -178,6 +195,7 @@ class TestCaller:
                                 f"{report.lines()}") from err
         finally:
             self._channels.pop(linkedid, None)
+            self._speaking.pop(linkedid, None)
         return report
 
     async def _originate(self, linkedid: str, caller_id: str, hold: int) -> None:
@@ -200,6 +218,10 @@ class TestCaller:
 
     async def _answer(self, linkedid: str, step: dict, moves: list[Move]) -> None:
         node = self.menu.nodes.get(step["node"])
+        if node is not None and node.type in SPEECH_TYPES:
+            await self._answer_speech(linkedid, node, step, moves)
+            return
+        self._speaking.pop(linkedid, None)  # the speech node is done with (or fell back to DTMF)
         if node is None or not moves:
             return
         if moves[0].hangup:  # hang up wherever the caller is
@@ -214,6 +236,34 @@ class TestCaller:
                 await self.press(linkedid, move.keys)
         elif node.type == "message" and moves and moves[0].audio:
             await self.speak(linkedid, moves.pop(0).audio)
+
+    async def _answer_speech(self, linkedid: str, node, step: dict, moves: list[Move]) -> None:
+        """Speak after the node's prompt (again if it asks again); key 1 after the read-back."""
+        language = step.get("language", "")
+        spoken = self._speaking.get(linkedid)
+        if step.get("input", "").startswith(HEARD):
+            if spoken is not None:
+                readback = (node.get("readback_prompt"), f"category_{step['input'][len(HEARD):]}")
+                await asyncio.sleep(self.prompt_seconds(language, *readback) + PROMPT_MARGIN)
+                await self.press(linkedid, spoken.keys)
+            return
+        if spoken is None and moves and moves[0].say:
+            spoken = self._speaking[linkedid] = moves.pop(0)
+        if spoken is not None:
+            await asyncio.sleep(self.prompt_seconds(language, node.get("prompt")) + PROMPT_MARGIN)
+            await self.play_as_resident(linkedid, spoken.say)
+        elif moves and moves[0].hangup:
+            moves.pop(0)
+            await self.actions.hangup(await self._resident_channel(linkedid))
+        elif moves and moves[0].keys:  # a key during the prompt: the caller prefers the DTMF menu
+            await asyncio.sleep(STEP_SETTLE)
+            await self.press(linkedid, moves.pop(0).keys)
+        elif moves and moves[0] == Move():  # "-": keep silent
+            moves.pop(0)
+
+    def prompt_seconds(self, language: str, *prompts: str | None) -> float:
+        """Return how long the IVR's prompt files play (0 for a missing one)."""
+        return sum(_seconds(self.prompts_dir / language / f"{p}.wav") for p in prompts if p)
 
     async def press(self, linkedid: str, keys: str) -> None:
         """Key digits as the resident: injected as received DTMF on the IVR's channel of the call.
@@ -230,14 +280,19 @@ class TestCaller:
     async def speak(self, linkedid: str, audio: str) -> None:
         """When recording starts (after the beep), play a test-audio file as the resident's voice, then #."""
         await asyncio.sleep(BEEP_SECONDS)
+        seconds = await self.play_as_resident(linkedid, audio)
+        await asyncio.sleep(seconds + 0.6)
+        await self.press(linkedid, "#")
+
+    async def play_as_resident(self, linkedid: str, audio: str) -> float:
+        """Start playing test-audio/<audio> from the resident's side; return its length in seconds."""
         channel = await self._resident_channel(linkedid)
         for name, value in (("TEST_AUDIO", audio), ("TEST_DELAY", "0"), ("TEST_DIGITS", "")):
             await self.actions.send({"Action": "Setvar", "Channel": channel, "Variable": name,
                                      "Value": value})
         await self.actions.send({"Action": "Redirect", "Channel": channel, "Context": "hotline-test",
                                  "Exten": "caller", "Priority": 1})
-        await asyncio.sleep(_seconds(self.test_audio_dir / f"{audio}.wav") + 0.6)
-        await self.press(linkedid, "#")
+        return _seconds(self.test_audio_dir / f"{audio}.wav")
 
     async def _resident_channel(self, linkedid: str) -> str:
         return await self._channel(linkedid, f"{linkedid}-r")
@@ -270,14 +325,21 @@ MESSAGE_TEXT = "我家楼下的工地晚上十一点还在施工，噪音很大�
 
 def call(moves: list[str] = typer.Argument(None, help="Answers to the IVR, in order: digits (e.g. 2, "
                                                        "202611260042#), '-' for silence, @file to speak "
-                                                       "test-audio/<file>.wav as the message. Default: "
-                                                       "1 >message @message (Mandarin, leave a message)."),
+                                                       "test-audio/<file>.wav as the message, say:file for "
+                                                       "the 'say your request' node. Default: 1 >message "
+                                                       "@message (Mandarin, leave a message)."),
          caller: str = typer.Option("13800138000", help="Caller number the hotline sees."),
          limit: float = typer.Option(180.0, "--timeout", help="Seconds to wait for the call to end."),
+         say: Path = typer.Option(None, "--say", help="WAV file to say when the IVR listens (any rate; "
+                                                      "converted to 8 kHz); then key 1 to confirm."),
+         say_text: str = typer.Option(None, "--say-text", help="Text to synthesise and say instead."),
+         voice: str = typer.Option("cmn", help="espeak-ng voice of --say-text (cmn, en, ko, ko+f2, ...)."),
+         speed: int = typer.Option(160, help="espeak-ng words per minute of --say-text."),
          ) -> None:
     """Place a test call into the running hotline and print the IVR path and the case it created."""
     try:
-        report = asyncio.run(_place(parse_moves(moves or DEFAULT_MOVES), caller, limit))
+        spoken = SpokenRequest(say, say_text, voice, speed) if (say or say_text) else None
+        report = asyncio.run(_place(parse_moves(moves or []), caller, limit, spoken))
     except TestCallError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from err
@@ -285,7 +347,38 @@ def call(moves: list[str] = typer.Argument(None, help="Answers to the IVR, in or
         typer.echo(line)
 
 
-async def _place(moves: list[Move], caller: str, limit: float) -> CallReport:
+@dataclass(frozen=True)
+class SpokenRequest:
+    """What `hotline call --say/--say-text` says to the IVR's "say your request" node."""
+
+    file: Path | None = None
+    text: str | None = None
+    voice: str = "cmn"
+    speed: int = 160
+
+    def moves(self, name: str, given: list[Move]) -> list[Move]:
+        """The moves of a spoken call: the given ones with the say move added, or Mandarin then speak."""
+        said = Move(say=name, keys=CONFIRM_KEY)
+        return [*given, said] if given else [Move(keys="1"), said]
+
+    def prepare(self, directory: Path) -> str:
+        """Write the audio as 8 kHz mono 16-bit into Asterisk's test-audio; return its sound name."""
+        import hashlib
+
+        source = self.file.read_bytes() if self.file else f"{self.voice}|{self.speed}|{self.text}".encode()
+        name = f"say-{hashlib.sha1(source).hexdigest()[:12]}"
+        target = directory / f"{name}.wav"
+        if self.file:
+            if not self.file.is_file():
+                raise TestCallError(f"{self.file}: no such file")
+            to_8k(self.file, target)
+        else:
+            synthesise_8k(self.text or "", self.voice, target, self.speed)
+        return name
+
+
+async def _place(moves: list[Move], caller: str, limit: float,
+                 spoken: SpokenRequest | None = None) -> CallReport:
     from ivr.agi.menu import load_menu
     from ivr.ami.bridge import AmiBridge
     from ivr.asterisk.instance import Instance
@@ -298,6 +391,10 @@ async def _place(moves: list[Move], caller: str, limit: float) -> CallReport:
     settings = get_ivr_settings()
     instance = Instance.from_settings(settings)
     await asyncio.to_thread(ensure_message_audio, instance.test_audio_dir / "message.wav")
+    if spoken is not None:
+        name = await asyncio.to_thread(spoken.prepare, instance.test_audio_dir)
+        moves = spoken.moves(name, moves)
+    moves = moves or parse_moves(DEFAULT_MOVES)
     bridge = AmiBridge.from_settings(settings, MemoryBus())
     await bridge.start()
     factory = make_session_factory(make_engine(get_settings().sqlalchemy_url))
@@ -321,18 +418,40 @@ async def _place(moves: list[Move], caller: str, limit: float) -> CallReport:
 
 def ensure_message_audio(path: Path, text: str = MESSAGE_TEXT) -> Path:
     """Synthesise the default spoken message (Mandarin, 8 kHz) once."""
-    import subprocess
+    if not path.exists():
+        synthesise_8k(text, "cmn", path)
+    return path
+
+
+def synthesise_8k(text: str, voice: str, target: Path, speed: int = 175) -> Path:
+    """Speak a text with espeak-ng into an 8 kHz mono 16-bit WAV (as Asterisk plays it)."""
     import tempfile
 
-    if path.exists():
-        return path
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not text.strip():
+        raise TestCallError("nothing to say: the text is empty")
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw.wav"
-        try:
-            subprocess.run(["espeak-ng", "-v", "cmn", "-w", str(raw), text], check=True, capture_output=True)
-            subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(path)], check=True,
-                           capture_output=True)
-        except (OSError, subprocess.CalledProcessError) as err:
-            raise TestCallError(f"cannot synthesise the test message: {err}") from err
-    return path
+        _run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text], f"espeak-ng voice {voice!r}")
+        return to_8k(raw, target)
+
+
+def to_8k(source: Path, target: Path) -> Path:
+    """Convert any audio file sox reads to an 8 kHz mono 16-bit WAV, written atomically."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".tmp.wav")
+    _run(["sox", str(source), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", str(partial),
+          "pad", "0.2", "1.0"], f"sox on {source}")
+    partial.replace(target)
+    return target
+
+
+def _run(argv: list[str], what: str) -> None:
+    import subprocess
+
+    try:
+        subprocess.run(argv, check=True, capture_output=True, timeout=60)
+    except subprocess.CalledProcessError as err:
+        detail = err.stderr.decode(errors="replace").strip().splitlines()
+        raise TestCallError(f"{what} failed: {detail[-1] if detail else err}") from err
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise TestCallError(f"{what} could not run: {err}") from err

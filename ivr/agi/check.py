@@ -30,8 +30,11 @@ def check_menu(menu: Menu, known_queues: Iterable[str] | None = None) -> list[Pr
 def successors(menu: Menu, node: Node) -> Iterator[tuple[str, str]]:
     """Yield (field, node id) for every node this one can lead to, including the operator key."""
     for name, kind in NODE_FIELDS[node.type].items():
-        if kind == "node" and isinstance(node.fields.get(name), str):
-            yield name, node.fields[name]
+        value = node.fields.get(name)
+        if kind == "node" and isinstance(value, str):
+            yield name, value
+        elif kind == "nodes" and isinstance(value, dict):
+            yield from ((f"{name}.{key}", target) for key, target in value.items() if isinstance(target, str))
     for key, option in node.options.items():
         yield f"options.{key}", option.next
     if node.type in ("menu", "case_status") and menu.operator:
@@ -78,11 +81,24 @@ def _check_node(menu: Menu, node: Node, queues: set[str] | None) -> Iterator[Pro
             yield Problem(where, f"nodes.{node.id}.{name}", f"unknown field for a {node.type} node")
         elif kind == "node" and value not in menu.nodes:
             yield Problem(where, f"nodes.{node.id}.{name}", f"unknown node {value!r}")
+        elif kind == "nodes":
+            yield from _check_node_map(menu, value, (*base, name))
         elif kind == "prompt":
             yield from _check_prompt(menu, value, (*base, name))
         elif kind == "queue":
             yield from _check_queue(menu, value, (*base, name), queues)
     yield from _check_options(menu, node)
+
+
+def _check_node_map(menu: Menu, value: object, path: tuple[str, ...]) -> Iterator[Problem]:
+    """Check a mapping whose values are node ids (e.g. a speech node's `routes`: category -> node)."""
+    if not isinstance(value, dict):
+        yield Problem(menu.line_of(*path), ".".join(path), "must map names to node ids")
+        return
+    for key, target in value.items():
+        if target not in menu.nodes:
+            where = menu.line_of(*path, str(key))
+            yield Problem(where, f"{'.'.join(path)}.{key}", f"unknown node {target!r}")
 
 
 def _check_options(menu: Menu, node: Node) -> Iterator[Problem]:

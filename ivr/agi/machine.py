@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ivr.agi import commands as c
-from ivr.agi.menu import AUTOMATIC_TYPES, NODE_FIELDS, REQUIRED, TERMINAL_TYPES, Menu, Node
+from ivr.agi.menu import AUTOMATIC_TYPES, NODE_FIELDS, NOT_BACK_TARGETS, REQUIRED, TERMINAL_TYPES, Menu, Node
 
 CASE_DIGITS = re.compile(r"^(\d{8})(\d{4})$")
 LEAVE_STATUSES = frozenset({"TIMEOUT", "FULL", "JOINEMPTY", "LEAVEEMPTY", "JOINUNAVAIL", "LEAVEUNAVAIL"})
@@ -63,13 +63,16 @@ HANDLE: dict[str, Handle] = {}
 
 
 def register_node_type(name: str, enter: Enter, handle: Handle, fields: dict[str, str],
-                       required: tuple[str, ...] = (), *, terminal: bool = False) -> None:
-    """Add a node type: its behaviour and the fields `hotline ivr check` accepts for it."""
+                       required: tuple[str, ...] = (), *, terminal: bool = False,
+                       back_target: bool = True) -> None:
+    """Add a node type: its behaviour, the fields `hotline ivr check` accepts, whether back returns there."""
     ENTER[name], HANDLE[name] = enter, handle
     NODE_FIELDS[name] = fields
     REQUIRED[name] = required
     if terminal:
         TERMINAL_TYPES.add(name)
+    if not back_target:
+        NOT_BACK_TARGETS.add(name)
 
 
 class Machine:
@@ -100,7 +103,8 @@ class Machine:
                               (Step(target, "loop-guard", state.language),))
         node = self.menu.nodes[target]
         trail = state.trail
-        if node.type not in AUTOMATIC_TYPES and node.type not in TERMINAL_TYPES and trail[-1:] != (target,):
+        kept = node.type not in AUTOMATIC_TYPES | TERMINAL_TYPES | NOT_BACK_TARGETS
+        if kept and trail[-1:] != (target,):
             trail = (*trail, target)
         arrived = dataclasses.replace(state, node=target, attempts=0, trail=trail)
         step = Step(target, cause, state.language)

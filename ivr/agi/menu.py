@@ -9,6 +9,7 @@ Schema (documented in docs/ivr.md): top-level `name`, `languages`, `default_lang
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,8 @@ from typing import Any
 import yaml
 
 NODE_FIELDS: dict[str, dict[str, str]] = {
-    # field -> "node" (reference to a node), "prompt" (reference to a prompt), "queue", or "value"
+    # field -> "node" (reference to a node), "nodes" (mapping of names to nodes), "prompt" (reference to a
+    # prompt), "queue", or "value"
     "menu": {"prompt": "prompt", "options": "value", "timeout": "value", "retries": "value",
              "on_fail": "node"},
     "play": {"prompt": "prompt", "next": "node"},
@@ -43,7 +45,14 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 TERMINAL_TYPES: set[str] = {"hangup", "queue", "message"}  # extended by register_node_type
 # Nodes that take no key from the caller: a cycle made only of them never ends.
 AUTOMATIC_TYPES: set[str] = {"play", "hours"}
+# Nodes the back key never returns to (besides automatic and terminal ones), e.g. the speech node, which
+# without a model leads straight on again.
+NOT_BACK_TARGETS: set[str] = set()  # extended by register_node_type
 DEFAULT_KEYS = {"repeat": "*", "back": "#", "operator": "0"}
+# Modules of other packages that add node types (`ivr.agi.machine.register_node_type` on import). They are
+# imported before any menu is parsed, so `hotline ivr check`, `hotline call` and the server know every type
+# in a fresh process, whether or not the speech component runs there.
+PLUGIN_NODE_MODULES = ("ivr.speech.node",)
 _SCALARS = yaml.SafeLoader("")  # only its scalar constructors are used
 
 
@@ -123,8 +132,15 @@ def load_menu(path: Path) -> Menu:
     return parse_menu(text, name=Path(path).stem)
 
 
+def load_node_types() -> None:
+    """Import the modules that register plug-in node types (idempotent: Python imports each once)."""
+    for module in PLUGIN_NODE_MODULES:
+        importlib.import_module(module)
+
+
 def parse_menu(text: str, name: str = "menu") -> Menu:
     """Parse menu YAML text into a Menu; raise MenuError with a line number when the shape is wrong."""
+    load_node_types()
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as err:

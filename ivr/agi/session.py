@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
 import uuid
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 
 PROMPT_ROOT = "hotline"  # sounds/hotline/<lang>/<id> inside Asterisk (var/prompts on the host)
 MIN_MESSAGE_BYTES = 8000  # half a second of 8 kHz 16-bit audio
+# Modules of other packages that run their node types' commands (they add to EXECUTORS on import).
+PLUGIN_EXECUTOR_MODULES = ("ivr.speech.executors",)
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class CallSession:
         self.recordings, self.entry, self.queue_in_dialplan = recordings, entry, queue_in_dialplan
         self.call: CallInfo | None = None
         self.path: list[Step] = []
+        load_executors()
 
     async def run(self) -> None:
         """Walk the menu until it ends or the caller hangs up."""
@@ -195,6 +199,12 @@ class CallSession:
             raise
         except AgiError as err:
             log.warning("AGI command %r failed: %s", command, err)
+
+
+def load_executors() -> None:
+    """Import the modules that run plug-in node types' commands (idempotent)."""
+    for module in PLUGIN_EXECUTOR_MODULES:
+        importlib.import_module(module)
 
 
 def _header(headers: dict[str, str], name: str) -> str:

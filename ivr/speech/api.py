@@ -77,6 +77,10 @@ class SpeechService:
         """Whether speech can be offered at all (a model is loaded); menus may skip the prompt if not."""
         return self.holder.ready
 
+    def serves(self, language: str | None) -> bool:
+        """Whether a listen in this language can run (a model for it is loaded)."""
+        return self._refusal(language) is None
+
     async def listen(self, agi: AgiChannel, linkedid: str, *, grammar: list[str] | None = None,
                      language: str | None = None, max_seconds: float | None = None) -> SpeechResult:
         """Listen to the caller once; return the recognised text or the reason to fall back to DTMF."""

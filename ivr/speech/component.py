@@ -63,11 +63,9 @@ class SpeechComponent:
 def build_speech(settings: IvrSettings, services) -> SpeechComponent | None:
     """Return the speech component for this process, or None when speech is disabled.
 
-    The speech node type is registered either way, so menus using it load and fall back to DTMF.
+    The node type and its commands are registered statically (ivr.agi.menu / ivr.agi.session import
+    them), so menus using it load and fall back to DTMF either way.
     """
-    from ivr.speech import executors
-
-    executors.register()
     if not settings.speech_enabled:
         return None
     return SpeechComponent(settings, services.bus, services.session_factory)

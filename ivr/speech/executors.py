@@ -7,7 +7,8 @@ import logging
 
 from ivr.agi import commands as c
 from ivr.agi import session as agi_session
-from ivr.agi.session import CallSession
+from ivr.agi.protocol import AgiHangup
+from ivr.agi.session import PROMPT_ROOT, CallSession
 from ivr.speech import node as n
 from ivr.speech.cases import open_spoken_case
 from ivr.speech.events import REQUEST_CONFIRMED
@@ -17,27 +18,45 @@ from ticketing.routing.suggest import suggest_category
 
 log = logging.getLogger(__name__)
 
+SKIP_KEYS = "0123456789*#"  # any key during the "say your request" prompt means "I'd rather press keys"
+
 
 async def listen(session: CallSession, cmd: n.Listen) -> n.Heard:
-    """Play the prompt, then listen through AudioSocket (DTMF fallback reasons when speech is off)."""
+    """Play the prompt (a key skips to the DTMF menu), then listen through AudioSocket.
+
+    Without a model (or a model for another language) nothing is played: the caller goes straight on.
+    """
     speech = getattr(session.services, "speech", None)
-    if speech is None or not speech.available:
+    if speech is None or not speech.serves(cmd.language):
         return n.Heard("", ListenReason.NO_MODEL.value)
-    await session.play(c.Play((cmd.prompt,), cmd.language))
+    key = await _prompt(session, cmd)
+    if key:
+        log.info("call %s pressed %s during the speech prompt: DTMF menu", session.call.linkedid, key)
+        return n.Heard(key, n.KEYED)
     grammar = list(cmd.grammar) if cmd.grammar else None
     result = await speech.listen(session.channel, session.call.linkedid, language=cmd.language,
                                  max_seconds=cmd.max_seconds, grammar=grammar)
     return n.Heard(result.text, result.reason.value, result.confidence)
 
 
+async def _prompt(session: CallSession, cmd: n.Listen) -> str:
+    """Play the listen prompt, interruptible by any key; return the key pressed, or ""."""
+    sound = f"{PROMPT_ROOT}/{cmd.language}/{cmd.prompt}"
+    reply = await session.channel.send(f'STREAM FILE {sound} "{SKIP_KEYS}"', quick=False)
+    if reply.result == "-1":
+        raise AgiHangup("the caller hung up during the speech prompt")
+    code = int(reply.result) if reply.result.isdigit() else 0
+    return chr(code) if code > 0 else ""
+
+
 async def suggest(session: CallSession, cmd: n.SuggestCategory) -> n.CategorySuggested:
-    """Suggest a category: the node's own keywords first, then the routing engine's keyword index."""
-    code = n.match_keywords(cmd.text, cmd.keywords)
-    if code is None:
-        found = suggest_category(session.services.dataset.categories, cmd.text)
-        code = found.code if found else None
-    log.info("call %s: %r suggests category %s", session.call.linkedid, cmd.text, code)
-    return n.CategorySuggested(cmd.text, code)
+    """Suggest a category with the routing engine's keyword index of the district's data set."""
+    dataset = session.services.dataset
+    found = suggest_category(dataset.categories, cmd.text)
+    code = found.code if found else None
+    lineage = dataset.ancestors(code)[1:] if code else ()  # the groups above the category
+    log.info("call %s: %r suggests category %s (groups %s)", session.call.linkedid, cmd.text, code, lineage)
+    return n.CategorySuggested(cmd.text, code, lineage)
 
 
 async def confirm(session: CallSession, cmd: n.ConfirmCategory) -> n.CategoryConfirmed:
@@ -45,7 +64,7 @@ async def confirm(session: CallSession, cmd: n.ConfirmCategory) -> n.CategoryCon
     await session.play(c.Play(cmd.prompts, cmd.language))
     answer = await session.collect(c.Collect(cmd.confirm_prompt, cmd.language, cmd.timeout, 1))
     key = answer.value if isinstance(answer, c.Digits) else ""
-    return n.CategoryConfirmed(cmd.text, cmd.code, key)
+    return n.CategoryConfirmed(cmd.text, cmd.code, key, cmd.lineage)
 
 
 async def tag_call(session: CallSession, cmd: n.TagCall) -> None:
@@ -73,11 +92,12 @@ def _quoted(text: str) -> str:
 
 
 def register() -> None:
-    """Teach the IVR's call session to run the speech node's commands."""
+    """Teach the IVR's call session to run the speech node's commands (done on import; idempotent)."""
     agi_session.EXECUTORS.update({n.Listen: listen, n.SuggestCategory: suggest, n.ConfirmCategory: confirm,
                                   n.TagCall: tag_call, n.OpenSpokenCase: open_case})
-    # The session publishes a node's steps just before its last command when that command asks the caller.
-    c.ASKS = (*c.ASKS, *(k for k in n.ASKING if k not in c.ASKS))
+
+
+register()  # ivr.agi.session imports this module (PLUGIN_EXECUTOR_MODULES) before running a call
 
 
 

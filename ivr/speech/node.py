@@ -1,9 +1,10 @@
 """IVR node "say your request" (type `speech_request`): listen, suggest a category, confirm by key (pure).
 
 prompt → listen → category from the transcript → read back ("您反映的是 <category>") → confirm key
-("确认请按1，重新说请按2") → `mode: queue` tags the call and goes to `next` (a queue node), `mode: case`
-opens a case with the transcript. Busy, no model, errors → `on_fail` (a DTMF menu) at once; silence,
-low confidence, no category or "2" → listen again up to `retries`, then `on_fail`. A hang-up ends the call.
+("问题，确认请按1，重新说请按2") → `mode: queue` tags the call and goes to the node `routes` names for the
+category or its nearest group (else `next`), `mode: case` opens a case with the transcript. Busy, no model,
+errors, or a key pressed during the prompt → `on_fail` (a DTMF menu) at once; silence, low confidence, no
+category or "2" → `retry_prompt` and listen again up to `retries`, then `on_fail`. A hang-up ends the call.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from ivr.agi import commands as c
-from ivr.agi.machine import CallState, Machine, Transition, register_node_type, spoken_digits
+from ivr.agi.machine import CallState, Machine, Step, Transition, register_node_type, spoken_digits
 from ivr.agi.menu import Node
 from ivr.speech.results import ListenReason
 
@@ -43,18 +44,18 @@ class Heard:
 
 @dataclass(frozen=True)
 class SuggestCategory:
-    """Find the category of a transcript (node keywords first, then the routing engine)."""
+    """Find a transcript's category with the data set's keywords; answered by CategorySuggested."""
 
     text: str
-    keywords: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
 class CategorySuggested:
-    """The category suggested for a transcript; code None when nothing matched."""
+    """The category suggested for a transcript and its groups (nearest first); code None: no match."""
 
     text: str
     code: str | None
+    lineage: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class ConfirmCategory:
     confirm_prompt: str
     language: str
     timeout: float
+    lineage: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class CategoryConfirmed:
     text: str
     code: str
     key: str
+    lineage: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,10 +98,12 @@ class OpenSpokenCase:
     language: str
 
 
-ASKING = (Listen, SuggestCategory, ConfirmCategory, OpenSpokenCase)
 
 
 # ---- behaviour ----------------------------------------------------------------------------------------
+KEYED = "keyed"  # Heard.reason when the caller pressed a key during the prompt: they want the DTMF menu
+
+
 def enter_request(m: Machine, state: CallState, node: Node) -> Transition:
     seconds = float(node.get("max_seconds", DEFAULT_MAX_SECONDS))
     return Transition(state, (Listen(node.fields["prompt"], state.language, seconds),))
@@ -108,24 +113,26 @@ def handle_request(m: Machine, state: CallState, node: Node, event) -> Transitio
     match event:
         case Heard(reason=reason) if reason == ListenReason.HANGUP:
             return Transition(dataclasses.replace(state, ended=True))
-        case Heard(reason=reason) if reason in GIVE_UP_AT_ONCE:
+        case Heard(reason=reason) if reason in GIVE_UP_AT_ONCE or reason == KEYED:
             return m.follow(state, node, "on_fail", f"speech:{reason}")
         case Heard(text=text, reason=reason) if not text or reason not in (ListenReason.FINAL,
                                                                               ListenReason.TIMEOUT):
-            return m.retry(state, node, c.Timeout(), "no_input_prompt")
+            return again(m, state, node, f"speech:{reason}")
         case Heard(text=text):
-            return Transition(state, (SuggestCategory(text, keyword_table(node)),))
+            return Transition(state, (SuggestCategory(text),))
         case CategorySuggested(code=None):
-            return m.retry(state, node, c.Timeout(), "invalid_prompt")
-        case CategorySuggested(text=text, code=code):
+            return again(m, state, node, "speech:no-category")
+        case CategorySuggested(text=text, code=code, lineage=lineage):
             prompts = (node.fields["readback_prompt"], f"category_{code}")
             timeout = float(node.get("timeout", CONFIRM_TIMEOUT))
-            return Transition(state, (ConfirmCategory(text, code, prompts, node.fields["confirm_prompt"],
-                                                      state.language, timeout),))
-        case CategoryConfirmed(key="1", text=text, code=code):
-            return confirmed(m, state, node, text, code)
-        case CategoryConfirmed():
-            return m.retry(state, node, c.Digits(event.key or "timeout"), "")
+            ask = ConfirmCategory(text, code, prompts, node.fields["confirm_prompt"], state.language, timeout,
+                                  lineage)
+            # A step here means "waiting for the confirmation key" (test callers and screens key on it).
+            return Transition(state, (ask,), (Step(node.id, f"heard:{code}", state.language),))
+        case CategoryConfirmed(key="1", text=text, code=code, lineage=lineage):
+            return confirmed(m, state, node, text, code, lineage)
+        case CategoryConfirmed(key=key):
+            return again(m, state, node, f"confirm:{key or 'timeout'}", warn=False)
         case c.CaseCreated(number=None):
             return m.follow(state, node, "on_fail", "case-failed")
         case c.CaseCreated(number=number):
@@ -135,37 +142,37 @@ def handle_request(m: Machine, state: CallState, node: Node, event) -> Transitio
     return Transition(state)
 
 
-def confirmed(m: Machine, state: CallState, node: Node, text: str, code: str) -> Transition:
-    """Act on a confirmed category: open the case with the transcript, or tag the call and queue it."""
+def again(m: Machine, state: CallState, node: Node, cause: str, *, warn: bool = True) -> Transition:
+    """Ask the caller to say it again (after `retry_prompt`), or give up to `on_fail` after `retries`."""
+    retried = m.retry(state, node, c.Digits(cause), "")
+    warning = node.get("retry_prompt") if warn else None
+    return retried.after((c.Play((warning,), state.language),)) if warning else retried
+
+
+def confirmed(m: Machine, state: CallState, node: Node, text: str, code: str,
+              lineage: tuple[str, ...]) -> Transition:
+    """Act on a confirmed category: open the case with the transcript, or tag the call and route it."""
     if node.get("mode", "queue") == "case":
         return Transition(state, (OpenSpokenCase(text, code, state.language),))
-    return m.follow(state, node, "next", f"category:{code}").after((TagCall(code, text),))
+    target = route_for(node, (code, *lineage))
+    return m.goto(state, target, f"category:{code}").after((TagCall(code, text),))
 
 
-def keyword_table(node: Node) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """The node's own keyword → category table (extra spoken forms, e.g. dialect words), as plain data."""
-    table = node.get("keywords") or {}
-    return tuple((str(code), tuple(str(w) for w in words)) for code, words in table.items())
-
-
-def match_keywords(text: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> str | None:
-    """Return the first category whose keyword occurs in the text (spaces ignored), or None."""
-    squeezed = text.replace(" ", "")
-    for code, words in table:
-        if any(word.replace(" ", "") in squeezed for word in words):
-            return code
-    return None
+def route_for(node: Node, lineage: tuple[str, ...]) -> str:
+    """Return where a confirmed category leads: `routes` of the category or its nearest group, else `next`."""
+    routes = node.get("routes") or {}
+    return next((routes[code] for code in lineage if code in routes), node.fields["next"])
 
 
 FIELDS = {"prompt": "prompt", "readback_prompt": "prompt", "confirm_prompt": "prompt",
-          "saved_prompt": "prompt", "next": "node", "on_fail": "node", "mode": "value",
-          "max_seconds": "value", "timeout": "value", "retries": "value", "keywords": "value"}
+          "saved_prompt": "prompt", "retry_prompt": "prompt", "next": "node", "on_fail": "node",
+          "routes": "nodes", "mode": "value", "max_seconds": "value", "timeout": "value", "retries": "value"}
 
 
 def register() -> None:
     """Add the node type to the IVR engine (its commands are run by ivr.speech.executors)."""
     register_node_type("speech_request", enter_request, handle_request, FIELDS,
-                       ("prompt", "readback_prompt", "confirm_prompt", "next", "on_fail"))
+                       ("prompt", "readback_prompt", "confirm_prompt", "next", "on_fail"), back_target=False)
 
 
 register()
