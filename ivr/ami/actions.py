@@ -40,7 +40,7 @@ class AmiActions:
         connection = self._connection()
         if connection is None:
             raise AmiNotConnected("not connected to Asterisk", action=str(fields.get("Action", "")))
-        return await connection.request(fields, limit or self.timeout, as_list=as_list)
+        return await connection.request(with_async(fields, as_list), limit or self.timeout, as_list=as_list)
 
     async def ping(self, limit: float | None = None) -> None:
         """Check the connection answers."""
@@ -137,6 +137,19 @@ class AmiActions:
     async def queue_summary(self) -> list:
         """Return one QueueSummary entry per queue."""
         return _entries(await self.send({"Action": "QueueSummary"}, as_list=True), "QueueSummary")
+
+
+def with_async(fields: dict, as_list: bool | None) -> dict:
+    """Return the action's fields with an explicit Async when panoramisk will guess the reply's shape.
+
+    With as_list=None panoramisk decides whether more messages follow from the first reply; a reply
+    ending in "successfully queued" (PlayDTMF, a synchronous Originate) makes it read the action's Async
+    field, which raises KeyError when absent: the action then never completes. "Async: false" is what
+    Asterisk assumes anyway, and actions without that parameter ignore the header.
+    """
+    if as_list is not None or any(str(key).lower() == "async" for key in fields):
+        return fields
+    return {**fields, "Async": "false"}
 
 
 def _entries(replies, prefix: str) -> list:

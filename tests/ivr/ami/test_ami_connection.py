@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from ivr.ami.actions import AmiActions
 from ivr.ami.bridge import AmiBridge
 from ivr.ami.connection import AmiConnection
 from ivr.ami.errors import AmiAuthError, AmiNotConnected, AmiTimeout
@@ -25,10 +26,12 @@ NEWCHANNEL = ("Event: Newchannel\r\nChannel: Local/a;1\r\nUniqueid: U1\r\nLinked
 class FakeAmi:
     """An AMI peer: answers Login (if `accept`), then answers Ping only while `answering`."""
 
-    def __init__(self, *, accept: bool = True) -> None:
+    def __init__(self, *, accept: bool = True, replies: dict[str, str] | None = None) -> None:
         self.accept = accept
         self.answering = True
         self.logins = 0
+        self.replies = replies or {}  # action -> response headers (recorded from Asterisk 22)
+        self.received: list[dict] = []
         self.writers: list[asyncio.StreamWriter] = []
         self.server: asyncio.Server | None = None
 
@@ -61,7 +64,10 @@ class FakeAmi:
 
     def _answer(self, writer: asyncio.StreamWriter, action: dict) -> None:
         reply_to = f"ActionID: {action.get('ActionID', '')}\r\n"
-        if action.get("Action") == "Login":
+        self.received.append(action)
+        if action.get("Action") in self.replies:
+            writer.write(f"{self.replies[action['Action']]}\r\n{reply_to}\r\n".encode())
+        elif action.get("Action") == "Login":
             self.logins += 1
             status = "Success\r\nMessage: Authentication accepted" if self.accept else \
                 "Error\r\nMessage: Authentication failed"
@@ -90,6 +96,29 @@ async def test_action_without_answer_times_out_and_is_forgotten():
             await conn.request({"Action": "Ping"}, 0.3)
         assert time.monotonic() - started < 1.0
         assert conn.protocol.responses == {}
+        conn.close()
+
+
+# What Asterisk 22 answers to PlayDTMF and to an Originate without Async (recorded).
+QUEUED_REPLIES = {"PlayDTMF": "Response: Success\r\nMessage: DTMF successfully queued",
+                  "Originate": "Response: Success\r\nMessage: Originate successfully queued"}
+
+
+@pytest.mark.parametrize("fields", [
+    {"Action": "PlayDTMF", "Channel": "Local/x;2", "Digit": "1", "Receive": "true"},
+    {"Action": "Originate", "Channel": "Local/hold@hotline-test/n", "Application": "Wait", "Data": "1"},
+])
+async def test_a_successfully_queued_reply_completes_actions_without_async(fields):
+    # panoramisk guesses the reply's shape (as_list=None) from the action's Async field and used to
+    # raise KeyError on its absence, leaving the action to time out.
+    async with FakeAmi(replies=QUEUED_REPLIES) as fake:
+        conn = await connect(fake)
+        actions = AmiActions(lambda: conn, timeout=1.0)
+        reply = await actions.send(dict(fields), as_list=None)
+        assert reply.get("Message", "").endswith("successfully queued")
+        assert fake.received[-1]["Async"] == "false"
+        as_sent = await actions.send({**fields, "Async": "true"}, as_list=False)  # the caller's value wins
+        assert as_sent.success and fake.received[-1]["Async"] == "true"
         conn.close()
 
 
