@@ -51,5 +51,13 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     """Run the hotline: API, console, and (by default) AMI bridge, FastAGI IVR and speech in one process."""
     import uvicorn
 
+    from ivr.asterisk.checks import PortsInUse, ensure_serve_ports_free, serve_ports
+    from ivr.config import get_ivr_settings
+
+    try:  # a taken port would otherwise surface as an OSError traceback from the app's lifespan
+        ensure_serve_ports_free(serve_ports(get_ivr_settings(), host, port))
+    except PortsInUse as err:
+        logging.getLogger("hotline.serve").error("%s", err)
+        raise typer.Exit(2) from err
     uvicorn.run("hotline.runtime:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="info")

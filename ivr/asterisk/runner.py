@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from ivr.asterisk import checks
 from ivr.asterisk.instance import MOUNTS, PROMPTS_MOUNT, Instance
 from ivr.asterisk.provision import AsteriskInstall
 
@@ -109,12 +110,21 @@ def asterisk_pid(instance: Instance) -> int | None:
 
 
 def start(install: AsteriskInstall, instance: Instance, timeout: float = 60.0) -> int:
-    """Start the instance (no-op when it runs) and wait until Asterisk is fully booted."""
+    """Start the instance (no-op when it runs), wait until fully booted and check it answers as itself.
+
+    Refuses (AsteriskError naming the holder) when another process holds the instance's SIP or AMI
+    port; after the boot, the instance must hold its SIP port and accept its own AMI secret.
+    """
     running = read_pid(instance)
     if running is not None:
         log.info("instance %s already runs (pid %s)", instance.name, running)
         wait_fully_booted(instance, timeout)
+        _verify(instance, restart_hint=True)
         return running
+    try:
+        checks.ensure_ports_free(instance)
+    except checks.PortsInUse as err:
+        raise AsteriskError(str(err)) from err
     instance.render()
     for stale in ("asterisk.ctl", "asterisk.pid"):
         instance.path("run").joinpath(stale).unlink(missing_ok=True)
@@ -126,11 +136,23 @@ def start(install: AsteriskInstall, instance: Instance, timeout: float = 60.0) -
     instance.pid_file.write_text(str(proc.pid))
     try:
         wait_fully_booted(instance, timeout, proc=proc)
+        _verify(instance, restart_hint=False)
     except AsteriskError:
         _kill_group(proc.pid)
         instance.pid_file.unlink(missing_ok=True)
         raise
     return proc.pid
+
+
+def _verify(instance: Instance, *, restart_hint: bool) -> None:
+    """Raise AsteriskError unless the instance holds its SIP port and accepts its own AMI login."""
+    try:
+        checks.verify_running_as_itself(instance, asterisk_pid(instance))
+    except checks.AmiLoginFailed as err:
+        hint = ("\nIf its secrets.json changed since it started, restart it (`hotline asterisk stop`, "
+                "then `hotline asterisk start`)." if restart_hint else "")
+        raise AsteriskError(f"Asterisk {instance.name} on {instance.address} does not answer as itself: "
+                            f"{err}{hint}") from err
 
 
 def wait_fully_booted(instance: Instance, timeout: float, proc: subprocess.Popen | None = None) -> None:

@@ -42,6 +42,10 @@ def test_a_second_instance_runs_beside_and_stops_without_leftovers(asterisk, tmp
         assert status.running and "Asterisk 2" in status.version and "active channel" in status.channels
         assert "System uptime" in asterisk.cli("core show uptime")  # the session's instance still runs
         asterisk_pid = runner.asterisk_pid(instance)
+        (instance.state_dir / "secrets.json").unlink()  # rotated while running: its AMI has the old one
+        instance.secrets()  # generates new ones
+        with pytest.raises(runner.AsteriskError, match="refused user 'hotline'.*\n.*restart it"):
+            runner.start(asterisk.install, instance, timeout=60)
     finally:
         assert runner.stop(instance)
     assert not runner.status(instance).running
@@ -50,6 +54,21 @@ def test_a_second_instance_runs_beside_and_stops_without_leftovers(asterisk, tmp
     with pytest.raises(ProcessLookupError):
         os.kill(asterisk_pid, 0)
     assert runner.stop(instance) is False  # stopping twice is harmless
+
+
+def test_an_instance_on_an_address_another_instance_holds_is_refused(asterisk, tmp_path):
+    late = Instance(name="late", state_dir=tmp_path / "late", address=asterisk.address,
+                    config_dir=IvrSettings().asterisk_config_dir)
+    with pytest.raises(runner.AsteriskError) as caught:
+        runner.start(asterisk.install, late, timeout=60)
+    message = str(caught.value)
+    holder = f"(asterisk of the instance in {asterisk.instance.state_dir})"
+    assert f"{asterisk.address}:5060/udp (SIP) is in use by pid {runner.asterisk_pid(asterisk.instance)} " \
+           f"{holder}" in message
+    assert f"{asterisk.address}:5038/tcp (AMI) is in use by" in message
+    assert "`hotline asterisk stop` run from" in message and "HOTLINE_ASTERISK_ADDRESS=127.0.0." in message
+    assert not late.pid_file.exists() and runner.status(late).running is False
+    assert "System uptime" in asterisk.cli("core show uptime")
 
 
 def test_recordings_reach_the_host(asterisk):
