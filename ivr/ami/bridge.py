@@ -17,7 +17,7 @@ import time
 from ivr.ami.actions import AmiActions
 from ivr.ami.commands import CommandConsumer
 from ivr.ami.connection import AmiConnection
-from ivr.ami.errors import AmiError
+from ivr.ami.errors import AmiAuthError, AmiError
 from ivr.ami.handlers import HandlerContext, handle
 from ivr.ami.notifier import Notifier
 from ivr.ami.reconcile import reconcile, refresh_queues
@@ -104,6 +104,10 @@ class AmiBridge:
             try:
                 await self._session()
                 delay = self.reconnect_min
+            except AmiAuthError as err:
+                log.error("AMI at %s:%s refused the login (%s): that Asterisk is another clone's, or "
+                          "runs with older secrets (`hotline asterisk stop`, `start`); retrying in %.1f s",
+                          *self.address, err, delay)
             except (OSError, AmiError) as err:
                 log.warning("AMI at %s:%s unavailable (%s); retrying in %.1f s", *self.address, err, delay)
             except Exception:
