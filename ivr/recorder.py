@@ -34,6 +34,10 @@ def _started(session: Session, e: ev.CallStarted) -> None:
                 language=e.language)
 
 
+def _caller_changed(session: Session, e: ev.CallerIdChanged) -> None:
+    calls.start(session, e.linkedid, _at(e), caller=e.caller)  # Local-channel calls learn it late
+
+
 def _step(session: Session, e: IvrStep) -> None:
     call = calls.add_step(session, e.linkedid, _at(e), node=e.node, input=e.input, language=e.language,
                           caller=e.caller, dialled=e.dialled)
@@ -63,7 +67,8 @@ def _transferred(session: Session, e: ev.CallTransferred) -> None:
 
 
 APPLY: dict[type, Callable[[Session, ev.TelephonyEvent], None]] = {
-    ev.CallStarted: _started, IvrStep: _step, IvrCaseOpened: _case_opened, ev.CallQueued: _queued,
+    ev.CallStarted: _started, ev.CallerIdChanged: _caller_changed, IvrStep: _step,
+    IvrCaseOpened: _case_opened, ev.CallQueued: _queued,
     ev.CallConnected: _connected, ev.CallAbandoned: _abandoned, ev.CallTransferred: _transferred,
 }
 

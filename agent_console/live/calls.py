@@ -74,8 +74,16 @@ def _started(context: CallContext, data: dict[str, Any]) -> None:
     context.channel = context.channel or str(data.get("channel") or "")
 
 
+def _caller(context: CallContext, data: dict[str, Any]) -> None:
+    """Take the caller's number from a later event (Local channels get it after call.started)."""
+    if data.get("caller"):
+        context.caller = str(data["caller"])
+        context.caller_name = str(data.get("caller_name") or context.caller_name)
+
+
 def _queued(context: CallContext, data: dict[str, Any]) -> None:
     context.queue = str(data.get("queue") or context.queue)
+    _caller(context, data)
 
 
 def _agent_leg(context: CallContext, data: dict[str, Any]) -> None:
@@ -110,6 +118,7 @@ def _final(context: CallContext, data: dict[str, Any]) -> None:
 
 _HANDLERS = {
     "call.started": _started,
+    "call.caller_changed": _caller,
     "call.queued": _queued,
     "call.offered": _agent_leg,
     "call.connected": _agent_leg,

@@ -130,8 +130,11 @@ class Hub:
         if envelope.type == "call.offered":
             await self._pop(data)
         elif context is not None:
-            self._to_viewers(context.linkedid, {"type": envelope.type, "linkedid": context.linkedid,
-                                                "call": context.to_json()})
+            message = {"type": envelope.type, "linkedid": context.linkedid, "call": context.to_json()}
+            viewers = self._to_viewers(context.linkedid, message)
+            if envelope.type == "call.caller_changed" and self.on_pop is not None:
+                for user_id in viewers:  # the number came after the pop: fetch the history now
+                    await self.on_pop(user_id, message)
 
     async def _pop(self, data: dict[str, Any]) -> None:
         user_id = self._interfaces.get(data.get("agent", ""))
@@ -144,10 +147,12 @@ class Hub:
         if self.send_user(user_id, message) and self.on_pop is not None:
             await self.on_pop(user_id, message)
 
-    def _to_viewers(self, linkedid: str, message: dict[str, Any]) -> None:
+    def _to_viewers(self, linkedid: str, message: dict[str, Any]) -> list[int]:
+        viewers = []
         for user_id, shown in list(self._linkedid_of.items()):
-            if shown == linkedid:
-                self.send_user(user_id, message)
+            if shown == linkedid and self.send_user(user_id, message):
+                viewers.append(user_id)
+        return viewers
 
     async def on_agent(self, envelope: Envelope) -> None:
         """Deliver presence changes, tab take-overs and phone status to agents; feed the wallboard."""

@@ -196,6 +196,12 @@ document.addEventListener("DOMContentLoaded", () => {
         document.body.classList.add("inactive");
         banner(t("another_tab"), "warn", { href: location.pathname, label: t("take_over") });
         break;
+      case "call.caller_changed":
+        if (call && call.linkedid === message.linkedid) {
+          renderCall(message.call);
+          if (!$("case-phone").value) $("case-phone").value = message.call.caller || "";
+        }
+        break;
       case "call.ended":
         if (call && call.linkedid === message.linkedid) banner(t("call_ended"), "ok");
         break;

@@ -83,6 +83,8 @@ class CallQueued(CallEvent):
     position: int
     waiting: int  # callers in the queue including this one
     uniqueid: str = ""
+    caller: str = ""  # the caller's number as known when they joined ("" when withheld)
+    caller_name: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,6 +109,23 @@ class CallOffered(CallEvent):
     agent: str  # the member's interface, e.g. PJSIP/1001
     agent_name: str = ""
     agent_channel: str = ""
+    caller: str = ""  # the caller's number (for the screen pop; "" when withheld)
+    caller_name: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallerIdChanged(CallEvent):
+    """The caller's number became known or changed after call.started (NewCallerid on the first channel).
+
+    Calls placed through Local channels (tests, `hotline call`, originates) get their caller id only after
+    their Newchannel, so their call.started has caller "".
+    """
+
+    TYPE: ClassVar[str] = "call.caller_changed"
+
+    caller: str
+    caller_name: str = ""
+    uniqueid: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -195,8 +214,8 @@ class QueueStats(TelephonyEvent):
 
 EVENT_TYPES: dict[str, type[TelephonyEvent]] = {
     cls.TYPE: cls
-    for cls in (CallStarted, CallQueued, CallAbandoned, CallOffered, CallConnected, CallTransferred,
-                CallEnded, AgentStateChanged, QueueStats)
+    for cls in (CallStarted, CallerIdChanged, CallQueued, CallAbandoned, CallOffered, CallConnected,
+                CallTransferred, CallEnded, AgentStateChanged, QueueStats)
 }
 
 

@@ -106,6 +106,12 @@ def on_hangup(ctx: HandlerContext, msg: Message) -> list[TelephonyEvent]:
                                        cause_code=as_int(msg.get("Cause")), at=event_time(msg))
 
 
+def on_new_callerid(ctx: HandlerContext, msg: Message) -> list[TelephonyEvent]:
+    """NewCallerid: a channel's caller id was set or changed (Local channels: after their Newchannel)."""
+    return ctx.registry.set_caller(msg.get("Uniqueid", ""), caller_number(msg.get("CallerIDNum", "")),
+                                   caller_number(msg.get("CallerIDName", "")), at=event_time(msg))
+
+
 def on_channel_update(ctx: HandlerContext, msg: Message) -> list[TelephonyEvent]:
     """Newstate/BridgeEnter/...: follow a channel whose Linkedid changed when it was bridged."""
     return ctx.registry.follow_linkedid(msg.get("Uniqueid", ""), msg.get("Linkedid", ""), at=event_time(msg))
@@ -131,7 +137,16 @@ def on_queue_caller_join(ctx: HandlerContext, msg: Message) -> list[TelephonyEve
         call.queue = queue
     return [CallQueued(linkedid=linkedid, queue=queue, position=as_int(msg.get("Position")),
                        waiting=as_int(msg.get("Count")), uniqueid=msg.get("Uniqueid", ""),
-                       server=ctx.server, **_at(msg))]
+                       server=ctx.server, **_caller(ctx, call, msg), **_at(msg))]
+
+
+def _caller(ctx: HandlerContext, call, msg: Message) -> dict[str, str]:
+    """Return the caller's number and name for a queue event (its channel fields are the caller's)."""
+    number, name = caller_number(msg.get("CallerIDNum", "")), caller_number(msg.get("CallerIDName", ""))
+    if call is None:
+        return {"caller": number, "caller_name": name}
+    ctx.registry.learn_caller(call, msg.get("Uniqueid", ""), number, name)
+    return {"caller": call.caller, "caller_name": call.caller_name}
 
 
 def on_queue_caller_leave(ctx: HandlerContext, msg: Message) -> list[TelephonyEvent]:
@@ -165,7 +180,7 @@ def on_agent_called(ctx: HandlerContext, msg: Message) -> list[TelephonyEvent]:
         call.offers.add(offer)
     return [CallOffered(linkedid=linkedid, queue=msg.get("Queue", ""), agent=msg.get("Interface", ""),
                         agent_name=msg.get("MemberName", ""), agent_channel=msg.get("DestChannel", ""),
-                        server=ctx.server, **_at(msg))]
+                        server=ctx.server, **_caller(ctx, call, msg), **_at(msg))]
 
 
 def on_agent_connect(ctx: HandlerContext, msg: Message) -> list[TelephonyEvent]:
@@ -266,6 +281,7 @@ Handler = Callable[[HandlerContext, Message], list[TelephonyEvent]]
 HANDLERS: dict[str, Handler] = {
     "Newchannel": on_newchannel,
     "Hangup": on_hangup,
+    "NewCallerid": on_new_callerid,
     "Newstate": on_channel_update,
     "BridgeEnter": on_channel_update,
     "NewConnectedLine": on_channel_update,

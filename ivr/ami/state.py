@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from ivr.ami.events import LOST_DURING_OUTAGE, CallEnded, CallStarted, TelephonyEvent
+from ivr.ami.events import LOST_DURING_OUTAGE, CallEnded, CallerIdChanged, CallStarted, TelephonyEvent
 
 TOMBSTONES = 10_000  # recently hung-up channels remembered, so a late duplicate cannot resurrect them
 
@@ -42,6 +42,9 @@ class Call:
     offers: set[tuple[str, str]] = field(default_factory=set)  # (queue, agent) pairs already offered
     agent: str = ""  # the agent who answered, once connected
     abandoned: bool = False
+    origin: str = ""  # Uniqueid of the channel that started the call (the caller's)
+    caller: str = ""  # the caller's number as last known
+    caller_name: str = ""
 
 
 class CallRegistry:
@@ -66,8 +69,31 @@ class CallRegistry:
         if call is not None:
             call.channels.add(info.uniqueid)
             return []
-        self.calls[info.linkedid] = Call(linkedid=info.linkedid, channels={info.uniqueid})
+        self.calls[info.linkedid] = Call(linkedid=info.linkedid, channels={info.uniqueid},
+                                         origin=info.uniqueid, caller=info.caller,
+                                         caller_name=info.caller_name)
         return [self._started(info, at, reconciled)]
+
+    def set_caller(self, uniqueid: str, number: str, name: str = "", *, at: str | None = None,
+                   ) -> list[TelephonyEvent]:
+        """Note a channel's new caller id; return CallerIdChanged when it is the caller's and news."""
+        info = self.channels.get(uniqueid)
+        if info is None:
+            return []
+        self.channels[uniqueid] = ChannelInfo(**{**info.__dict__, "caller": number, "caller_name": name})
+        call = self.calls.get(info.linkedid)
+        if call is None or call.origin != uniqueid or not number:
+            return []  # another leg (an agent's), or a withheld number
+        if (number, name) == (call.caller, call.caller_name):
+            return []
+        call.caller, call.caller_name = number, name
+        return [CallerIdChanged(linkedid=call.linkedid, caller=number, caller_name=name, uniqueid=uniqueid,
+                                server=self.server, **_at(at))]
+
+    def learn_caller(self, call: Call, uniqueid: str, number: str, name: str = "") -> None:
+        """Take the caller's number from a queue event about the caller's channel, when still unknown."""
+        if number and not call.caller and (not call.origin or uniqueid == call.origin):
+            call.caller, call.caller_name = number, name
 
     def remove_channel(self, uniqueid: str, *, cause: str = "", cause_code: int = 0, at: str | None = None,
                        ) -> list[TelephonyEvent]:

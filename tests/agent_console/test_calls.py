@@ -34,3 +34,17 @@ def test_unrelated_events_and_bound():
     for n in range(5):
         calls.apply("call.started", {"linkedid": f"L{n}", "caller": str(n)})
     assert calls.get("L0") is None and calls.get("L4").caller == "4"
+
+
+def test_a_caller_number_learnt_after_the_start_reaches_the_pop():
+    # Local-channel calls: call.started has no caller; queue/offer events and call.caller_changed carry it.
+    for later in [("call.caller_changed", {"linkedid": "L", "caller": "13800138001", "caller_name": "Li"}),
+                  ("call.queued", {"linkedid": "L", "queue": "general-zh", "caller": "13800138001",
+                                   "caller_name": "Li"}),
+                  ("call.offered", {"linkedid": "L", "queue": "general-zh", "agent": "PJSIP/1001",
+                                    "caller": "13800138001", "caller_name": "Li"})]:
+        calls = CallContexts()
+        calls.apply("call.started", {"linkedid": "L", "uniqueid": "L", "channel": "Local/c;1", "caller": ""})
+        calls.apply(*later)
+        calls.apply("call.offered", {"linkedid": "L", "queue": "general-zh", "agent": "PJSIP/1001"})
+        assert (calls.get("L").caller, calls.get("L").caller_name) == ("13800138001", "Li"), later[0]

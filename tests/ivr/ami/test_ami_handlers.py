@@ -149,3 +149,37 @@ def test_queue_member_from_queue_status_uses_location_and_name():
     assert (event.key, event.member_name, event.state, event.paused_reason) == \
         ("PJSIP/1004", "Li Na", "paused", "break")
     assert handle(ctx, member) == []  # unchanged state is not published again
+
+
+def local_call_messages() -> list[Message]:
+    """A Local-channel call into a queue as Asterisk 22 reports it: caller id set after Newchannel."""
+    def chan(event, name, uniqueid, cid="<unknown>", **extra):
+        return Message({"Event": event, "Channel": name, "Uniqueid": uniqueid, "Linkedid": "p.0",
+                        "CallerIDNum": cid, "CallerIDName": cid, **extra})
+    return [chan("Newchannel", "Local/caller@hotline-test-0;1", "p.0"),
+            chan("Newchannel", "Local/caller@hotline-test-0;2", "p.1"),
+            chan("NewCallerid", "Local/caller@hotline-test-0;1", "p.0", "13800138001"),
+            chan("NewCallerid", "Local/caller@hotline-test-0;2", "p.1", "13800138001"),
+            chan("QueueCallerJoin", "Local/caller@hotline-test-0;1", "p.0", "13800138001", Queue="general-zh",
+                 Position="1", Count="1"),
+            chan("Newchannel", "Local/agent@hotline-test-1;1", "p.2"),
+            chan("NewCallerid", "Local/agent@hotline-test-1;1", "p.2", "general-zh"),  # the agent's leg
+            chan("AgentCalled", "Local/caller@hotline-test-0;1", "p.0", "13800138001", Queue="general-zh",
+                 Interface="Local/agent@hotline-test/n", DestChannel="Local/agent@hotline-test-1;1")]
+
+
+def test_a_caller_id_set_after_newchannel_reaches_the_queue_and_offer_events():
+    ctx = HandlerContext(CallRegistry())
+    events = replay(ctx, local_call_messages())
+    assert [(e.TYPE, getattr(e, "caller", None)) for e in events] == [
+        ("call.started", ""), ("call.caller_changed", "13800138001"), ("call.queued", "13800138001"),
+        ("call.offered", "13800138001")]
+    assert all(e.key == "p.0" for e in events)
+    assert replay(ctx, local_call_messages()) == []  # a replay repeats nothing
+
+
+def test_a_queue_event_teaches_the_caller_when_no_callerid_event_was_seen():
+    messages = [m for m in local_call_messages() if m["Event"] != "NewCallerid"]
+    events = replay(HandlerContext(CallRegistry()), messages)
+    assert [(e.TYPE, getattr(e, "caller", None)) for e in events] == [
+        ("call.started", ""), ("call.queued", "13800138001"), ("call.offered", "13800138001")]
