@@ -255,11 +255,8 @@ class TestCaller:
         elif moves and moves[0].hangup:
             moves.pop(0)
             await self.actions.hangup(await self._resident_channel(linkedid))
-        elif moves and moves[0].keys:  # a key during the prompt: the caller prefers the DTMF menu
-            await asyncio.sleep(STEP_SETTLE)
-            await self.press(linkedid, moves.pop(0).keys)
-        elif moves and moves[0] == Move():  # "-": keep silent
-            moves.pop(0)
+        # Other moves wait for the next input node: without a model the IVR goes straight on to the DTMF
+        # menu; with one, a caller who says nothing reaches it after the node's retries.
 
     def prompt_seconds(self, language: str, *prompts: str | None) -> float:
         """Return how long the IVR's prompt files play (0 for a missing one)."""
@@ -357,9 +354,10 @@ class SpokenRequest:
     speed: int = 160
 
     def moves(self, name: str, given: list[Move]) -> list[Move]:
-        """The moves of a spoken call: the given ones with the say move added, or Mandarin then speak."""
+        """The moves of a spoken call: the given ones with the say move added, or by default Mandarin, speak,
+        confirm, and hang up at the next node (the queue the request was routed to, or the DTMF menu)."""
         said = Move(say=name, keys=CONFIRM_KEY)
-        return [*given, said] if given else [Move(keys="1"), said]
+        return [*given, said] if given else [Move(keys="1"), said, Move(hangup=True)]
 
     def prepare(self, directory: Path) -> str:
         """Write the audio as 8 kHz mono 16-bit into Asterisk's test-audio; return its sound name."""

@@ -129,8 +129,8 @@ async def test_status_lookup_of_an_existing_case(hotline, database, dataset):
     digits = number[2:].replace("-", "")
     report = await caller.call(parse_moves(["2", "1", digits + "#", "x"]), caller_id=RESIDENT)
     call, _cases = await ended_record(database, report.linkedid)
-    assert nodes(call)[:4] == ["welcome", "hours", "main", "case_status"]
-    assert call.ivr_path[4] == {**call.ivr_path[4], "node": "after_status", "input": f"{number}:found"}
+    assert nodes(call)[:5] == ["welcome", "hours", "request", "main", "case_status"]  # no model: keys
+    assert call.ivr_path[5] == {**call.ivr_path[5], "node": "after_status", "input": f"{number}:found"}
     assert call.language == "en"
     assert call.outcome == "abandoned_ivr"
     assert call.caller == "+86" + RESIDENT
@@ -162,7 +162,7 @@ async def test_queue_answered_by_an_agent_phone(hotline, ami_bridge, database):
     finally:
         await ami_bridge.actions.queue_remove("urban-zh", agent)
     call, _ = await ended_record(database, report.linkedid)
-    assert nodes(call) == ["welcome", "hours", "main", "queue_urban"]
+    assert nodes(call) == ["welcome", "hours", "request", "main", "queue_urban"]
     assert (call.queue, call.outcome) == ("urban-zh", "answered")
     assert call.agent and call.answered_at is not None and call.wait_seconds is not None
 
@@ -171,13 +171,14 @@ async def test_garbage_and_silence_go_to_the_operator_then_a_message(hotline, da
     _services, caller = hotline
     # welcome allows one attempt (silence: Mandarin); the main menu: garbage three times -> the operator
     # queue, where nobody is logged in: the dial plan hands the caller back to the IVR ("message" entry).
-    moves = parse_moves(["-", "8", "7", "7", "@message", "x"])
+    # (no speech model here: the "say your request" node hands over to the main menu at once)
+    moves = parse_moves(["-", "8", "8", "8", "@message", "x"])
     report = await caller.call(moves, caller_id=RESIDENT, limit=90)
     call, linked = await ended_record(database, report.linkedid)
-    assert nodes(call) == ["welcome", "hours", "main", "main", "main", "operator", "queue_full", "message",
-                           "goodbye"]
-    inputs = [step["input"] for step in call.ivr_path[1:6]]
-    assert inputs == ["timeout:gave-up", "open", "8", "7", "7:gave-up"]
+    assert nodes(call) == ["welcome", "hours", "request", "main", "main", "main", "operator", "queue_full",
+                           "message", "goodbye"]
+    inputs = [step["input"] for step in call.ivr_path[1:7]]
+    assert inputs == ["timeout:gave-up", "open", "speech:no_model", "8", "8", "8:gave-up"]
     assert call.outcome == "message" and len(linked) == 1
 
 
