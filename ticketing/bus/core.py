@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import asyncio
 import json
 import logging
 import uuid
@@ -81,6 +82,7 @@ class Bus(abc.ABC):
 
     def __init__(self) -> None:
         self.subscriptions: list[Subscription] = []
+        self._tasks: dict[Subscription, asyncio.Task] = {}
 
     async def publish(self, stream: str, type: str, key: str, data: dict[str, Any],
                       version: int = 1) -> Envelope:
@@ -116,8 +118,15 @@ class Bus(abc.ABC):
     @abc.abstractmethod
     async def _append(self, stream: str, envelope: Envelope) -> str: ...
 
+    def _start_subscription(self, sub: Subscription) -> None:
+        if sub not in self._tasks:
+            task = asyncio.create_task(self._consume(sub), name=f"bus:{sub.stream}:{sub.group}")
+            task.add_done_callback(_log_crash)
+            self._tasks[sub] = task
+
     @abc.abstractmethod
-    def _start_subscription(self, sub: Subscription) -> None: ...
+    async def _consume(self, sub: Subscription) -> None:
+        """Deliver a subscription's entries to its handler until cancelled."""
 
     @abc.abstractmethod
     async def start(self) -> None:
@@ -141,6 +150,11 @@ async def deliver(sub: Subscription, envelope: Envelope) -> bool:
                       envelope.type, envelope.entry_id)
         return False
     return True
+
+
+def _log_crash(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("bus consumer %s crashed", task.get_name(), exc_info=task.exception())
 
 
 def create_bus(redis_url: str | None) -> Bus:

@@ -24,7 +24,6 @@ class MemoryBus(Bus):
         self._offsets: dict[str, int] = {}  # entries trimmed from the head of each stream
         self._seq = itertools.count()
         self._changed = asyncio.Event()
-        self._tasks: dict[Subscription, asyncio.Task] = {}
         self._started = False
 
     @property
@@ -46,12 +45,6 @@ class MemoryBus(Bus):
         self._started = True
         for sub in self.subscriptions:
             self._start_subscription(sub)
-
-    def _start_subscription(self, sub: Subscription) -> None:
-        if sub not in self._tasks:
-            task = asyncio.create_task(self._consume(sub), name=f"bus:{sub.stream}:{sub.group}")
-            task.add_done_callback(_log_crash)
-            self._tasks[sub] = task
 
     async def _consume(self, sub: Subscription) -> None:
         position = 0 if sub.durable else self._absolute_len(sub.stream)
@@ -92,8 +85,3 @@ class MemoryBus(Bus):
 
     async def read_all(self, stream: str) -> list[Envelope]:
         return list(self._streams.get(stream, []))
-
-
-def _log_crash(task: asyncio.Task) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("bus consumer %s crashed", task.get_name(), exc_info=task.exception())

@@ -29,7 +29,6 @@ class RedisBus(Bus):
     def __init__(self, url: str) -> None:
         super().__init__()
         self._redis = aioredis.from_url(url, decode_responses=True)
-        self._tasks: dict[Subscription, asyncio.Task] = {}
         self._started = False
         self._closing = False
         self._host = f"{socket.gethostname()}-{os.getpid()}"
@@ -65,12 +64,6 @@ class RedisBus(Bus):
         self._started = True
         for sub in self.subscriptions:
             self._start_subscription(sub)
-
-    def _start_subscription(self, sub: Subscription) -> None:
-        if sub not in self._tasks:
-            task = asyncio.create_task(self._consume(sub), name=f"bus:{sub.stream}:{sub.group}")
-            task.add_done_callback(_log_crash)
-            self._tasks[sub] = task
 
     def _consumer_name(self, sub: Subscription) -> str:
         # Durable groups keep a stable consumer name so a restart re-reads its own pending entries.
@@ -172,8 +165,3 @@ class RedisBus(Bus):
     async def read_all(self, stream: str) -> list[Envelope]:
         entries = await self._redis.xrange(stream)
         return [Envelope.decode(stream, eid, fields) for eid, fields in entries]
-
-
-def _log_crash(task: asyncio.Task) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("bus consumer %s crashed", task.get_name(), exc_info=task.exception())
