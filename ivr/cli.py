@@ -14,3 +14,5 @@ def register(app: typer.Typer) -> None:
     register_agi(app)
     from ivr.speech.cli import app as models_app  # hotline models check (speech helper)
     app.add_typer(models_app, name="models", help="Speech recognition models (vosk).")
+    from ivr.phone import command as phone_command  # hotline phone EXT (console follow-up F3)
+    app.command("phone")(phone_command)
