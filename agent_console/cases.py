@@ -5,7 +5,7 @@ Every function takes an open session and flushes only; the view commits and then
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 
 from agent_console.auth import Viewer
 from ticketing.case import flows, service, states
-from ticketing.case.errors import CaseError, UnknownReference
+from ticketing.case.errors import (
+    CaseError,
+    CaseNotFound,
+    ConcurrentUpdate,
+    InvalidAction,
+    NotPermitted,
+    UnknownReference,
+)
 from ticketing.case.models import Case
 from ticketing.case.permissions import Actor
 from ticketing.case.phone import InvalidPhone, normalize_phone
@@ -24,6 +31,7 @@ from ticketing.case.states import IllegalTransition
 from ticketing.dataset import Dataset
 from ticketing.routing import RoutingError, RoutingRequest, route
 from ticketing.sla import intake_deadlines
+from ticketing.sla.policy import Limit
 
 BUREAU_ACTIONS = ("acknowledge", "return", "resolve")
 NEAR_STATES = ("reminder", "overdue")
@@ -31,16 +39,34 @@ FORM_FIELDS = ("description", "caller_phone", "caller_name", "street", "address"
                "priority", "linkedid")
 
 
-class FormInvalid(Exception):
-    """The case form has errors: field name -> message."""
+@dataclass(frozen=True)
+class FieldError:
+    """Why one field is wrong: a code the console translates, the service's own text, and its values."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    code: str  # e.g. "required", "too_long", "invalid_phone", "unknown_reference", "invalid"
+    message: str  # the case service's (English) text, shown as is in English
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class FormInvalid(Exception):
+    """The case form has errors: field name -> FieldError."""
+
+    def __init__(self, errors: dict[str, FieldError]) -> None:
+        super().__init__("; ".join(f"{k}: {v.message}" for k, v in errors.items()))
         self.errors = errors
 
 
 class ActionRefused(Exception):
-    """The case service refused an action; the message says why."""
+    """The case service refused an action; `code` and `params` say why, the message in English."""
+
+    def __init__(self, message: str, code: str = "refused", **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
+PYDANTIC_CODES = {"missing": "required", "string_too_short": "required", "string_too_long": "too_long",
+                  "literal_error": "not_a_choice", "enum": "not_a_choice"}
 
 
 @dataclass(frozen=True)
@@ -54,7 +80,7 @@ class Proposal:
     explanation: str
     urgent: bool
     dispatch_by: datetime | None
-    resolve_limit: str
+    resolve_limit: Limit
 
 
 def actor_of(viewer: Viewer) -> Actor:
@@ -69,7 +95,8 @@ def propose(dataset: Dataset, text: str, street: str | None, category: str | Non
         decision = route(dataset, RoutingRequest(text=text, street=street or None, category=category or None,
                                                  at=now))
     except RoutingError as err:
-        raise FormInvalid({"category" if category else "street": str(err)}) from err
+        name, value = ("category", category) if category else ("street", street)
+        raise FormInvalid({name: FieldError("unknown_reference", str(err), {"value": value})}) from err
     found = dataset.categories.get(decision.category or "")
     bureau = dataset.bureaus.get(decision.bureau)
     urgent = decision.urgent
@@ -78,7 +105,7 @@ def propose(dataset: Dataset, text: str, street: str | None, category: str | Non
     return Proposal(category=decision.category, category_name=_name(found, language),
                     bureau=decision.bureau, bureau_name=_name(bureau, language) or decision.bureau,
                     explanation=decision.explanation, urgent=urgent, dispatch_by=dispatch_by,
-                    resolve_limit=dataset.sla.resolve_limit(sla_class).describe())
+                    resolve_limit=dataset.sla.resolve_limit(sla_class))
 
 
 def _name(item: Any, language: str) -> str:
@@ -94,21 +121,28 @@ def parse_form(form: dict[str, Any]) -> CaseCreate:
     values["priority"] = values["priority"] or "normal"
     values["caller_name"] = values["caller_name"] or ""
     values["address"] = values["address"] or ""
-    errors: dict[str, str] = {}
+    errors: dict[str, FieldError] = {}
     if values["caller_phone"]:
         try:
             values["caller_phone"] = normalize_phone(values["caller_phone"])
         except InvalidPhone as err:
-            errors["caller_phone"] = str(err)
+            errors["caller_phone"] = FieldError("invalid_phone", str(err), {"value": values["caller_phone"]})
     try:
         data = CaseCreate(channel="phone", dispatch=_checked(form.get("dispatch")), **values)
     except ValidationError as err:
         for problem in err.errors():
-            errors.setdefault(str(problem["loc"][0]) if problem["loc"] else "form", problem["msg"])
+            name = str(problem["loc"][0]) if problem["loc"] else "form"
+            errors.setdefault(name, pydantic_error(problem))
         raise FormInvalid(errors) from err
     if errors:
         raise FormInvalid(errors)
     return data
+
+
+def pydantic_error(problem: dict[str, Any]) -> FieldError:
+    """Return the FieldError of one pydantic validation problem (its type becomes our code)."""
+    code = PYDANTIC_CODES.get(problem.get("type", ""), "invalid")
+    return FieldError(code, str(problem.get("msg", "")), dict(problem.get("ctx") or {}))
 
 
 def _checked(value: Any) -> bool:
@@ -121,16 +155,18 @@ def create(session: Session, dataset: Dataset, form: dict[str, Any], viewer: Vie
     try:
         return flows.intake(session, dataset, data, actor_of(viewer))
     except UnknownReference as err:
-        raise FormInvalid({err.field: str(err)}) from err
+        error = FieldError("unknown_reference", str(err), {"value": err.code})
+        raise FormInvalid({err.field: error}) from err
     except CaseError as err:
-        raise FormInvalid({"form": str(err)}) from err
+        raise FormInvalid({"form": FieldError("invalid", str(err))}) from err
 
 
 def attach(session: Session, dataset: Dataset, number: str, linkedid: str, note: str, viewer: Viewer) -> Case:
     """Attach the call to an existing case, noting it in the case's trail."""
     case = service.get_by_number(session, number.strip())
     if case is None:
-        raise FormInvalid({"number": f"unknown case {number!r}"})
+        raise FormInvalid({"number": FieldError("unknown_case", f"unknown case {number!r}",
+                                                {"value": number.strip()})})
     if linkedid:
         service.link_call(session, case, linkedid)
     text = note.strip() or f"call {linkedid or '-'} attached from the console"
@@ -138,7 +174,7 @@ def attach(session: Session, dataset: Dataset, number: str, linkedid: str, note:
         return flows.apply_action(session, dataset, case.number, "note",
                                   ActionPayload(note=text, visibility="internal"), actor_of(viewer))
     except (CaseError, IllegalTransition) as err:
-        raise FormInvalid({"number": str(err)}) from err
+        raise FormInvalid({"number": FieldError("invalid", str(err))}) from err
 
 
 def bureau_cases(session: Session, dataset: Dataset, viewer: Viewer, now: datetime) -> list[dict[str, Any]]:
@@ -162,12 +198,18 @@ def _row(case: Case, dataset: Dataset, now: datetime) -> dict[str, Any]:
 def act(session: Session, dataset: Dataset, number: str, action: str, note: str, viewer: Viewer) -> Case:
     """Acknowledge, return (with a reason) or resolve (with a reply) a case; ActionRefused says why not."""
     if action not in BUREAU_ACTIONS:
-        raise ActionRefused(f"unknown action {action!r}")
+        raise ActionRefused(f"unknown action {action!r}", "unknown_action")
     payload = ActionPayload(note=note.strip(), reply=note.strip() or None, visibility="public")
     try:
         return flows.apply_action(session, dataset, number, action, payload, actor_of(viewer))
-    except (CaseError, IllegalTransition, ValidationError) as err:
-        raise ActionRefused(str(err)) from err
+    except IllegalTransition as err:
+        raise ActionRefused(str(err), "illegal_transition", status=err.status, action=action) from err
+    except (CaseError, ValidationError) as err:
+        raise ActionRefused(str(err), REFUSAL_CODES.get(type(err), "refused"), action=action) from err
+
+
+REFUSAL_CODES: dict[type, str] = {InvalidAction: "needs_input", NotPermitted: "not_permitted",
+                                  CaseNotFound: "unknown_case", ConcurrentUpdate: "case_changed"}
 
 
 def deadline_cases(session: Session, dataset: Dataset, now: datetime,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
 LANGUAGES = ("zh", "en")
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -111,6 +113,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_case": ("找不到该工单", "No such case"),
     "choose": ("— 请选择 —", "— choose —"),
     "auto": ("（自动）", "(automatic)"),
+    "community": ("社区", "Community"),
+    # field errors from the case service, by code (English shows the service's own text)
+    "field_required": ("此项必填", "This field is required"),
+    "field_too_long": ("不能超过 {max_length} 个字", "At most {max_length} characters"),
+    "field_not_a_choice": ("请从列表中选择", "Choose one of the listed values"),
+    "field_invalid_phone": ("电话号码无效：{value}（请填写手机号或带区号的固定电话）",
+                            "Not a valid phone number: {value}"),
+    "field_unknown_reference": ("未知的{what}：{value}", "Unknown {what}: {value}"),
+    "field_unknown_case": ("找不到工单 {value}", "No case {value}"),
+    "field_no_caller_phone": ("该工单没有来电号码，无法回拨", "The case has no caller phone to call back"),
+    "field_invalid": ("此项填写有误（{message}）", "{message}"),
+    # deadlines in words
+    "limit_clock_hours": ("{amount}小时", "{amount} hours"),
+    "limit_working_hours": ("{amount}个工作小时", "{amount} working hours"),
+    "limit_working_days": ("{amount}个工作日", "{amount} working days"),
+    "limit_same_working_day": ("当个工作日内", "same working day"),
+    "limit_next_working_day": ("下一个工作日内", "next working day"),
+    # bureau actions refused by the case service, by code
+    "refused_illegal_transition": ("工单当前状态为“{status}”，不能{action}",
+                                   "A case that is {status} cannot be {action}"),
+    "refused_needs_input": ("{action}需要填写说明（退回原因或答复内容）",
+                            "{action} needs a note (reason or reply)"),
+    "refused_not_permitted": ("您的角色无权执行此操作", "Your role may not do this"),
+    "refused_unknown_case": ("找不到该工单", "No such case"),
+    "refused_case_changed": ("工单已被他人同时修改，请刷新后重试",
+                             "Someone else changed the case; reload and retry"),
+    "refused_unknown_action": ("未知操作", "Unknown action"),
+    "refused_refused": ("操作未执行（{message}）", "{message}"),
     # bureau
     "bureau_cases": ("本单位工单", "Our cases"),
     "status": ("状态", "Status"),
@@ -167,3 +197,48 @@ def translate(key: str, language: str) -> str:
 def catalogue(language: str) -> dict[str, str]:
     """Return every message in one language (embedded in pages for the scripts)."""
     return {key: translate(key, language) for key in MESSAGES}
+
+
+class FieldProblem(Protocol):
+    """What the console's case layer reports about one field (agent_console.cases.FieldError)."""
+
+    code: str
+    message: str
+    params: dict[str, Any]
+
+
+def _format(key: str, language: str, values: dict[str, Any], fallback: str) -> str:
+    """Fill a message's {placeholders}; the fallback (the service's text) when a value is missing."""
+    try:
+        return translate(key, language).format(**values)
+    except (KeyError, IndexError, ValueError):
+        return fallback
+
+
+def field_error(name: str, error: FieldProblem, language: str) -> str:
+    """Return a case-form field's error in the interface language (English: the service's own text)."""
+    if language == "en" or f"field_{error.code}" not in MESSAGES:
+        return error.message
+    what = translate(name, language) if name in MESSAGES else name
+    values = {**error.params, "message": error.message, "what": what}
+    return _format(f"field_{error.code}", language, values, error.message)
+
+
+def limit_text(limit: Any, language: str) -> str:
+    """Return a time limit (ticketing.sla Limit: kind, amount) in words, e.g. 3个工作日 / 3 working days."""
+    if language == "en":
+        return limit.describe()
+    amount = int(limit.amount) if float(limit.amount).is_integer() else limit.amount
+    return _format(f"limit_{limit.kind}", language, {"amount": amount}, limit.describe())
+
+
+def refusal(code: str, params: dict[str, Any], message: str, language: str) -> str:
+    """Return why the case service refused a bureau action, in the interface language."""
+    if language == "en" or f"refused_{code}" not in MESSAGES:
+        return message
+    values = {**params, "message": message}
+    if "status" in values:
+        values["status"] = translate(f"status_{values['status']}", language)
+    if "action" in values:
+        values["action"] = translate(str(values["action"]), language)
+    return _format(f"refused_{code}", language, values, message)

@@ -73,7 +73,9 @@ async def _guard(request: Request, action) -> Response:
     except CommandFailed as err:
         return _error(request, "asterisk_refused", 502, err.message)
     except cases.FormInvalid as err:
-        return _error(request, "invalid_form", 422, str(err), fields=err.errors)
+        lang = language(request)
+        fields = {name: i18n.field_error(name, error, lang) for name, error in err.errors.items()}
+        return _error(request, "invalid_form", 422, str(err), fields=fields)
 
 
 @router.get("")
@@ -194,7 +196,8 @@ def _case_phone(console, number: str) -> str:
     with session_scope(console.session_factory) as session:
         case = case_service.get_by_number(session, number.strip())
         if case is None or not case.caller_phone:
-            raise cases.FormInvalid({"number": f"case {number!r} has no caller phone"})
+            raise cases.FormInvalid({"number": cases.FieldError("no_caller_phone",
+                                                                f"case {number!r} has no caller phone")})
         return case.caller_phone
 
 
@@ -206,7 +209,8 @@ async def propose_route(request: Request, body: RouteBody, viewer: Viewer = Agen
     async def run() -> dict[str, Any]:
         proposal = cases.propose(console.dataset, body.description, body.street, body.category, utcnow(),
                                  language(request))
-        return {"proposal": {**proposal.__dict__, "dispatch_by": _local(console, proposal.dispatch_by)}}
+        return {"proposal": {**proposal.__dict__, "dispatch_by": _local(console, proposal.dispatch_by),
+                             "resolve_limit": i18n.limit_text(proposal.resolve_limit, language(request))}}
 
     return await _guard(request, run)
 

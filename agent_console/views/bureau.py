@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from agent_console import cases
+from agent_console import cases, i18n
 from agent_console.auth import Viewer
 from agent_console.views.deps import console_of, guarded, language, render, require_roles
 from ticketing.bus import Streams
@@ -50,7 +50,8 @@ async def act(request: Request, number: str, action: str, note: str = Form("", m
     try:
         event = await asyncio.to_thread(_act, console, number, action, note, viewer)
     except cases.ActionRefused as err:
-        return RedirectResponse(f"{target}?error={quote(str(err))}&number={quote(number)}", status_code=303)
+        error = i18n.refusal(err.code, err.params, str(err), language(request))
+        return RedirectResponse(f"{target}?error={quote(error)}&number={quote(number)}", status_code=303)
     await console.bus.publish(Streams.CASES, "case.changed", number, event)
     return RedirectResponse(f"{target}?done={quote(action)}&number={quote(number)}", status_code=303)
 

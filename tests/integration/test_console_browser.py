@@ -80,12 +80,14 @@ async def test_agent_takes_a_call_files_a_case_the_bureau_sees_it(make_app, serv
     await agent.click("#btn-save")  # empty form: clear message, nothing created
     await expect(agent.locator("#banner")).to_contain_text("表单有误")
     await expect(agent.locator("#case-description")).to_have_class("invalid")
+    await expect(agent.locator("#case-form .field-error").first).to_have_text("此项必填")
 
     await agent.fill("#case-description", "福田街道岗厦村路灯不亮已经三天，晚上很危险")
     await agent.select_option("#case-street", "futian")
     await agent.click("#btn-suggest")
     await expect(agent.get_by_test_id("suggestion")).to_contain_text("城市管理")
     await expect(agent.get_by_test_id("deadlines")).to_contain_text("派单时限")
+    await expect(agent.get_by_test_id("deadlines")).to_contain_text("个工作日")  # not "working days"
     await agent.screenshot(path=str(SHOTS / "agent-pop-and-form.png"), full_page=True)
     await agent.keyboard.press("Alt+S")
     await expect(agent.get_by_test_id("case-result")).to_contain_text("工单已创建")

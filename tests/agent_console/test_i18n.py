@@ -1,0 +1,71 @@
+"""The console's own words for the case service's errors and limits (the service's texts stay English)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent_console import cases, i18n
+from ticketing.sla.policy import Limit
+
+
+def form_errors(form: dict) -> dict[str, cases.FieldError]:
+    with pytest.raises(cases.FormInvalid) as caught:
+        cases.parse_form(form)
+    return caught.value.errors
+
+
+def test_form_errors_from_the_service_carry_codes():
+    errors = form_errors({"description": "", "caller_phone": "12", "caller_name": "x" * 101,
+                          "priority": "whenever"})
+    assert {name: e.code for name, e in errors.items()} == {
+        "description": "required", "caller_phone": "invalid_phone", "caller_name": "too_long",
+        "priority": "not_a_choice"}
+    assert "phone number '12'" in errors["caller_phone"].message  # the service's text is kept
+
+
+@pytest.mark.parametrize(("name", "error", "zh", "en"), [
+    ("description", cases.FieldError("required", "String should have at least 1 character"),
+     "此项必填", "String should have at least 1 character"),
+    ("caller_name", cases.FieldError("too_long", "String should have at most 100 characters",
+                                     {"max_length": 100}), "不能超过 100 个字", None),
+    ("caller_phone", cases.FieldError("invalid_phone", "phone number '12' is not a valid number",
+                                      {"value": "12"}),
+     "电话号码无效：12（请填写手机号或带区号的固定电话）", None),
+    ("street", cases.FieldError("unknown_reference", "unknown street 'nowhere'", {"value": "nowhere"}),
+     "未知的街道：nowhere", "unknown street 'nowhere'"),
+    ("category", cases.FieldError("unknown_reference", "unknown category 'x'", {"value": "x"}),
+     "未知的诉求分类：x", None),
+    ("number", cases.FieldError("unknown_case", "unknown case 'FT1'", {"value": "FT1"}),
+     "找不到工单 FT1", None),
+    ("form", cases.FieldError("invalid", "case FT1 was changed by someone else"),
+     "此项填写有误（case FT1 was changed by someone else）", None),
+    ("form", cases.FieldError("brand_new_code", "something new"), "something new", None),
+    ("caller_name", cases.FieldError("too_long", "too long"), "too long", None),  # a value missing: as is
+])
+def test_field_errors_in_both_languages(name, error, zh, en):
+    assert i18n.field_error(name, error, "zh") == zh
+    assert i18n.field_error(name, error, "en") == (en or error.message)
+
+
+@pytest.mark.parametrize(("limit", "zh", "en"), [
+    (Limit("working_days", 3), "3个工作日", "3 working days"),
+    (Limit("working_days", 1), "1个工作日", "1 working day"),
+    (Limit("clock_hours", 24), "24小时", "24 clock hours"),
+    (Limit("working_hours", 4), "4个工作小时", "4 working hours"),
+    (Limit("same_working_day"), "当个工作日内", "same working day"),
+    (Limit("next_working_day"), "下一个工作日内", "next working day"),
+])
+def test_limits_in_words(limit, zh, en):
+    assert (i18n.limit_text(limit, "zh"), i18n.limit_text(limit, "en")) == (zh, en)
+
+
+@pytest.mark.parametrize(("code", "params", "zh"), [
+    ("illegal_transition", {"status": "acknowledged", "action": "acknowledge"},
+     "工单当前状态为“已签收”，不能签收"),
+    ("needs_input", {"action": "return"}, "退回需要填写说明（退回原因或答复内容）"),
+    ("not_permitted", {"action": "resolve"}, "您的角色无权执行此操作"),
+    ("refused", {}, "操作未执行（the service's words）"),
+])
+def test_bureau_refusals(code, params, zh):
+    assert i18n.refusal(code, params, "the service's words", "zh") == zh
+    assert i18n.refusal(code, params, "the service's words", "en") == "the service's words"
