@@ -94,6 +94,11 @@ class ConsoleComponent:
         console.hub.on_pop = lambda user_id, pop: feeds.send_history(console, user_id, pop)
         for user_id, _name, presence in await asyncio.to_thread(console.presence.online):
             console.hub.track(user_id, presence.interface, presence.linkedid)
+        try:  # after subscribing: live events that race the read win over the records
+            read = await feeds.restore_wallboard(console)
+            log.info("wallboard rebuilt from %d of today's call records", read)
+        except Exception:
+            log.exception("rebuilding the wallboard from the call records failed; counting from now")
         console.tasks = [
             _every(1.0, console.sync.expire_wrapups, "wrap-up expiry"),
             _every(console.settings.wallboard_interval, lambda: feeds.push_wallboard(console), "wallboard"),

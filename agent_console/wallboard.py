@@ -139,6 +139,40 @@ _CALL_HANDLERS = {
 }
 
 
+@dataclass(frozen=True)
+class CallRecord:
+    """A queued call as the call records (`calls` table) keep it, for rebuilding today's figures."""
+
+    linkedid: str
+    queue: str
+    queued_at: datetime
+    answered: bool
+    ended: bool
+    wait_seconds: float | None = None
+
+
+def restore(board: Wallboard, records: list[CallRecord], now: datetime) -> Wallboard:
+    """Merge today's call records into the board (after a restart); what live events said wins."""
+    _in_today(board, now)
+    for record in records:
+        if record.queued_at.astimezone(board.tz).date() != board.day:
+            continue
+        queue = _queue(board, record.queue)
+        lid = record.linkedid
+        if lid in queue.answered or lid in queue.abandoned:
+            continue  # a live event already settled it
+        if record.answered:
+            queue.waiting.pop(lid, None)
+            queue.answered[lid] = float(record.wait_seconds or 0.0)
+        elif record.ended:
+            queue.waiting.pop(lid, None)
+            queue.abandoned.add(lid)
+        else:
+            queue.waiting.setdefault(lid, record.queued_at)
+            board.queue_of_call.setdefault(lid, record.queue)
+    return board
+
+
 def queue_figures(queue: QueueBoard, now: datetime, sl_seconds: int) -> dict[str, Any]:
     """Return the row a supervisor sees for one queue."""
     longest = max(((now - t).total_seconds() for t in queue.waiting.values()), default=0.0)

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
+from agent_console import wallboard as wb
+from ticketing.call.models import Call
 from ticketing.case import service as cases_service
 from ticketing.case.phone import InvalidPhone
 from ticketing.database.core import session_scope
@@ -42,6 +47,25 @@ async def push_wallboard(console: Console) -> None:
     if console.hub.has_page("wallboard"):
         snapshot = console.hub.wallboard_snapshot(console.settings.service_level_seconds)
         console.hub.broadcast("wallboard", {"type": "wallboard", **snapshot})
+
+
+def today_call_records(console: Console, now: datetime) -> list[wb.CallRecord]:
+    """Read the calls queued since local midnight from the call records (to rebuild the wallboard)."""
+    midnight = now.astimezone(console.timezone).replace(hour=0, minute=0, second=0, microsecond=0)
+    query = select(Call).where(Call.queued_at >= midnight, Call.queue.is_not(None))
+    with session_scope(console.session_factory) as session:
+        return [wb.CallRecord(linkedid=call.linkedid, queue=call.queue or "", queued_at=call.queued_at,
+                              answered=call.answered_at is not None, ended=call.status == "ended",
+                              wait_seconds=call.wait_seconds)
+                for call in session.scalars(query)]
+
+
+async def restore_wallboard(console: Console) -> int:
+    """Rebuild today's per-queue figures from the call records; return how many calls were read."""
+    now = utcnow()
+    records = await asyncio.to_thread(today_call_records, console, now)
+    wb.restore(console.hub.board, records, now)
+    return len(records)
 
 
 def deadline_rows(console: Console) -> list[dict[str, Any]]:

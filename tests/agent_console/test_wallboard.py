@@ -88,3 +88,29 @@ def test_agents_by_state_with_durations():
     gone = {"user_id": 2, "name": "陈刚", "presence": {"state": "offline"}}
     wb.fold(board, "console.agent_presence", gone, at(80))
     assert [a["name"] for a in wb.snapshot(board, at(80), 15)["agents"]] == ["李娜"]
+
+
+def record(lid, offset, *, answered=False, ended=False, wait=None, q="general-zh"):
+    return wb.CallRecord(linkedid=lid, queue=q, queued_at=at(offset), answered=answered, ended=ended,
+                         wait_seconds=wait)
+
+
+def test_a_restart_rebuilds_todays_figures_from_the_call_records():
+    records = [record("A", 0, answered=True, ended=True, wait=5), record("B", 1, answered=True, wait=20),
+               record("C", 2, ended=True), record("D", 3), record("Y", -86_400, answered=True, wait=1)]
+    board = wb.restore(wb.Wallboard(tz=TZ), records, at(30))
+    row = wb.snapshot(board, at(30), 15)["queues"][0]
+    assert (row["answered"], row["abandoned"], row["waiting"], row["service_level"]) == (2, 1, 1, 33.3)
+    wb.fold(board, *ended("D"), at(31))  # the caller still waiting at the restart hangs up
+    assert wb.snapshot(board, at(31), 15)["queues"][0]["abandoned"] == 2
+
+
+def test_live_events_win_over_older_records():
+    board = wb.Wallboard(tz=TZ)
+    wb.fold(board, *queued("A"), at(0))
+    wb.fold(board, *connected("A", 4), at(4))
+    wb.restore(board, [record("A", 0), record("A", 0, ended=True)], at(5))  # records lag behind
+    row = wb.snapshot(board, at(5), 15)["queues"][0]
+    assert (row["answered"], row["abandoned"], row["waiting"]) == (1, 0, 0)
+    wb.restore(board, [record("A", 0, answered=True, wait=4)], at(6))  # restoring twice changes nothing
+    assert wb.snapshot(board, at(6), 15)["queues"][0]["answered"] == 1
