@@ -52,6 +52,7 @@ class AmiBridge:
         self._connection: AmiConnection | None = None
         self._lost = asyncio.Event()
         self._reconcile_lock = asyncio.Lock()
+        self._reconcile_again = False  # FullyBooted arrived while a reconciliation was running
         self._task: asyncio.Task | None = None
         self._side_tasks: set[asyncio.Task] = set()
 
@@ -164,16 +165,23 @@ class AmiBridge:
             return
         if events:
             self.notifier.emit(events)
-        if message.get("Event") == "FullyBooted" and self.connected.is_set() \
-                and not self._reconcile_lock.locked():
-            self._spawn(self._reconcile("FullyBooted"))
+        if message.get("Event") == "FullyBooted" and self.connected.is_set():
+            if self._reconcile_lock.locked():  # the running one may have asked before the modules loaded
+                self._reconcile_again = True
+            else:
+                self._spawn(self._reconcile("FullyBooted"))
 
     async def _reconcile(self, why: str) -> None:
         async with self._reconcile_lock:
-            try:
-                self.notifier.emit(await reconcile(self.ctx, self.actions))
-            except AmiError as err:
-                log.warning("reconciliation after %s failed: %s", why, err)
+            while True:
+                self._reconcile_again = False
+                try:
+                    self.notifier.emit(await reconcile(self.ctx, self.actions))
+                except AmiError as err:
+                    log.warning("reconciliation after %s failed: %s", why, err)
+                if not self._reconcile_again:
+                    return
+                why = "FullyBooted"
 
     async def _refresh_queue_stats(self) -> None:
         try:

@@ -32,6 +32,7 @@ class FakeAmi:
         self.logins = 0
         self.replies = replies or {}  # action -> response headers (recorded from Asterisk 22)
         self.received: list[dict] = []
+        self.ignored: set[str] = set()  # actions left unanswered (Asterisk still loading its modules)
         self.writers: list[asyncio.StreamWriter] = []
         self.server: asyncio.Server | None = None
 
@@ -72,6 +73,8 @@ class FakeAmi:
             status = "Success\r\nMessage: Authentication accepted" if self.accept else \
                 "Error\r\nMessage: Authentication failed"
             writer.write(f"Response: {status}\r\n{reply_to}\r\n".encode())
+        elif action.get("Action") in self.ignored:
+            return
         elif self.answering and action.get("Action") in ("Ping", "CoreShowChannels", "QueueStatus",
                                                          "QueueSummary"):
             if action["Action"] == "Ping":
@@ -172,6 +175,29 @@ async def test_bridge_reconnects_when_pings_go_unanswered():
         assert fake.logins >= 2  # the silent session was dropped and a new one logged in
         await bridge.wait_connected(2)
         await bridge.stop()
+
+
+async def test_fully_booted_during_a_stuck_reconciliation_reconciles_again():
+    # After a restart the bridge may log in before Asterisk has loaded app_queue: its first reconciliation
+    # then waits in vain, and the FullyBooted arriving meanwhile must not be dropped.
+    bus = create_bus(None)
+    async with FakeAmi() as fake:
+        fake.ignored.add("QueueSummary")
+        bridge = AmiBridge(bus, host="127.0.0.1", port=fake.port, username="u", secret="s",
+                           action_timeout=0.4, ping_interval=5, reconnect_min=0.1, reconnect_max=0.2)
+        await bridge.start()
+        await bridge.wait_connected(2)
+        await asyncio.sleep(0.1)
+        fake.send("Event: FullyBooted\r\nStatus: Fully Booted\r\n\r\n")
+        fake.ignored.clear()
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            if sum(a.get("Action") == "QueueStatus" for a in fake.received) >= 1:
+                break
+            await asyncio.sleep(0.05)
+        shows = sum(a.get("Action") == "CoreShowChannels" for a in fake.received)
+        await bridge.stop()
+    assert shows == 2  # on connect, and again for FullyBooted once the first gave up
 
 
 async def test_bridge_keeps_retrying_while_asterisk_is_down():
