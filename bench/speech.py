@@ -2,10 +2,10 @@
 
 Run: .venv/bin/python -m bench.speech [--model DIR] [--max-streams 8]
 Raw: KaldiRecognizer fed the utterance in 100 ms chunks in a thread (first utterance, as a listen).
-The loopback client plays Asterisk's part in this process: on a 2-core machine its CPU competes with
-decoding, which a real deployment gives to Asterisk. Pipeline: the AudioSocket server
-over loopback TCP (20 ms frames, as Asterisk sends them) into SpeechService.listen, unpaced (as fast as
-possible: decoding cost) and paced (real time: how many calls at once keep up). Figures: model load
+Pipeline: the AudioSocket server over loopback TCP (20 ms frames, as Asterisk sends them) into
+SpeechService.listen, unpaced (as fast as possible: decoding cost) and paced (real time: how many calls
+at once keep up). Asterisk's part (the AudioSocket client) runs in a separate process, as Asterisk does,
+so the figures measure the pipeline, not a client sharing its interpreter. Figures: model load
 time, real-time factor (decode seconds per audio second) per stream, throughput with N concurrent
 streams, the largest N of paced streams whose results arrive within 0.5 s of their end of speech,
 and memory per stream (RSS growth per live recogniser).
@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -34,15 +36,72 @@ PHRASE = "우리 동네 공사 소음이 너무 심해요"  # decoded stably by 
 LATENCY_BUDGET = 0.5
 
 
-class Streamer:
-    """Answers the listen's EXEC AudioSocket by streaming the utterance (Asterisk's part)."""
+class RemoteAsterisk:
+    """Asterisk's part in a child process: streams the utterance to the AudioSocket server when asked."""
 
-    def __init__(self, pcm: bytes, paced: bool) -> None:
-        self.pcm, self.paced, self.finished_audio = pcm, paced, 0.0
+    def __init__(self, pcm: bytes) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_client_process, args=(child, pcm), daemon=True)
+        self.process.start()
+        self.lock = threading.Lock()
+        self.waiting: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Future]] = {}
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                stream_id = self.conn.recv()
+            except EOFError:
+                return
+            loop, future = self.waiting.pop(stream_id)
+            loop.call_soon_threadsafe(future.set_result, None)
+
+    async def stream(self, stream_id: str, address: str, paced: bool) -> None:
+        """Have the child stream the utterance for one listen; return when the server closed it."""
+        future = asyncio.get_running_loop().create_future()
+        self.waiting[stream_id] = (asyncio.get_running_loop(), future)
+        with self.lock:
+            self.conn.send((stream_id, address, paced))
+        await future
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.send(None)
+        self.process.join(10)
+
+
+def _client_process(conn, pcm: bytes) -> None:
+    """Child process: stream the utterance for every request, answer with the stream id when done."""
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        lock = threading.Lock()
+        tasks = set()
+
+        async def one(stream_id: str, address: str, paced: bool) -> None:
+            await stream_pcm(address, stream_id, pcm, paced=paced)
+            with lock:
+                conn.send(stream_id)
+
+        while (request := await loop.run_in_executor(None, conn.recv)) is not None:
+            task = asyncio.create_task(one(*request))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        await asyncio.gather(*tasks)
+
+    asyncio.run(serve())
+
+
+class Streamer:
+    """Answers the listen's EXEC AudioSocket by having the child process stream the utterance."""
+
+    def __init__(self, remote: RemoteAsterisk, paced: bool) -> None:
+        self.remote, self.paced = remote, paced
 
     async def send(self, command: str, *, quick: bool = True) -> AgiReply:
         stream_id, address = command.split(" ", 2)[2].split(",")
-        await stream_pcm(address, stream_id, self.pcm, paced=self.paced)
+        await self.remote.stream(stream_id, address, self.paced)
         return AgiReply("0")
 
 
@@ -63,10 +122,11 @@ def raw_decode(holder: ModelHolder, pcm: bytes, streams: int) -> tuple[float, st
     return time.perf_counter() - started, results[0].text
 
 
-async def pipeline(service: SpeechService, pcm: bytes, streams: int, paced: bool) -> tuple[float, list]:
+async def pipeline(service: SpeechService, remote: RemoteAsterisk, streams: int,
+                   paced: bool) -> tuple[float, list]:
     """Run `streams` listens at once through the AudioSocket server; return wall seconds and results."""
     started = time.perf_counter()
-    results = await asyncio.gather(*(service.listen(Streamer(pcm, paced), f"bench-{i}")
+    results = await asyncio.gather(*(service.listen(Streamer(remote, paced), f"bench-{i}")
                                      for i in range(streams)))
     return time.perf_counter() - started, list(results)
 
@@ -95,12 +155,13 @@ async def run(model: Path, max_streams: int) -> None:
                           limits=Limits(max_seconds=60, no_input_seconds=30, trailing_silence_seconds=1.0))
     service = SpeechService(config, holder, RecognizerPool(max_streams=64), _discard)
     await service.start()
+    remote = RemoteAsterisk(pcm)
     print(f"utterance {audio:.2f} s of 8 kHz audio")
     print(f"{'streams':>7} {'raw RTF':>8} {'pipe RTF':>9} {'overhead':>9} {'raw x rt':>9} {'pipe x rt':>10}")
     try:
         for streams in sorted({1, 2, os.cpu_count() or 1, 4}):
             raw_wall, raw_text = raw_decode(holder, pcm, streams)
-            pipe_wall, results = await pipeline(service, pcm, streams, paced=False)
+            pipe_wall, results = await pipeline(service, remote, streams, paced=False)
             # RTF per stream = wall seconds / audio seconds when `streams` run at once
             print(f"{streams:>7} {raw_wall / audio:>8.3f} {pipe_wall / audio:>9.3f} "
                   f"{(pipe_wall / raw_wall - 1) * 100:>8.1f}% {streams * audio / raw_wall:>9.2f} "
@@ -110,7 +171,7 @@ async def run(model: Path, max_streams: int) -> None:
         print(f"paced real-time streams (result within {LATENCY_BUDGET} s of the end of the audio):")
         sustained = 0
         for streams in range(1, max_streams + 1):
-            wall, results = await pipeline(service, pcm, streams, paced=True)
+            wall, results = await pipeline(service, remote, streams, paced=True)
             lag = wall - audio
             budget = LATENCY_BUDGET + config.limits.trailing_silence_seconds
             ok = lag <= budget and all(r.text for r in results)
@@ -122,6 +183,7 @@ async def run(model: Path, max_streams: int) -> None:
             sustained = streams
         print(f"sustained real-time streams: {sustained}")
     finally:
+        remote.close()
         await service.stop()
     print(f"memory per stream: {memory_per_stream(holder, pcm):.1f} MB")
 
