@@ -61,7 +61,7 @@ class PhoneOptions:
 
 @dataclass(frozen=True)
 class PhoneEvent:
-    """One line the scenarios logged: kind (see EVENT_WORDS) and its words."""
+    """One line the scenarios logged: kind (see EVENT_WORDS, or "reregistered") and its words."""
 
     kind: str
     args: tuple[str, ...] = ()
@@ -97,6 +97,7 @@ def describe(event: PhoneEvent, extension: str, server: str) -> str:
     caller = event.args[-1] if event.args else "unknown"
     texts = {
         "registered": f"registered at {server} (expires {arg or '?'} s); answering calls, Ctrl-C to stop",
+        "reregistered": f"registered again (expires {arg or '?'} s)",
         "ringing": f"ringing from {caller}",
         "answered": f"answered {caller}",
         "hungup": {"caller": f"hung up by {caller}", "phone": f"hung up {caller} (--hangup-after)",
@@ -205,6 +206,8 @@ class Phone:
         while deadline is None or time.monotonic() < deadline:
             event = self._read_event()
             if event is not None:
+                if event.kind == "registered" and self.registered:
+                    event = PhoneEvent("reregistered", event.args)
                 self._track(event)
                 return event
             if self._proc is None or self._proc.poll() is not None:

@@ -62,6 +62,7 @@ def test_parse_event(line, event):
 
 @pytest.mark.parametrize("event, text", [
     (PhoneEvent("registered", ("299",)), "registered at 127.0.0.1:5060 (expires 299 s)"),
+    (PhoneEvent("reregistered", ("59",)), "registered again (expires 59 s)"),
     (PhoneEvent("ringing", ("13900000042",)), "ringing from 13900000042"),
     (PhoneEvent("answered", ("13900000042",)), "answered 13900000042"),
     (PhoneEvent("hungup", ("caller", "1010")), "hung up by 1010"),
