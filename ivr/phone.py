@@ -377,7 +377,8 @@ def run(phone: Phone, echo: Callable[[str], None]) -> None:
     def interrupt(_signum, _frame):
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    # installed explicitly: a shell starts background commands with SIGINT ignored
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     extension, server = phone.options.extension, phone.server
     try:
         phone.start()
@@ -396,7 +397,8 @@ def run(phone: Phone, echo: Callable[[str], None]) -> None:
     finally:
         for event in phone.stop():
             echo(describe(event, extension, server))
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def command(
