@@ -69,10 +69,10 @@ def busy(address: str, ports: list[Port]) -> list[Port]:
 
 
 def socket_inodes(address: str, port: Port, proc: Path = PROC) -> set[str]:
-    """Return the inodes of sockets bound to address:port (or the wildcard) in /proc/net."""
-    wanted = {_hex_address(address), _hex_address("0.0.0.0")}
+    """Return the inodes of sockets bound to address:port (or the wildcard) in /proc/net (IPv4)."""
     inodes: set[str] = set()
     try:
+        wanted = {_hex_address(socket.gethostbyname(address)), _hex_address("0.0.0.0")}
         lines = (proc / "net" / port.proto).read_text().splitlines()[1:]
     except OSError:
         return inodes
