@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
 
@@ -20,7 +22,16 @@ def add_call(session, queue: str, queued_ago: timedelta, *, waited: float, answe
                      ivr_path=[], outcome="answered" if answered else "abandoned_queue"))
 
 
+async def wait_until_calls_fit_in_today(oldest: timedelta) -> None:
+    """Wait past local midnight by `oldest`, so calls placed that long ago still count as today."""
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    since_midnight = now - now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if since_midnight < oldest + timedelta(seconds=30):
+        await asyncio.sleep((oldest + timedelta(seconds=30) - since_midnight).total_seconds())
+
+
 async def test_a_started_console_shows_todays_answered_and_abandoned(make_app, serve, session_factory):
+    await wait_until_calls_fit_in_today(timedelta(seconds=200))
     queue = f"restore-{uuid.uuid4().hex[:6]}"
     with session_scope(session_factory) as session:
         add_call(session, queue, timedelta(seconds=200), waited=6, answered=True)
