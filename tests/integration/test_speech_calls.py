@@ -24,6 +24,7 @@ from ivr.speech.component import SpeechComponent, build_speech
 from ivr.speech.events import TRANSCRIPT_FINAL
 from ivr.speech.model import packaged_model_dir
 from ivr.speech.transcribe import transcribe_file
+from ivr.testcall import TestCaller
 from tests.ivr.speech.audio import REQUEST_PHRASE, synthesise
 from ticketing.bus import Streams
 from ticketing.config import Settings
@@ -32,6 +33,7 @@ from ticketing.dataset import load_dataset
 pytestmark = [pytest.mark.asterisk, pytest.mark.speech, pytest.mark.timeout(120)]
 
 MENU = Path(__file__).parent / "speech_menus" / "hotline.yaml"
+BEEP_AND_MARGIN = 0.6  # the 0.2 s beep prompt, then the IVR opens the AudioSocket stream
 
 
 @pytest.fixture(scope="module")
@@ -50,20 +52,31 @@ def speech_audio(asterisk) -> Path:
 class Hotline:
     """The IVR and the speech component in this process, and a way to place a resident's call."""
 
-    def __init__(self, asterisk, ami_bridge, bus, speech: SpeechComponent, server: IvrServer) -> None:
-        self.asterisk, self.ami, self.bus = asterisk, ami_bridge, bus
+    def __init__(self, asterisk, ami_bridge, bus, speech: SpeechComponent, server: IvrServer,
+                 wait_for_event) -> None:
+        self.asterisk, self.ami, self.bus, self.wait_for_event = asterisk, ami_bridge, bus, wait_for_event
         self.speech, self.server = speech, server
+        self.caller = TestCaller(ami_bridge.actions, None, None, prompts_dir=asterisk.prompts_dir,
+                                 test_audio_dir=asterisk.test_audio_dir)
 
-    async def call(self, *, audio: str | None = "speech-request", delay: float = 0.6) -> str:
-        """Originate a resident who waits `delay` s (the prompt), then plays `audio`; return the Linkedid."""
+    async def call(self, *, audio: str | None = "speech-request") -> str:
+        """Originate a resident who plays `audio` once the IVR listens (after the beep); return the Linkedid.
+
+        The resident waits for the IVR's `request` step (the dial plan plays the recording notice first,
+        when the product prompts are in place), then the beep, then speaks.
+        """
         linkedid = f"sp-{uuid.uuid4().hex[:12]}"
-        variables = ["TEST_HOLD=40", f"TEST_DELAY={delay}"] + ([f"TEST_AUDIO={audio}"] if audio else [])
         await self.ami.actions.send({"Action": "Originate", "Channel": "Local/caller@hotline-test/n",
                                      "Context": "hotline-inbound", "Exten": "12345", "Priority": 1,
                                      "Async": "true", "Timeout": 30000,
                                      "CallerID": '"Resident" <13800138000>',
                                      "ChannelId": linkedid, "OtherChannelId": f"{linkedid}-r",
-                                     "Variable": variables}, as_list=False)
+                                     "Variable": ["TEST_HOLD=40", "TEST_DELAY=0"]}, as_list=False)
+        if audio:
+            await self.wait_for_event(self.bus, Streams.CALLS, lambda e: e.key == linkedid
+                                      and e.data.get("node") == "request", within=20)
+            await asyncio.sleep(BEEP_AND_MARGIN)
+            await self.caller.play_as_resident(linkedid, audio)
         return linkedid
 
     async def resident(self, linkedid: str) -> str:
@@ -83,7 +96,7 @@ class Hotline:
 
 
 @pytest.fixture
-async def hotline_factory(asterisk, ami_bridge, bus, speech_audio):
+async def hotline_factory(asterisk, ami_bridge, bus, speech_audio, wait_for_event):
     """Build the IVR + speech for a test with speech settings overridden; everything stopped after."""
     dataset = load_dataset(Settings().dataset_dir)
     running: list = []
@@ -99,7 +112,7 @@ async def hotline_factory(asterisk, ami_bridge, bus, speech_audio):
         await speech.start()
         await server.start()
         running.extend([server, speech])
-        return Hotline(asterisk, ami_bridge, bus, speech, server)
+        return Hotline(asterisk, ami_bridge, bus, speech, server, wait_for_event)
 
     yield make
     for component in reversed(running):
