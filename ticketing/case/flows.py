@@ -11,9 +11,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from ticketing.bureau import service as bureaus
 from ticketing.bureau.models import Bureau, Category, Community, Street
-from ticketing.case import actions, permissions, service, states
+from ticketing.case import actions, permissions, references, service, states
 from ticketing.case.errors import (
     CaseNotFound,
     ConcurrentUpdate,
@@ -57,9 +56,6 @@ def intake(
     category = chosen_category or _category(session, decision.category)
     bureau = chosen_bureau or _bureau(session, decision.bureau)
     case = Case(
-        number=service.next_number(
-            session, prefix or get_settings().case_prefix, dataset.calendar.local(now).date()
-        ),
         channel=data.channel,
         caller_phone=data.caller_phone,
         caller_name=data.caller_name,
@@ -81,6 +77,10 @@ def intake(
     case.dispatch_by = intake_deadlines(
         dataset, actions.classification(dataset, case), now, urgent=case.priority == "urgent"
     ).dispatch_by
+    # Numbered last, just before the insert: the day's counter row stays locked until the commit.
+    case.number = service.next_number(
+        session, prefix or get_settings().case_prefix, dataset.calendar.local(now).date()
+    )
     session.add(case)
     session.flush()
     service.add_event(
@@ -152,12 +152,12 @@ def apply_action(
 
 
 def _place(session: Session, data: CaseCreate) -> tuple[Street | None, Community | None]:
-    street = bureaus.get_street(session, data.street) if data.street else None
+    street = references.lookup(session, Street, data.street) if data.street else None
     if data.street and street is None:
         raise UnknownReference("street", data.street)
     if not data.community:
         return street, None
-    community = bureaus.get_community(session, data.community)
+    community = references.lookup(session, Community, data.community)
     if community is None or (street is not None and community.street_id != street.id):
         raise UnknownReference("community", data.community)
     return street or community.street, community
@@ -166,7 +166,7 @@ def _place(session: Session, data: CaseCreate) -> tuple[Street | None, Community
 def _category(session: Session, code: str | None) -> Category | None:
     if not code:
         return None
-    category = bureaus.get_category(session, code)
+    category = references.lookup(session, Category, code)
     if category is None:
         raise UnknownReference("category", code)
     return category
@@ -175,7 +175,7 @@ def _category(session: Session, code: str | None) -> Category | None:
 def _bureau(session: Session, code: str | None) -> Bureau | None:
     if not code:
         return None
-    bureau = bureaus.get_bureau(session, code)
+    bureau = references.lookup(session, Bureau, code)
     if bureau is None:
         raise UnknownReference("bureau", code)
     return bureau

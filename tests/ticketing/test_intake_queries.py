@@ -1,0 +1,75 @@
+"""SQL statements per case creation (so the intake path cannot silently grow) and the reference cache."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event, select
+
+from ticketing.bureau.models import Category, Street
+from ticketing.case import references
+from ticketing.database.core import session_scope
+
+LAMP = {
+    "description": "小区门口路灯坏了一个星期，晚上很黑",
+    "street": "futian",
+    "caller_phone": "13800138000",
+    "caller_name": "王先生",
+}
+# Token and user (one joined SELECT), the day's counter (one upsert), the case, its first event.
+STATEMENTS_PER_CREATION = 4
+
+
+@contextmanager
+def recorded(engine) -> Iterator[list[str]]:
+    """Collect the SQL statements `engine` sends while the block runs."""
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, _params, _context, _many) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def test_one_case_creation_issues_a_fixed_number_of_statements(client, headers, session_factory):
+    client.post("/api/v1/cases", json=LAMP, headers=headers["agent"])  # loads the reference cache
+    with recorded(session_factory.kw["bind"]) as statements:
+        response = client.post("/api/v1/cases", json=LAMP, headers=headers["agent"])
+    assert response.status_code == 201, response.text
+    assert response.json()["street"] == "futian" and response.json()["bureau_name"]
+    assert statements == ["SELECT", "INSERT", "INSERT", "INSERT"]
+    assert len(statements) == STATEMENTS_PER_CREATION
+
+
+def test_a_renamed_category_shows_in_the_next_case(client, headers, session_factory):
+    before = client.post("/api/v1/cases", json=LAMP, headers=headers["agent"]).json()
+    with session_scope(session_factory) as session:
+        category = session.scalars(select(Category).where(Category.code == "street-lights")).one()
+        original, category.name_zh = category.name_zh, "路灯（改名）"
+    try:
+        after = client.post("/api/v1/cases", json=LAMP, headers=headers["agent"]).json()
+        assert (before["category_name"], after["category_name"]) == (original, "路灯（改名）")
+    finally:
+        with session_scope(session_factory) as session:
+            session.get(Category, category.id).name_zh = original
+
+
+def test_a_street_only_in_the_callers_transaction_is_found(session):
+    references.lookup(session, Street, "futian")  # cache loaded before the street exists
+    street = Street(code="new-street", name_zh="新街道", name_en="New")
+    session.add(street)
+    session.flush()
+    assert references.lookup(session, Street, "new-street") is street
+    session.rollback()
+
+
+def test_cached_rows_are_attached_to_the_session(session):
+    street = references.lookup(session, Street, "futian")
+    assert street in session and street.bureau in session
+    assert references.lookup(session, Street, "futian") is street
+    assert references.lookup(session, Street, "no-such-street") is None

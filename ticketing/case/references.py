@@ -1,0 +1,98 @@
+"""In-process cache of the reference rows intake looks up by code: bureaus, streets, communities, categories.
+
+Intake resolves up to four codes per case; reading them from memory saves a query each. The cache is
+loaded per engine in a session of its own (committed rows only), dropped when any session of this process
+writes a reference row (after that flush and again after its commit: `hotline seed` in-process, tests) and
+reloaded at most REFRESH after loading, so a seed run by another process shows within that time. Row ids
+never change for a code (seeding updates by code), so a slightly stale cache only shows old names.
+A code missing from the cache is looked up in the caller's session, as before.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, event, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.base import instance_state
+
+from ticketing.bureau import service as bureaus
+from ticketing.bureau.models import Bureau, Category, Community, Street
+
+REFRESH = 60.0  # seconds a loaded cache serves before the next use reloads it
+MODELS = (Bureau, Street, Community, Category)
+LOOKUPS = {
+    Bureau: bureaus.get_bureau,
+    Street: bureaus.get_street,
+    Community: bureaus.get_community,
+    Category: bureaus.get_category,
+}
+_TOUCHED = "references_touched"
+
+
+@dataclass
+class _Snapshot:
+    loaded_at: float
+    by_code: dict[type, dict[str, object]] = field(default_factory=dict)
+
+
+_snapshots: weakref.WeakKeyDictionary[Engine, _Snapshot] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def lookup(session: Session, model: type, code: str):
+    """Return the row of `model` with this code attached to `session` (None when there is none)."""
+    cached = _snapshot(session).by_code[model].get(code)
+    if cached is None:
+        return LOOKUPS[model](session, code)
+    state = instance_state(cached)
+    present = session.identity_map.get(state.key)
+    return present if present is not None else session.merge(cached, load=False)
+
+
+def invalidate() -> None:
+    """Forget every loaded cache (the next lookup reloads)."""
+    with _lock:
+        _snapshots.clear()
+
+
+def _snapshot(session: Session) -> _Snapshot:
+    engine = session.get_bind()
+    engine = getattr(engine, "engine", engine)
+    snapshot = _snapshots.get(engine)
+    if snapshot is not None and time.monotonic() - snapshot.loaded_at < REFRESH:
+        return snapshot
+    with _lock:
+        snapshot = _load(engine)
+        _snapshots[engine] = snapshot
+    return snapshot
+
+
+def _load(engine: Engine) -> _Snapshot:
+    snapshot = _Snapshot(loaded_at=time.monotonic())
+    with Session(engine) as session:
+        for model in MODELS:
+            rows = session.scalars(select(model)).unique()
+            snapshot.by_code[model] = {row.code: row for row in rows}
+    # close() detaches the rows with their loaded attributes (a rollback would expire them)
+    return snapshot
+
+
+@event.listens_for(Session, "after_flush")
+def _note_reference_writes(session: Session, _context) -> None:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(row, MODELS) for row in changed):
+        session.info[_TOUCHED] = True
+        invalidate()
+
+
+@event.listens_for(Session, "after_commit")
+def _drop_after_reference_commit(session: Session) -> None:
+    if session.info.pop(_TOUCHED, False):
+        invalidate()
+
+
+__all__ = ["REFRESH", "invalidate", "lookup"]
