@@ -82,21 +82,22 @@ def intake(
         session, prefix or get_settings().case_prefix, dataset.calendar.local(now).date()
     )
     session.add(case)
-    session.flush()
-    service.add_event(
-        session,
-        case,
-        actor.name,
-        "create",
-        None,
-        visibility="public",
-        at=now,
-        data={
-            "rule": case.routing_rule,
-            "bureau": bureau.code if bureau else None,
-            "confidence": decision.confidence,
-        },
+    session.add(
+        service.new_event(
+            case,
+            actor.name,
+            "create",
+            None,
+            visibility="public",
+            at=now,
+            data={
+                "rule": case.routing_rule,
+                "bureau": bureau.code if bureau else None,
+                "confidence": decision.confidence,
+            },
+        )
     )
+    session.flush()  # one flush: the case, then its first event
     if data.linkedid:
         service.link_call(session, case, data.linkedid)
     if data.dispatch:

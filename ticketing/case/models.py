@@ -92,6 +92,9 @@ class CaseEvent(Base):
     visibility: Mapped[str] = mapped_column(String(16), default="internal")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
+    # Lets intake insert a new case and its first event in one flush; never loaded from an event.
+    case: Mapped[Case] = relationship(lazy="raise")
+
 
 class CaseAttachment(Base):
     """A recording, transcript or file attached to a case; transcripts are searched by `q`."""

@@ -121,8 +121,25 @@ def add_event(
     at: datetime | None = None,
 ) -> CaseEvent:
     """Append an entry to the case's audit trail."""
-    event = CaseEvent(
-        case_id=case.id,
+    event = new_event(case, actor, action, from_status, note, visibility, data, at)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def new_event(
+    case: Case,
+    actor: str,
+    action: str,
+    from_status: str | None,
+    note: str = "",
+    visibility: str = "internal",
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> CaseEvent:
+    """Build an audit-trail entry of `case` (which may still be pending) without adding it."""
+    return CaseEvent(
+        case=case,
         actor=actor,
         at=at or utcnow(),
         action=action,
@@ -132,9 +149,6 @@ def add_event(
         visibility=visibility,
         data=data or {},
     )
-    session.add(event)
-    session.flush()
-    return event
 
 
 def events(session: Session, case: Case, include_internal: bool = True) -> list[CaseEvent]:
@@ -220,6 +234,7 @@ __all__ = [
     "get_all",
     "get_by_number",
     "link_call",
+    "new_event",
     "next_number",
     "require",
     "summary",
