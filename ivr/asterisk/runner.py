@@ -223,14 +223,27 @@ def _wait_gone(pid: int, timeout: float) -> bool:
 
 
 def _kill_group(pgid: int) -> None:
-    """TERM then KILL every process of the namespace's process group."""
+    """TERM then KILL every process of the namespace's process group, and wait until all are gone."""
     for sig, grace in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 3.0)):
         try:
             os.killpg(pgid, sig)
         except ProcessLookupError:
             return
-        if _wait_gone(pgid, grace):
+        if _wait_gone(pgid, grace) and _wait_group_gone(pgid, grace):
             return
+
+
+def _wait_group_gone(pgid: int, timeout: float) -> bool:
+    # The leader (unshare) can be gone while Asterisk itself is still exiting and holding its
+    # sockets; a restart right after a kill would then find its own ports taken.
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def cli(instance: Instance, command: str, timeout: float = CLI_TIMEOUT) -> str:
