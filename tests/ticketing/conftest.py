@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,11 +37,11 @@ def dataset():
     return load_dataset(Settings().dataset_dir)
 
 
-@pytest.fixture(scope="session")
-def scratch_postgres(postgres_url) -> Iterator[str]:
-    """A private PostgreSQL database for this run (other suites share hotline_test), dropped at the end."""
+@contextmanager
+def private_postgres_database(postgres_url: str, prefix: str) -> Iterator[str]:
+    """Create an empty PostgreSQL database of our own (others share hotline_test); drop it afterwards."""
     server = make_url(psycopg_url(postgres_url))
-    name = f"hotline_case_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -50,6 +51,19 @@ def scratch_postgres(postgres_url) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def scratch_postgres(postgres_url) -> Iterator[str]:
+    """A private PostgreSQL database for this run, dropped at the end."""
+    with private_postgres_database(postgres_url, "hotline_case") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def make_private_database(postgres_url):
+    """Factory of private, empty PostgreSQL databases (a context manager yielding the URL)."""
+    return lambda prefix: private_postgres_database(postgres_url, prefix)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
