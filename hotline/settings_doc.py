@@ -8,12 +8,13 @@ import re
 import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
 from agent_console.config import ConsoleSettings
-from ivr.config import IvrSettings
+from ivr.config import PROJECT_DIR, IvrSettings
 from ticketing.config import Settings
 
 SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (Settings, IvrSettings, ConsoleSettings)
@@ -50,7 +51,7 @@ def describe(cls: type[BaseSettings]) -> Iterator[SettingDoc]:
     for name, info in cls.model_fields.items():
         default = info.get_default(call_default_factory=True)
         secret = isinstance(default, SecretStr)
-        shown = "(unset)" if default is None else "(secret)" if secret else f"{default}"
+        shown = "(unset)" if default is None else "(secret)" if secret else _portable(f"{default}")
         kind = getattr(info.annotation, "__name__", None) or _short_type(info.annotation)
         yield SettingDoc(owner=cls.__module__.split(".")[0], env=f"{prefix}{name}".upper(), type=kind,
                          default=shown, help=comments.get(name, ""))
@@ -82,6 +83,11 @@ def effective_values() -> list[tuple[str, str]]:
             shown = "********" if isinstance(value, SecretStr) else "(unset)" if value is None else str(value)
             rows.append((f"{prefix}{name}".upper(), _hide_url_password(shown)))
     return rows
+
+
+def _portable(text: str) -> str:
+    """Write paths under the checkout or the home directory the same way on every machine."""
+    return text.replace(str(PROJECT_DIR), "<project>").replace(str(Path.home()), "~")
 
 
 def _short_type(annotation) -> str:
