@@ -10,6 +10,7 @@ process: the bridge logs and keeps retrying.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -26,6 +27,8 @@ from ivr.config import IvrSettings
 from ticketing.bus import Bus
 
 log = logging.getLogger(__name__)
+RECONCILE_RETRY_MIN = 0.5  # seconds before retrying a failed reconciliation (doubles)
+RECONCILE_RETRY_MAX = 5.0
 
 
 class AmiBridge:
@@ -126,7 +129,8 @@ class AmiBridge:
         await self._connection.open(*self.address, *self._credentials, limit=self.actions.timeout)
         self.connects += 1
         self.connected.set()
-        await self._reconcile("connect")
+        # Beside the liveness watch, so a reconciliation Asterisk does not answer cannot hide a dead link.
+        self._spawn(self._reconcile("connect"))
         await self._watch(lost)
 
     async def _watch(self, lost: asyncio.Event) -> None:
@@ -150,6 +154,7 @@ class AmiBridge:
 
     def _close_connection(self) -> None:
         self.connected.clear()
+        self._lost.set()  # ends this session's side work (a reconciliation still retrying)
         if self._connection is not None:
             self._connection.abort()
             self._connection.close()
@@ -172,13 +177,21 @@ class AmiBridge:
                 self._spawn(self._reconcile("FullyBooted"))
 
     async def _reconcile(self, why: str) -> None:
+        lost = self._lost  # this session's: a later connection reconciles on its own
         async with self._reconcile_lock:
-            while True:
+            delay = RECONCILE_RETRY_MIN
+            while not lost.is_set():
                 self._reconcile_again = False
                 try:
-                    self.notifier.emit(await reconcile(self.ctx, self.actions))
+                    await reconcile(self.ctx, self.actions, self.notifier.emit)
                 except AmiError as err:
-                    log.warning("reconciliation after %s failed: %s", why, err)
+                    # An Asterisk still booting (or busy) may not answer yet; until a reconciliation
+                    # succeeds, calls that ended while we were away stay open: retry while connected.
+                    log.warning("reconciliation after %s failed: %s; retrying in %.1f s", why, err, delay)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(lost.wait(), delay)
+                    delay = min(delay * 2, RECONCILE_RETRY_MAX)
+                    continue
                 if not self._reconcile_again:
                     return
                 why = "FullyBooted"

@@ -8,6 +8,7 @@ re-read so the console shows the truth again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from ivr.ami.actions import AmiActions
 from ivr.ami.events import CallQueued, TelephonyEvent
@@ -39,19 +40,25 @@ def queued_callers(ctx: HandlerContext, entries: list) -> list[TelephonyEvent]:
     return events
 
 
-async def reconcile(ctx: HandlerContext, actions: AmiActions) -> list[TelephonyEvent]:
-    """Read channels, queues and queue figures from Asterisk; return the events the differences imply."""
+async def reconcile(ctx: HandlerContext, actions: AmiActions,
+                    emit: Callable[[list[TelephonyEvent]], None]) -> None:
+    """Read channels, then queues and queue figures, from Asterisk; emit the events the differences imply.
+
+    The channel snapshot's events are emitted before the queues are read: the snapshot has already
+    updated the registry, so losing its events to a later failure would leave ended calls open for good.
+    """
     ctx.registry.begin_reconcile()
     try:
         channels = await actions.core_show_channels()
     except BaseException:
         ctx.registry.apply_snapshot_cancelled()
         raise
-    events = ctx.registry.apply_snapshot(live_channels(channels))
-    events += await refresh_queues(ctx, actions)
+    call_events = ctx.registry.apply_snapshot(live_channels(channels))
+    emit(call_events)
+    queue_events = await refresh_queues(ctx, actions)
+    emit(queue_events)
     log.info("reconciled with Asterisk: %d live channels, %d calls, %d events", len(channels),
-             len(ctx.registry.calls), len(events))
-    return events
+             len(ctx.registry.calls), len(call_events) + len(queue_events))
 
 
 async def refresh_queues(ctx: HandlerContext, actions: AmiActions) -> list[TelephonyEvent]:

@@ -61,3 +61,35 @@ def test_linkedid_change_moves_the_channel_and_ends_the_emptied_call():
     [ended] = registry.follow_linkedid("B", "A")
     assert ended.key == "B" and ended.cause == "merged into call A"
     assert registry.calls["A"].channels == {"A", "B"}
+
+
+class _QueuesNeverAnswer:
+    """AmiActions whose channel list is empty and whose queue actions time out.
+
+    A stand-in rather than the FakeAmi server: the case is precisely "CoreShowChannels answered,
+    QueueSummary did not", which this states in three lines.
+    """
+
+    async def core_show_channels(self):
+        return []
+
+    async def queue_summary(self):
+        from ivr.ami.errors import AmiTimeout
+
+        raise AmiTimeout("QueueSummary got no response in 5.0 s")
+
+
+async def test_ended_calls_are_emitted_even_when_the_queue_refresh_fails():
+    from ivr.ami.errors import AmiTimeout
+    from ivr.ami.handlers import HandlerContext
+    from ivr.ami.reconcile import reconcile
+
+    ctx = HandlerContext(registry=registry_with(chan("A"), chan("B")))
+    emitted = []
+    with pytest.raises(AmiTimeout):
+        await reconcile(ctx, _QueuesNeverAnswer(), emitted.extend)
+    assert sorted((e.TYPE, e.key) for e in emitted) == [("call.ended", "A"), ("call.ended", "B")]
+    again = []
+    with pytest.raises(AmiTimeout):
+        await reconcile(ctx, _QueuesNeverAnswer(), again.extend)
+    assert again == []  # applied once: a retry does not end them twice
