@@ -124,14 +124,20 @@ def build_root(root: Path, progress: Progress) -> None:
     progress(f"building a Debian sid root in {partial} (several minutes, once)")
     _run(["debootstrap", "--variant=minbase", "sid", str(partial)], progress)
     progress("installing Asterisk into the root")
-    in_root = ["unshare", "--mount", "--fork", "sh", "-c",
-               'mount --rbind /dev "$0/dev" && mount -t proc proc "$0/proc" && shift && exec chroot "$@"',
-               str(partial), str(partial)]
+    in_root = in_root_command(partial)
     _run([*in_root, "apt-get", *APT_OPTS, "update"], progress)
     _run([*in_root, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "-y", *APT_OPTS, "install",
           *PACKAGES], progress)
     partial.rename(root)
     progress(f"Asterisk root built at {root}")
+
+
+def in_root_command(root: Path) -> list[str]:
+    """Return the argv prefix that runs a command inside ROOT with /dev and /proc mounted (private mounts)."""
+    # sh -c SCRIPT ROOT ROOT CMD...: $0 is the root to mount into, "$@" is "ROOT CMD..." for chroot.
+    return ["unshare", "--mount", "--fork", "sh", "-c",
+            'mount --rbind /dev "$0/dev" && mount -t proc proc "$0/proc" && exec chroot "$@"',
+            str(root), str(root)]
 
 
 def _run(argv: list[str], progress: Progress) -> None:

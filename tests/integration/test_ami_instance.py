@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 
 import pytest
 
 from ivr.asterisk import runner
 from ivr.asterisk.instance import Instance
+from ivr.asterisk.provision import in_root_command
 from ivr.config import IvrSettings
 
 pytestmark = pytest.mark.asterisk
@@ -78,3 +80,16 @@ def test_recordings_reach_the_host(asterisk):
     while time.monotonic() < deadline and not set(asterisk.recordings_dir.rglob("*.wav")) - before:
         time.sleep(0.2)
     assert set(asterisk.recordings_dir.rglob("*.wav")) - before
+
+
+def test_commands_run_inside_the_cached_root_with_proc_mounted(asterisk_install):
+    """The build steps' prefix (apt-get inside the root) runs the root's own programs, with /proc there."""
+    if asterisk_install.system:
+        pytest.skip("a system Asterisk: no root was built")
+    prefix = in_root_command(asterisk_install.root)
+    out = subprocess.run([*prefix, "/usr/sbin/asterisk", "-V"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("Asterisk 2")
+    mounts = subprocess.run([*prefix, "cat", "/proc/self/mounts"], capture_output=True, text=True, timeout=60)
+    assert mounts.returncode == 0, mounts.stderr
+    assert " /proc proc " in mounts.stdout
