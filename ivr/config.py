@@ -64,6 +64,7 @@ class IvrSettings(BaseSettings):
     speech_max_seconds: float = 15.0  # longest utterance
     speech_no_input_seconds: float = 5.0  # silence before any word ends the listen
     speech_trailing_silence: float = 1.2  # seconds without audio after speech that end the utterance
+    speech_audio_dir: Path | None = None  # keep each utterance here as <linkedid>_<stream>.wav (review)
 
     # --- IVR engine (ivr/agi), prompts and call recorder (ivr/recorder.py) ---
     ivr_enabled: bool = True  # run the FastAGI server in `hotline serve`

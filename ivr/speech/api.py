@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from ivr.agi.protocol import AgiError, AgiHangup, AgiReply
@@ -46,6 +47,7 @@ class SpeechConfig:
     advertise: str | None = None  # host:port as Asterisk must dial it; default host:port
     limits: Limits = Limits()
     min_confidence: float = 0.5
+    audio_dir: Path | None = None  # keep each listen's audio here as WAV (review, tuning); None: not kept
 
 
 class SpeechService:
@@ -100,7 +102,8 @@ class SpeechService:
 
     async def handle_stream(self, request: ListenRequest, reader: asyncio.StreamReader) -> SpeechResult:
         """Decode one connected stream (the AudioSocket server's handler)."""
-        return await StreamSession(request, self.holder, self.pool, self.publish).run(reader)
+        return await StreamSession(request, self.holder, self.pool, self.publish,
+                                   audio_dir=self.config.audio_dir).run(reader)
 
     def _refusal(self, language: str | None) -> ListenReason | None:
         if not self.holder.ready or not self.holder.supports(language):

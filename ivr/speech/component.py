@@ -23,7 +23,7 @@ def speech_config(settings: IvrSettings) -> SpeechConfig:
                     trailing_silence_seconds=settings.speech_trailing_silence)
     return SpeechConfig(host=settings.audiosocket_host, port=settings.audiosocket_port,
                         advertise=settings.audiosocket_advertise, limits=limits,
-                        min_confidence=settings.speech_min_confidence)
+                        min_confidence=settings.speech_min_confidence, audio_dir=settings.speech_audio_dir)
 
 
 class SpeechComponent:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import re
 import time
+import wave
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ivr.speech.decoder import Step, UtteranceDecoder
 from ivr.speech.endpoint import Limits, Progress, decide
@@ -59,13 +63,15 @@ class StreamSession:
     """Decode one listen's audio until the endpoint, a limit, a hang-up or a broken stream."""
 
     def __init__(self, request: ListenRequest, holder: ModelHolder, pool: RecognizerPool,
-                 publish: Publish) -> None:
+                 publish: Publish, audio_dir: Path | None = None) -> None:
         self.request = request
         self.holder = holder
         self.pool = pool
         self.publish = publish
+        self.audio_dir = audio_dir
         self.decoder: UtteranceDecoder | None = None
         self.buffer = bytearray()
+        self.heard = bytearray()  # the audio handed to the recogniser, in order (kept when audio_dir is set)
         self.last_partial = ""
         self.last_audio = time.monotonic()
         self.endpointed: SpeechResult | None = None
@@ -80,6 +86,7 @@ class StreamSession:
         except ModelUnavailable as err:
             log.error("listen %s: %s", self.request.stream_id, err)
             result = SpeechResult.empty(ListenReason.NO_MODEL)
+        await self._keep_audio()
         await self._publish_final(result)
         return result
 
@@ -155,6 +162,7 @@ class StreamSession:
         if not ready:
             return None
         pcm, self.buffer = bytes(self.buffer[:ready]), self.buffer[ready:]
+        self._heard(pcm)
         step = await self.pool.run(self.decoder.accept_chunks, pcm, chunk)
         self.last_audio = time.monotonic()  # time spent decoding is not the caller's silence
         await self._publish_partial(step)
@@ -178,6 +186,7 @@ class StreamSession:
         if self.decoder is None:
             return SpeechResult.empty(ListenReason.SILENCE if reason is ListenReason.FINAL else reason)
         tail, self.buffer = bytes(self.buffer), bytearray()
+        self._heard(tail)
         result = await self.pool.run(self._flush, tail, reason)
         return result if result.text or reason is not ListenReason.FINAL else result.with_reason(
             ListenReason.SILENCE)
@@ -188,6 +197,21 @@ class StreamSession:
             if step.final:
                 return step.final.with_reason(reason)
         return self.decoder.finish(reason)
+
+    def _heard(self, pcm: bytes) -> None:
+        if self.audio_dir is not None:
+            self.heard += pcm
+
+    async def _keep_audio(self) -> None:
+        """Write the utterance as the recogniser heard it to audio_dir (for review); never fails the call."""
+        if self.audio_dir is None or self.decoder is None or not self.heard:
+            return
+        path = utterance_path(self.audio_dir, self.request.linkedid, self.request.stream_id)
+        try:
+            await asyncio.to_thread(write_wav, path, bytes(self.heard), self.decoder.sample_rate)
+        except OSError as err:
+            log.error("listen %s (call %s): cannot keep the utterance audio in %s: %s",
+                      self.request.stream_id, self.request.linkedid, path, err)
 
     async def _publish_partial(self, step: Step) -> None:
         if step.partial and step.partial != self.last_partial and not step.final:
@@ -200,3 +224,23 @@ class StreamSession:
         event = TranscriptFinal(self.request.linkedid, self.request.stream_id, result.text,
                                 result.confidence, result.reason.value, seconds)
         await self.publish(TRANSCRIPT_FINAL, self.request.linkedid, event.data())
+
+
+def utterance_path(audio_dir: Path, linkedid: str, stream_id: str) -> Path:
+    """Where a listen's audio is kept: AUDIO_DIR/<linkedid>_<stream id>.wav (unsafe characters as _)."""
+    return audio_dir / f"{re.sub(r'[^A-Za-z0-9.-]', '_', linkedid)}_{stream_id}.wav"
+
+
+def write_wav(path: Path, pcm: bytes, sample_rate: int) -> None:
+    """Write 16-bit mono PCM as a WAV file in one step (a temporary file renamed: never half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with wave.open(str(partial), "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(sample_rate)
+            wav.writeframes(pcm)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)

@@ -14,6 +14,7 @@ from ivr.speech.frames import Kind, encode, uuid_frame
 from ivr.speech.model import ModelHolder
 from ivr.speech.pool import RecognizerPool
 from ivr.speech.results import ListenReason
+from ivr.speech.session import utterance_path
 from ivr.speech.transcribe import transcribe_file
 from tests.ivr.speech.audio import NO, YES, pcm_of
 from tests.ivr.speech.conftest import AsteriskLike
@@ -30,6 +31,28 @@ async def test_live_transcript_equals_offline_decode(speech, speech_dir, holder,
     finals = published.of(TRANSCRIPT_FINAL)
     assert [(f["linkedid"], f["text"], f["reason"]) for f in finals] == [("call-1", offline.text, "final")]
     assert published.of(TRANSCRIPT_PARTIAL), "partials are published while the caller speaks"
+
+
+async def test_kept_utterance_audio_decodes_offline_to_the_live_transcript(holder, speech_dir, published,
+                                                                            tmp_path):
+    """With an audio directory the recogniser's input is kept as WAV: what was heard, exactly."""
+    kept = tmp_path / "utterances"
+    limits = Limits(max_seconds=8, no_input_seconds=2, trailing_silence_seconds=0.6)
+    service = SpeechService(SpeechConfig(port=0, audio_dir=kept, limits=limits), holder, RecognizerPool(2),
+                            published)
+    await service.start()
+    try:
+        pcm, rate = pcm_of(speech_dir / "request.wav")
+        leading = bytes(2 * 123)  # 123 samples of silence: not a whole chunk nor a whole frame
+        result = await service.listen(AsteriskLike(leading + pcm, paced=False), "call/12")
+    finally:
+        await service.stop()
+    stream_id = published.of(TRANSCRIPT_FINAL)[0]["stream_id"]
+    path = utterance_path(kept, "call/12", stream_id)
+    assert path.name == f"call_12_{stream_id}.wav" and [p.name for p in kept.iterdir()] == [path.name]
+    heard, heard_rate = pcm_of(path)
+    assert heard_rate == rate and (leading + pcm).startswith(heard) and len(heard) > len(pcm) // 2
+    assert transcribe_file(holder, path, first_only=True).text == result.text and result.text
 
 
 @pytest.mark.parametrize(("name", "word"), [("yes", YES), ("no", NO)])
