@@ -24,9 +24,10 @@ from ivr.ami.errors import AmiError
 from ivr.speech.component import SpeechComponent, build_speech
 from ivr.speech.events import TRANSCRIPT_FINAL
 from ivr.speech.model import packaged_model_dir
+from ivr.speech.session import utterance_path
 from ivr.speech.transcribe import transcribe_file
 from ivr.testcall import TestCaller
-from tests.ivr.speech.audio import REQUEST_PHRASE, synthesise
+from tests.ivr.speech.audio import REQUEST_PHRASE, assert_heard_as_played, synthesise
 from ticketing.bus import Streams
 from ticketing.config import Settings
 from ticketing.dataset import load_dataset
@@ -145,13 +146,20 @@ async def steps(bus, linkedid: str) -> list[tuple[str, str]]:
             if e.key == linkedid and e.type == "ivr.step"]
 
 
-async def test_live_transcript_equals_the_offline_decode(hotline_factory, wait_for_event, speech_audio):
-    hotline = await hotline_factory(vosk_model=model())
+async def test_live_transcript_equals_the_offline_decode(hotline_factory, wait_for_event, speech_audio,
+                                                         tmp_path):
+    hotline = await hotline_factory(vosk_model=model(), speech_audio_dir=tmp_path)
     offline = await asyncio.to_thread(transcribe_file, hotline.speech.holder, speech_audio, first_only=True)
     linkedid = await hotline.call()
     final = await wait_for_event(hotline.bus, Streams.TRANSCRIPTS,
                                  lambda e: e.key == linkedid and e.type == TRANSCRIPT_FINAL, within=30)
     assert final.data["text"] == offline.text and final.data["reason"] == "final"
+    # vosk's endpoint fired inside the file's trailing second of silence: the recogniser heard the file's
+    # start as played, and it decodes offline to the same words.
+    heard = utterance_path(tmp_path, linkedid, final.data["stream_id"])
+    assert_heard_as_played(heard, speech_audio, whole=False)
+    assert (await asyncio.to_thread(transcribe_file, hotline.speech.holder, heard, first_only=True)).text \
+        == final.data["text"]
     # Futian's data set has no Korean keyword: no category, so the node asks again (retry step).
     await wait_for_event(hotline.bus, Streams.CALLS, lambda e: e.key == linkedid
                          and e.data.get("input") == "speech:no-category", within=10)

@@ -30,3 +30,18 @@ def pcm_of(path: Path) -> tuple[bytes, int]:
     """Return a WAV file's 16-bit mono samples and sample rate."""
     with wave.open(str(path)) as wav:
         return wav.readframes(wav.getnframes()), wav.getframerate()
+
+
+def assert_heard_as_played(heard: Path, played: Path, *, whole: bool) -> None:
+    """The recogniser heard the file Asterisk played sample for sample, from its start.
+
+    `whole`: up to its end, less the last partial 20 ms frame (Playback sends whole frames only);
+    otherwise a prefix (vosk's endpoint closed the listen before the file ended).
+    """
+    heard_pcm, heard_rate = pcm_of(heard)
+    played_pcm, played_rate = pcm_of(played)
+    assert heard_rate == played_rate
+    assert heard_pcm and played_pcm.startswith(heard_pcm), "the audio changed on its way to the recogniser"
+    frame = played_rate // 50 * 2
+    if whole:
+        assert len(played_pcm) - len(heard_pcm) < frame, f"{len(heard_pcm)} of {len(played_pcm)} bytes heard"
