@@ -437,7 +437,7 @@ def to_8k(source: Path, target: Path) -> Path:
     """Convert any audio file sox reads to an 8 kHz mono 16-bit WAV, written atomically."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".tmp.wav")
-    _run(["sox", str(source), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", str(partial),
+    _run(["sox", "-D", str(source), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", str(partial),
           "pad", "0.2", "1.0"], f"sox on {source}")
     partial.replace(target)
     return target

@@ -71,7 +71,7 @@ def synthesise(text: str, language: str, directory: Path) -> Path:
     voice = {"zh": "cmn"}.get(language, language)
     try:
         subprocess.run(["espeak-ng", "-v", voice, "-w", str(raw), text], check=True, capture_output=True)
-        subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(out)], check=True,
+        subprocess.run(["sox", "-D", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(out)], check=True,
                        capture_output=True)
     except subprocess.CalledProcessError as err:
         detail = err.stderr.decode(errors="replace").strip()

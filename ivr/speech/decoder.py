@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import json
+import logging
+from array import array
 from dataclasses import dataclass
+from itertools import pairwise
 
 from ivr.speech.results import ListenReason, SpeechResult, join_words
+
+log = logging.getLogger(__name__)
+
+# Broadband noise is not speech: in a chunk loud enough to be someone talking, speech crosses zero at
+# 0.05-0.25 of its samples (voiced sound is low-pitched; even fricatives average below 0.35 over a word),
+# white noise at 0.5 whatever the sample rate. A grammar maps any sound onto its phrases ("yes" at
+# confidence 1.0 for a hiss), so an utterance whose loud chunks cross zero this often is not acted on.
+LOUD_RMS = 300.0  # chunk RMS (16-bit scale) above which a chunk counts as sound, not line silence
+NOISE_ZERO_CROSSINGS = 0.35  # mean zero-crossing rate of the loud chunks from which it is noise
 
 
 @dataclass(frozen=True)
@@ -24,15 +36,23 @@ class UtteranceDecoder:
         self.sample_rate = sample_rate
         self.samples = 0
         self.speech_started = False
+        self.loud_chunks = 0
+        self.loud_crossings = 0.0  # sum of the loud chunks' zero-crossing rates
 
     @property
     def audio_seconds(self) -> float:
         """Seconds of audio fed so far."""
         return self.samples / self.sample_rate
 
+    @property
+    def noise_like(self) -> bool:
+        """Whether the sound so far is broadband noise rather than speech."""
+        return bool(self.loud_chunks) and self.loud_crossings / self.loud_chunks >= NOISE_ZERO_CROSSINGS
+
     def accept(self, pcm: bytes) -> Step:
         """Decode a chunk of 16-bit mono PCM."""
         self.samples += len(pcm) // 2
+        self._measure(pcm)
         if self.recognizer.AcceptWaveform(pcm):
             result = SpeechResult.from_vosk(self.recognizer.Result(), ListenReason.FINAL)
             if result.text:
@@ -56,6 +76,22 @@ class UtteranceDecoder:
         """Flush the recogniser and return what was said, ending for `reason`."""
         return SpeechResult.from_vosk(self.recognizer.FinalResult(), reason)
 
+    def _measure(self, pcm: bytes) -> None:
+        samples = array("h", pcm[: len(pcm) - len(pcm) % 2])
+        if len(samples) < 2 or sum(x * x for x in samples) < LOUD_RMS ** 2 * len(samples):
+            return
+        crossings = sum(1 for a, b in pairwise(samples) if (a < 0) != (b < 0))
+        self.loud_chunks += 1
+        self.loud_crossings += crossings / (len(samples) - 1)
+
+    def judge(self, result: SpeechResult) -> SpeechResult:
+        """Refuse words heard in noise as low confidence (the caller gets the keys instead)."""
+        if result.text and result.usable and self.noise_like:
+            log.info("%r heard in noise (zero-crossing rate %.2f), not speech", result.text,
+                     self.loud_crossings / self.loud_chunks)
+            return result.with_reason(ListenReason.LOW_CONFIDENCE)
+        return result
+
 
 def decode_pcm(decoder: UtteranceDecoder, pcm: bytes, chunk_bytes: int = 3200,
                first_only: bool = True) -> SpeechResult:
@@ -66,11 +102,11 @@ def decode_pcm(decoder: UtteranceDecoder, pcm: bytes, chunk_bytes: int = 3200,
         if step.final:
             finals.append(step.final)
             if first_only:
-                return step.final
+                return decoder.judge(step.final)
     tail = decoder.finish(ListenReason.FINAL)
     if tail.text:
         finals.append(tail)
-    return merge(finals)
+    return decoder.judge(merge(finals))
 
 
 def merge(results: list[SpeechResult]) -> SpeechResult:

@@ -6,9 +6,12 @@ import asyncio
 import importlib.util
 import json
 import logging
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from ivr.speech.dither import DitheredRecognizer, without_dither
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,8 @@ class ModelHolder:
         self.info: ModelInfo | None = None
         self.load_seconds: float | None = None
         self.error: str | None = None if path else "no vosk model configured (HOTLINE_VOSK_MODEL)"
+        self._view: tempfile.TemporaryDirectory | None = None  # the model without dither, while loaded
+        self.dither = False  # whether recognisers get our reproducible dither (Kaldi's own is off)
 
     @property
     def ready(self) -> bool:
@@ -99,10 +104,17 @@ class ModelHolder:
 
         SetLogLevel(-1)
         started = time.perf_counter()
+        view = tempfile.TemporaryDirectory(prefix="hotline-vosk-")
         try:
-            self.model = Model(str(self.path))
+            loaded_from = without_dither(self.path, Path(view.name))
+            self.model = Model(str(loaded_from))
+        except OSError as err:
+            view.cleanup()
+            raise ModelUnavailable(f"cannot prepare {self.path} for loading: {err}") from err
         except Exception as err:  # vosk raises a bare Exception("Failed to create a model")
+            view.cleanup()
             raise ModelUnavailable(f"vosk could not load {self.path}: {err}") from err
+        self._view, self.dither = view, loaded_from != self.path
         self.load_seconds = time.perf_counter() - started
         self.error = None
         log.info("vosk model %s loaded in %.2f s", self.path, self.load_seconds)
@@ -122,7 +134,7 @@ class ModelHolder:
         else:
             rec = KaldiRecognizer(self.model, float(sample_rate))
         rec.SetWords(True)
-        return rec
+        return DitheredRecognizer(rec) if self.dither else rec
 
     def known_words(self, words: list[str]) -> list[str]:
         """Keep grammar entries whose every word the model knows; log the others once per call."""

@@ -182,14 +182,15 @@ class StreamSession:
     async def _finish(self, reason: ListenReason) -> SpeechResult:
         """Decode what is left and return the utterance (vosk's endpoint result when it fired)."""
         if self.endpointed is not None:
-            return self.endpointed.with_reason(reason)
+            return self.decoder.judge(self.endpointed.with_reason(reason))
         if self.decoder is None:
             return SpeechResult.empty(ListenReason.SILENCE if reason is ListenReason.FINAL else reason)
         tail, self.buffer = bytes(self.buffer), bytearray()
         self._heard(tail)
         result = await self.pool.run(self._flush, tail, reason)
-        return result if result.text or reason is not ListenReason.FINAL else result.with_reason(
-            ListenReason.SILENCE)
+        if not result.text and reason is ListenReason.FINAL:
+            return result.with_reason(ListenReason.SILENCE)
+        return self.decoder.judge(result)
 
     def _flush(self, tail: bytes, reason: ListenReason) -> SpeechResult:
         if tail:

@@ -21,7 +21,7 @@ def synthesise(text: str, directory: Path, name: str, rate: int = 8000, pad: flo
     raw = directory / f"{name}.raw.wav"
     out = directory / f"{name}.wav"
     subprocess.run(["espeak-ng", "-v", "ko", "-w", str(raw), text], check=True)
-    subprocess.run(["sox", str(raw), "-r", str(rate), "-c", "1", "-b", "16", "-e", "signed-integer",
+    subprocess.run(["sox", "-D", str(raw), "-r", str(rate), "-c", "1", "-b", "16", "-e", "signed-integer",
                     str(out), "pad", "0.2", str(pad)], check=True)
     return out
 
