@@ -7,8 +7,8 @@ import subprocess
 import wave
 from pathlib import Path
 
-# Phrases the packaged Korean model decodes reproducibly from espeak-ng's voice (vosk is not bit-for-bit
-# deterministic on near-tied hypotheses: some espeak phrases decode differently from run to run).
+# Phrases the packaged Korean model decodes to usable words from espeak-ng's voice (decoding is
+# reproducible: ivr/speech/dither.py; the audio too: sox -D).
 REQUEST_PHRASE = "우리 동네 공사 소음이 너무 심해요"  # "construction noise in our neighbourhood is too loud"
 YES = "네"
 NO = "아니요"
