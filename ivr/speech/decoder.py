@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
-from array import array
 from dataclasses import dataclass
-from itertools import pairwise
+
+import numpy as np
 
 from ivr.speech.results import ListenReason, SpeechResult, join_words
 
@@ -77,12 +77,12 @@ class UtteranceDecoder:
         return SpeechResult.from_vosk(self.recognizer.FinalResult(), reason)
 
     def _measure(self, pcm: bytes) -> None:
-        samples = array("h", pcm[: len(pcm) - len(pcm) % 2])
-        if len(samples) < 2 or sum(x * x for x in samples) < LOUD_RMS ** 2 * len(samples):
+        samples = np.frombuffer(pcm, dtype="<i2", count=len(pcm) // 2).astype(np.int64)
+        if len(samples) < 2 or int(np.dot(samples, samples)) < LOUD_RMS ** 2 * len(samples):
             return
-        crossings = sum(1 for a, b in pairwise(samples) if (a < 0) != (b < 0))
+        negative = samples < 0
         self.loud_chunks += 1
-        self.loud_crossings += crossings / (len(samples) - 1)
+        self.loud_crossings += int(np.count_nonzero(negative[1:] != negative[:-1])) / (len(samples) - 1)
 
     def judge(self, result: SpeechResult) -> SpeechResult:
         """Refuse words heard in noise as low confidence (the caller gets the keys instead)."""

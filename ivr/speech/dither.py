@@ -11,16 +11,13 @@ audio alone.
 
 from __future__ import annotations
 
-import random
-import sys
-from array import array
 from pathlib import Path
+
+import numpy as np
 
 FEATURE_CONFS = ("conf/mfcc.conf", "conf/fbank.conf")  # the one vosk finds first sets the features
 TABLE_SAMPLES = 1 << 16  # ~8 s at 8 kHz before the sequence repeats
-_RNG = random.Random(20261126)
-_NOISE = array("h", (round(_RNG.gauss(0.0, 1.0)) for _ in range(TABLE_SAMPLES)))
-del _RNG
+_NOISE = np.rint(np.random.default_rng(20261126).normal(0.0, 1.0, TABLE_SAMPLES)).astype(np.int32)
 
 
 def without_dither(path: Path, into: Path) -> Path:
@@ -48,20 +45,9 @@ def without_dither(path: Path, into: Path) -> Path:
 
 def dither(pcm: bytes, offset: int) -> bytes:
     """Add the fixed noise sequence to 16-bit little-endian PCM whose first sample is number OFFSET."""
-    samples = array("h", pcm[: len(pcm) - len(pcm) % 2])
-    if sys.byteorder == "big":
-        samples.byteswap()
-    start = offset % TABLE_SAMPLES
-    noise = _NOISE[start:start + len(samples)]
-    while len(noise) < len(samples):
-        noise += _NOISE[: len(samples) - len(noise)]
-    try:
-        noisy = array("h", [a + b for a, b in zip(samples, noise, strict=True)])
-    except OverflowError:  # a sample at full scale: clip (rare, so not on the fast path)
-        noisy = array("h", [max(-32768, min(32767, a + b)) for a, b in zip(samples, noise, strict=True)])
-    if sys.byteorder == "big":
-        noisy.byteswap()
-    return noisy.tobytes()
+    samples = np.frombuffer(pcm, dtype="<i2", count=len(pcm) // 2).astype(np.int32)
+    noise = np.take(_NOISE, np.arange(offset, offset + len(samples)), mode="wrap")
+    return np.clip(samples + noise, -32768, 32767).astype("<i2").tobytes()
 
 
 class DitheredRecognizer:
