@@ -114,7 +114,11 @@ class ModelHolder:
         except Exception as err:  # vosk raises a bare Exception("Failed to create a model")
             view.cleanup()
             raise ModelUnavailable(f"vosk could not load {self.path}: {err}") from err
-        self._view, self.dither = view, loaded_from != self.path
+        self.dither = loaded_from != self.path
+        if self.dither:
+            self._view = view  # vosk may read files after loading: the links live as long as the holder
+        else:
+            view.cleanup()
         self.load_seconds = time.perf_counter() - started
         self.error = None
         log.info("vosk model %s loaded in %.2f s", self.path, self.load_seconds)
