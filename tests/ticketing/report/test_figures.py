@@ -1,0 +1,101 @@
+"""Report figures against hand-computed fixtures, on SQLite and PostgreSQL (the `session` backends)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from ticketing.report import service, working
+from ticketing.report.figures import case_counts, prepare
+from ticketing.report.periods import period
+
+from .fixtures import AS_OF, TZ, at, holiday_calls, holiday_cases
+
+SPAN = period(date(2026, 9, 1), date(2026, 10, 31), TZ)
+
+
+def _rows(table):
+    return {row["key"]: row for row in table.rows}
+
+
+def test_bureau_figures_match_the_hand_computed_ones(session, dataset):
+    holiday_cases(session)
+    table = service.case_report(session, dataset.calendar, SPAN, "bureau", AS_OF)
+    rows = _rows(table)
+    assert list(rows) == ["urban-mgmt", "environment", None]
+    urban = rows["urban-mgmt"]
+    assert (urban["received"], urban["dispatched"], urban["resolved"], urban["rated"]) == (2, 2, 2, 2)
+    assert urban["acknowledged_on_time_pct"] == 50.0
+    assert urban["resolved_on_time_pct"] == 50.0
+    assert (urban["returned_pct"], urban["extended_pct"], urban["reopened_pct"]) == (50.0, 50.0, 50.0)
+    assert urban["avg_handling_hours"] == 12.0  # (7 + 17) / 2 working hours across the holiday
+    assert urban["satisfaction_pct"] == 50.0  # 基本满意 counts as satisfied, 不满意 does not
+    assert urban["direct_answer_pct"] == 0.0
+    environment = rows["environment"]
+    assert (environment["acknowledged_on_time_pct"], environment["resolved_on_time_pct"]) == (0.0, 0.0)
+    assert environment["avg_handling_hours"] is None and environment["satisfaction_pct"] is None
+    centre = rows[None]
+    assert (centre["name_zh"], centre["direct_answer_pct"], centre["satisfaction_pct"]) == (
+        "未派单", 100.0, 100.0)
+    assert centre["acknowledged_on_time_pct"] is None
+    total = table.total
+    assert (total["received"], total["dispatched"], total["resolved"]) == (4, 3, 3)
+    assert (total["acknowledged_on_time_pct"], total["resolved_on_time_pct"]) == (33.3, 33.3)
+    assert (total["satisfaction_pct"], total["direct_answer_pct"]) == (66.7, 25.0)
+    assert total["avg_handling_hours"] == 12.0
+
+
+def test_each_case_handling_time_is_the_calendars(session, dataset):
+    holiday_cases(session)
+    one_month = period(date(2026, 9, 30), date(2026, 9, 30), TZ)
+    counts = case_counts(session, dataset.calendar, one_month, "bureau", AS_OF)
+    (only,) = counts.values()
+    expected = dataset.calendar.working_time_between(at(9, 30, 10), at(10, 8, 10))
+    assert expected == timedelta(hours=7)
+    assert only["handling_seconds"] == expected.total_seconds()
+
+
+def test_street_category_and_agent_groupings(session, dataset):
+    holiday_cases(session)
+    streets = _rows(service.case_report(session, dataset.calendar, SPAN, "street", AS_OF))
+    assert {k: r["received"] for k, r in streets.items()} == {"futian": 3, "nanyuan": 1}
+    assert streets["nanyuan"]["name_zh"] == "南园街道" or streets["nanyuan"]["name_zh"].startswith("南园")
+    categories = _rows(service.case_report(session, dataset.calendar, SPAN, "category", AS_OF))
+    assert {k: r["received"] for k, r in categories.items()} == {"city-management": 3, "noise": 1}
+    agents = _rows(service.case_report(session, dataset.calendar, SPAN, "agent", AS_OF))
+    assert {k: r["received"] for k, r in agents.items()} == {"agent1": 3, "agent2": 1}
+    assert agents["agent2"]["direct_answer_pct"] == 100.0
+
+
+def test_call_figures_per_queue_and_agent(session):
+    holiday_calls(session)
+    queues = service.call_report(session, SPAN, "queue", 15)
+    (row,) = queues.rows
+    assert (row["key"], row["offered"], row["answered"], row["abandoned"]) == ("general-zh", 3, 2, 1)
+    assert (row["answer_pct"], row["service_level_pct"], row["avg_wait_seconds"]) == (66.7, 33.3, 15.0)
+    agents = service.call_report(session, SPAN, "agent", 15)
+    assert [(r["key"], r["answered"]) for r in agents.rows] == [("agent1", 2)]
+
+
+@pytest.mark.parametrize("start, end", [
+    (at(9, 30, 10), at(10, 8, 10)),        # across the National Day holiday
+    (at(10, 9, 17), at(10, 13, 11)),       # across the make-up Saturday
+    (at(10, 9, 12, 30), at(10, 9, 13, 30)),  # inside the lunch break
+    (at(10, 11, 20), at(10, 12, 9, 15)),   # from a Sunday evening
+    (at(12, 31, 17), at(12, 31, 23)),      # end of the year, after hours
+])
+def test_sql_working_time_equals_the_calendar(session, dataset, start, end):
+    from sqlalchemy import literal, select
+
+    from ticketing.database.types import UTCDateTime
+
+    calendar = dataset.calendar
+    table = working.day_table(calendar, date(2026, 9, 1), date(2027, 1, 31))
+    days_a, days_b = working.days_clause(table, "da"), working.days_clause(table, "db")
+    a, b = literal(start, UTCDateTime()), literal(end, UTCDateTime())
+    query = (select(working.working_epoch(calendar, days_b, b) - working.working_epoch(calendar, days_a, a))
+             .select_from(days_a).join(days_b, days_b.c.d == working.day_of(calendar, b))
+             .where(days_a.c.d == working.day_of(calendar, a)))
+    prepare(session)
+    assert session.scalar(query) == calendar.working_time_between(start, end).total_seconds()

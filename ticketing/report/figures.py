@@ -1,0 +1,138 @@
+"""Case figures per bureau, street, category or agent: one SQL aggregate over the period's cases.
+
+Counts come from SQL (one GROUP BY pass, no case loaded into Python); rates are derived from the counts
+by `rates`, a pure function, so the page, the JSON and the exports show the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from ticketing.case.models import Case, CaseEvent
+from ticketing.report import working
+from ticketing.report.periods import Period
+from ticketing.sla import WorkCalendar
+
+DIMENSIONS = ("bureau", "street", "category", "agent")
+SATISFIED = ("satisfied", "mostly_satisfied")
+COUNTS = ("received", "dispatched", "ack_due", "ack_on_time", "resolve_due", "resolved_on_time", "returned",
+          "extended", "resolved", "reopened", "rated", "satisfied", "direct", "handled", "handling_seconds")
+# Cases resolved this long after the period still count their handling time (the day table reaches it).
+HANDLING_HORIZON = timedelta(days=400)
+
+
+class UnknownDimension(ValueError):
+    """A report was asked to group by something it does not know."""
+
+
+@dataclass(frozen=True)
+class Group:
+    """One row's key: what the figures belong to (None: cases without one, e.g. not dispatched)."""
+
+    key: str | None
+    name_zh: str
+    name_en: str
+
+
+def _flag(condition) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _aggregates(calendar: WorkCalendar, days_d, days_r, as_of: datetime) -> list:
+    """Return the labelled SQL aggregates of COUNTS."""
+    c = Case
+    acknowledged = and_(c.acknowledged_at.is_not(None), c.acknowledged_at >= c.dispatched_at)
+    resolved_after_dispatch = and_(c.resolved_at.is_not(None), c.resolved_at >= c.dispatched_at)
+    handled = and_(resolved_after_dispatch, days_d.c.d.is_not(None), days_r.c.d.is_not(None))
+    handling = (working.working_epoch(calendar, days_r, c.resolved_at)
+                - working.working_epoch(calendar, days_d, c.dispatched_at) - c.paused_seconds)
+    return [
+        func.count().label("received"),
+        func.count(c.dispatched_at).label("dispatched"),
+        _flag(and_(c.acknowledge_by.is_not(None), c.dispatched_at.is_not(None),
+                   acknowledged | (c.acknowledge_by < as_of))).label("ack_due"),
+        _flag(and_(acknowledged, c.acknowledged_at <= c.acknowledge_by)).label("ack_on_time"),
+        _flag(and_(c.resolve_by.is_not(None), c.dispatched_at.is_not(None),
+                   resolved_after_dispatch | (c.resolve_by < as_of))).label("resolve_due"),
+        _flag(and_(resolved_after_dispatch, c.resolved_at <= c.resolve_by)).label("resolved_on_time"),
+        func.count(c.returned_at).label("returned"),
+        _flag(c.extended_days > 0).label("extended"),
+        func.count(c.resolved_at).label("resolved"),
+        func.count(c.reopened_at).label("reopened"),
+        func.count(c.satisfaction).label("rated"),
+        _flag(c.satisfaction.in_(SATISFIED)).label("satisfied"),
+        _flag(and_(c.dispatched_at.is_(None), c.resolved_at.is_not(None))).label("direct"),
+        _flag(handled).label("handled"),
+        func.sum(case((handled, handling), else_=None)).label("handling_seconds"),
+    ]
+
+
+def _group_column(dimension: str):
+    if dimension == "bureau":
+        return Case.bureau_id
+    if dimension == "street":
+        return Case.street_id
+    if dimension == "category":
+        return Case.category_id
+    if dimension == "agent":
+        return CaseEvent.actor
+    raise UnknownDimension(f"unknown grouping {dimension!r}: use one of {', '.join(DIMENSIONS)}")
+
+
+def case_counts(session: Session, calendar: WorkCalendar, span: Period, dimension: str,
+                as_of: datetime) -> dict[Any, dict[str, float]]:
+    """Return {group id or actor (None: none): counts} for cases received in SPAN."""
+    group = _group_column(dimension)
+    table = working.day_table(calendar, span.first - timedelta(days=1), span.last + HANDLING_HORIZON)
+    days_d, days_r = working.days_clause(table, "days_d"), working.days_clause(table, "days_r")
+    query = (select(group.label("group_key"), *_aggregates(calendar, days_d, days_r, as_of))
+             .select_from(Case)
+             .outerjoin(days_d, days_d.c.d == working.day_of(calendar, Case.dispatched_at))
+             .outerjoin(days_r, days_r.c.d == working.day_of(calendar, Case.resolved_at))
+             .where(Case.created_at >= span.start, Case.created_at < span.end, Case.merged_into_id.is_(None))
+             .group_by(group))
+    if dimension == "agent":
+        query = query.join(CaseEvent, and_(CaseEvent.case_id == Case.id, CaseEvent.action == "create"))
+    prepare(session)
+    return {row.group_key: {name: float(getattr(row, name) or 0) for name in COUNTS}
+            for row in session.execute(query)}
+
+
+def prepare(session: Session) -> None:
+    """Give a SQLite connection the time-zone functions the report's SQL uses."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        working.register_sqlite_functions(connection.connection.dbapi_connection)
+
+
+def _percent(part: float, whole: float) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def rates(counts: dict[str, float]) -> dict[str, Any]:
+    """Return the published figures of one row from its counts (None where nothing can be measured)."""
+    handled = counts["handled"]
+    return {
+        "received": int(counts["received"]),
+        "dispatched": int(counts["dispatched"]),
+        "acknowledged_on_time_pct": _percent(counts["ack_on_time"], counts["ack_due"]),
+        "resolved_on_time_pct": _percent(counts["resolved_on_time"], counts["resolve_due"]),
+        "returned_pct": _percent(counts["returned"], counts["dispatched"]),
+        "extended_pct": _percent(counts["extended"], counts["dispatched"]),
+        "resolved": int(counts["resolved"]),
+        "reopened_pct": _percent(counts["reopened"], counts["resolved"]),
+        "avg_handling_hours": round(counts["handling_seconds"] / handled / 3600, 2) if handled else None,
+        "satisfaction_pct": _percent(counts["satisfied"], counts["rated"]),
+        "rated": int(counts["rated"]),
+        "direct_answer_pct": _percent(counts["direct"], counts["received"]),
+    }
+
+
+def total(counts: list[dict[str, float]]) -> dict[str, float]:
+    """Return the counts of several rows added up (the report's total line)."""
+    return {name: sum(row[name] for row in counts) for name in COUNTS}

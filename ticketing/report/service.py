@@ -1,0 +1,102 @@
+"""Build the report tables: run the aggregates, name the groups, derive the rates, rank for 考核."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ticketing.bureau.models import Bureau, Category, Street
+from ticketing.report import figures, tables
+from ticketing.report.assessment import Assessment, rank
+from ticketing.report.calls import call_counts, call_rates, call_total
+from ticketing.report.periods import Period
+from ticketing.sla import WorkCalendar
+from ticketing.user.models import User
+
+TITLES = {
+    "bureau": ("承办单位效能报表", "Performance by bureau"),
+    "street": ("街道效能报表", "Performance by street"),
+    "category": ("诉求类别报表", "Cases by category"),
+    "agent": ("话务员受理报表", "Cases by agent"),
+    "queue": ("队列话务报表", "Calls by queue"),
+    "call-agent": ("坐席话务报表", "Calls by agent"),
+    "assessment": ("承办单位考核排名", "Bureau assessment ranking"),
+}
+NONE_NAMES = {
+    "bureau": ("未派单", "Not dispatched"), "street": ("未填街道", "No street"),
+    "category": ("未分类", "Uncategorised"), "agent": ("系统", "System"),
+    "queue": ("无队列", "No queue"), "call-agent": ("无坐席", "No agent"),
+}
+MODELS = {"bureau": Bureau, "street": Street, "category": Category}
+
+
+def names(session: Session, dimension: str, keys: list[Any]) -> dict[Any, tuple[str, str]]:
+    """Return {key: (Chinese name, English name)} for the groups of a dimension."""
+    found: dict[Any, tuple[str, str]] = {None: NONE_NAMES[dimension]}
+    ids = [k for k in keys if k is not None]
+    if dimension in MODELS and ids:
+        model = MODELS[dimension]
+        for row in session.execute(select(model.id, model.name_zh, model.name_en).where(model.id.in_(ids))):
+            found[row.id] = (row.name_zh, row.name_en or row.name_zh)
+    elif dimension in ("agent", "call-agent") and ids:
+        query = select(User.username, User.display_name).where(User.username.in_(ids))
+        users = dict(session.execute(query).tuples().all())
+        found.update({k: (users.get(k) or k, users.get(k) or k) for k in ids})
+    else:
+        found.update({k: (str(k), str(k)) for k in ids})
+    return found
+
+
+def _named_rows(session: Session, dimension: str, counts: dict[Any, dict], derive,
+                volume: str) -> list[dict[str, Any]]:
+    """Return the rows with names and figures, largest VOLUME first, the unnamed group last."""
+    named = names(session, dimension, list(counts))
+    rows = [{"key": key, "name_zh": named[key][0], "name_en": named[key][1], **derive(c)}
+            for key, c in counts.items()]
+    rows.sort(key=lambda r: (r["key"] is None, -r[volume], r["name_zh"]))
+    return rows
+
+
+def case_report(session: Session, calendar: WorkCalendar, span: Period, dimension: str,
+                as_of: datetime) -> tables.Table:
+    """Return the case figures of SPAN grouped by DIMENSION, with a total line."""
+    counts = figures.case_counts(session, calendar, span, dimension, as_of)
+    rows = _named_rows(session, dimension, counts, figures.rates, "received")
+    if dimension in MODELS:
+        codes = _codes(session, MODELS[dimension], [r["key"] for r in rows])
+        for row in rows:
+            row["key"] = codes.get(row["key"], row["key"])
+    total = {"name_zh": "合计", "name_en": "Total", **figures.rates(figures.total(list(counts.values())))} \
+        if counts else None
+    zh, en = TITLES[dimension]
+    return tables.Table(dimension, zh, en, span.label, tables.CASE_COLUMNS, rows, total)
+
+
+def _codes(session: Session, model, ids: list[Any]) -> dict[Any, str]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return dict(session.execute(select(model.id, model.code).where(model.id.in_(wanted))).tuples().all())
+
+
+def call_report(session: Session, span: Period, dimension: str, sl_seconds: int) -> tables.Table:
+    """Return the call figures of SPAN per queue or per agent, with a total line."""
+    counts = call_counts(session, span, dimension, sl_seconds)
+    key = "queue" if dimension == "queue" else "call-agent"
+    rows = _named_rows(session, key, counts, call_rates, "offered")
+    total = {"name_zh": "合计", "name_en": "Total", **call_rates(call_total(list(counts.values())))} \
+        if counts else None
+    zh, en = TITLES[key]
+    return tables.Table(key, zh, en, span.label, tables.CALL_COLUMNS, rows, total)
+
+
+def assessment_report(session: Session, calendar: WorkCalendar, span: Period, rules: Assessment,
+                      as_of: datetime) -> tables.Table:
+    """Return the bureaus ranked by their 考核 score over SPAN (cases without a bureau left out)."""
+    by_bureau = case_report(session, calendar, span, "bureau", as_of)
+    ranked = rank(rules, [row for row in by_bureau.rows if row["key"] is not None])
+    zh, en = TITLES["assessment"]
+    return tables.Table("assessment", zh, en, span.label, tables.ASSESSMENT_COLUMNS, ranked)
