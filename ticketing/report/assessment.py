@@ -6,6 +6,7 @@ Weights and grades are data (assessment.yaml beside sla.yaml); scoring is a pure
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,12 @@ def load_assessment(directory: Path) -> Assessment:
     except (OSError, yaml.YAMLError) as err:
         raise AssessmentError(f"{path}: {err}") from err
     return parse_assessment(raw, str(path))
+
+
+@lru_cache(maxsize=8)
+def rules_for(directory: Path) -> Assessment:
+    """Return the district's rules, read once per data directory."""
+    return load_assessment(directory)
 
 
 def parse_assessment(raw: dict[str, Any], where: str = FILE) -> Assessment:

@@ -68,8 +68,8 @@ def previous_month(first: date) -> date:
 
 
 def months_back(last: Period, count: int) -> list[Period]:
-    """Return COUNT monthly periods ending with LAST's month, oldest first."""
-    firsts = [last.first.replace(day=1)]
+    """Return COUNT monthly periods ending with the month of LAST's last day, oldest first."""
+    firsts = [last.last.replace(day=1)]
     while len(firsts) < count:
         firsts.append(previous_month(firsts[-1]))
     return [Period(f, next_month(f) - timedelta(days=1), last.tz) for f in reversed(firsts)]

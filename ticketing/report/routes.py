@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
@@ -15,7 +13,7 @@ from ticketing.case.permissions import SUPERVISION
 from ticketing.database.deps import get_db
 from ticketing.database.types import utcnow
 from ticketing.report import export, service
-from ticketing.report.assessment import Assessment, load_assessment
+from ticketing.report.assessment import rules_for
 from ticketing.report.calls import CALL_DIMENSIONS
 from ticketing.report.figures import DIMENSIONS
 from ticketing.report.periods import InvalidPeriod, Period, month, period
@@ -25,12 +23,6 @@ from ticketing.user.models import User
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 FORMAT = Query("json", alias="format", pattern="^(json|csv|xlsx)$", description="json, csv or xlsx.")
-
-
-@lru_cache(maxsize=8)
-def assessment_rules(directory: Path) -> Assessment:
-    """Return the district's 考核 rules (read once per data directory)."""
-    return load_assessment(directory)
 
 
 def _span(request: Request, first: date, last: date) -> Period:
@@ -99,6 +91,6 @@ def assessment(
         span = month(month_, tz)
     except InvalidPeriod as err:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(err)) from err
-    rules = assessment_rules(request.app.state.settings.dataset_dir)
+    rules = rules_for(request.app.state.settings.dataset_dir)
     calendar = request.app.state.dataset.calendar
     return respond(service.assessment_report(session, calendar, span, rules, utcnow()), fmt)

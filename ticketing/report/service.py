@@ -31,6 +31,20 @@ NONE_NAMES = {
     "queue": ("无队列", "No queue"), "call-agent": ("无坐席", "No agent"),
 }
 MODELS = {"bureau": Bureau, "street": Street, "category": Category}
+# Queues are named <group>-<language> (asterisk-config/queues.conf); people read them as words.
+QUEUE_GROUPS = {"general": ("综合", "General"), "urban": ("城市管理", "Urban management"),
+                "safety": ("公共安全", "Public safety"), "livelihood": ("民生服务", "Livelihood"),
+                "consumer": ("消费维权", "Consumer rights")}
+QUEUE_LANGUAGES = {"zh": ("普通话", "Mandarin"), "en": ("英语", "English")}
+
+
+def queue_name(queue: str) -> tuple[str, str]:
+    """Return a queue's Chinese and English names, e.g. general-zh -> 综合（普通话）/ General (Mandarin)."""
+    group, _, lang = queue.rpartition("-")
+    if group in QUEUE_GROUPS and lang in QUEUE_LANGUAGES:
+        (gz, ge), (lz, le) = QUEUE_GROUPS[group], QUEUE_LANGUAGES[lang]
+        return f"{gz}队列（{lz}）", f"{ge} queue ({le})"
+    return f"队列 {queue}", f"Queue {queue}"
 
 
 def names(session: Session, dimension: str, keys: list[Any]) -> dict[Any, tuple[str, str]]:
@@ -46,7 +60,7 @@ def names(session: Session, dimension: str, keys: list[Any]) -> dict[Any, tuple[
         users = dict(session.execute(query).tuples().all())
         found.update({k: (users.get(k) or k, users.get(k) or k) for k in ids})
     else:
-        found.update({k: (str(k), str(k)) for k in ids})
+        found.update({k: queue_name(str(k)) for k in ids})
     return found
 
 
@@ -100,3 +114,14 @@ def assessment_report(session: Session, calendar: WorkCalendar, span: Period, ru
     ranked = rank(rules, [row for row in by_bureau.rows if row["key"] is not None])
     zh, en = TITLES["assessment"]
     return tables.Table("assessment", zh, en, span.label, tables.ASSESSMENT_COLUMNS, ranked)
+
+
+def trend(session: Session, calendar: WorkCalendar, months: list[Period], as_of: datetime,
+          dimension: str = "bureau") -> list[dict[str, Any]]:
+    """Return the district's total figures of each month (oldest first), labelled YYYY-MM."""
+    result = []
+    for month in months:
+        counts = figures.case_counts(session, calendar, month, dimension, as_of)
+        totals = figures.total(list(counts.values()))
+        result.append({"month": month.first.strftime("%Y-%m"), **figures.rates(totals)})
+    return result

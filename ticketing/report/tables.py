@@ -11,17 +11,19 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Column:
-    """One column: the figure's key, its headings, and whether it is a percentage."""
+    """One column: the figure's key, its headings, and its unit ("%", or Chinese/English words)."""
 
     key: str
     zh: str
     en: str
     unit: str = ""
+    unit_en: str = ""  # the unit in English when it is a word ("" = same as unit)
 
     def heading(self, lang: str) -> str:
         """Return the heading in LANG (zh or en), with its unit."""
         text = self.zh if lang == "zh" else self.en
-        return f"{text} ({self.unit})" if self.unit else text
+        unit = self.unit if lang == "zh" else (self.unit_en or self.unit)
+        return f"{text} ({unit})" if unit else text
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,9 @@ class Table:
 
     def as_json(self) -> dict[str, Any]:
         """Return the table as the API's JSON."""
+        columns = [{"key": c.key, "zh": c.heading("zh"), "en": c.heading("en")} for c in self.columns]
         return {"report": self.name, "title": {"zh": self.title_zh, "en": self.title_en},
-                "period": self.period,
-                "columns": [{"key": c.key, "zh": c.zh, "en": c.en, "unit": c.unit} for c in self.columns],
+                "period": self.period, "columns": columns,
                 "rows": self.rows, "total": self.total}
 
 
@@ -60,7 +62,7 @@ CASE_COLUMNS = (
     Column("extended_pct", "延期率", "Extended", "%"),
     Column("resolved", "办结量", "Resolved"),
     Column("reopened_pct", "重办率", "Reopened", "%"),
-    Column("avg_handling_hours", "平均办理时长", "Average handling time", "工作小时 working h"),
+    Column("avg_handling_hours", "平均办理时长", "Average handling time", "工作小时", "working hours"),
     Column("rated", "回访量", "Rated"),
     Column("satisfaction_pct", "满意率", "Satisfaction", "%"),
     Column("direct_answer_pct", "直接办结率", "Answered directly", "%"),
@@ -72,7 +74,7 @@ CALL_COLUMNS = (
     Column("abandoned", "放弃量", "Abandoned"),
     Column("answer_pct", "接通率", "Answer rate", "%"),
     Column("service_level_pct", "服务水平", "Service level", "%"),
-    Column("avg_wait_seconds", "平均等待", "Average wait", "秒 s"),
+    Column("avg_wait_seconds", "平均等待", "Average wait", "秒", "s"),
 )
 ASSESSMENT_COLUMNS = (
     Column("rank", "排名", "Rank"),

@@ -31,7 +31,8 @@ def test_case_report_as_json(client, headers, filled):
     urban = next(r for r in body["rows"] if r["key"] == "urban-mgmt")
     assert (urban["received"], urban["avg_handling_hours"], urban["satisfaction_pct"]) == (2, 12.0, 50.0)
     assert body["total"]["received"] == 4
-    assert body["columns"][2] == {"key": "received", "zh": "受理量", "en": "Received", "unit": ""}
+    assert body["columns"][2] == {"key": "received", "zh": "受理量", "en": "Received"}
+    assert body["columns"][4]["zh"] == "按时签收率 (%)"
 
 
 def test_csv_and_xlsx_exports_hold_the_json_figures(client, headers, filled):

@@ -1,0 +1,127 @@
+"""The report and bulletin pages in Debian's Chromium: figures, charts, and both exports read back.
+
+Runs against the real server and PostgreSQL with the hand-computed fixture cases of
+tests/ticketing/report/fixtures.py. Screenshots go to test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from playwright.async_api import async_playwright, expect
+from sqlalchemy import delete, select
+
+from tests.agent_console.support import (  # noqa: F401 - fixtures are found by name
+    console_db,
+    console_settings,
+    dataset,
+    engine,
+    make_app,
+    serve,
+    session_factory,
+)
+from tests.ticketing.report.fixtures import holiday_calls, holiday_cases
+from ticketing.call.models import Call
+from ticketing.case.models import Case, CaseEvent
+from ticketing.database.core import session_scope
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres]
+SHOTS = Path("test-artifacts/screenshots")
+SHOTS.mkdir(parents=True, exist_ok=True)
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+URBAN = "区城市管理和综合执法局"
+
+
+@pytest.fixture
+def report_cases(session_factory):  # noqa: F811
+    """The fixture cases and calls, removed afterwards (the console database is shared by the run)."""
+    with session_scope(session_factory) as session:
+        holiday_cases(session)
+        holiday_calls(session)
+    yield
+    with session_scope(session_factory) as session:
+        ids = list(session.scalars(select(Case.id).where(Case.number.like("FT-R%"))))
+        session.execute(delete(CaseEvent).where(CaseEvent.case_id.in_(ids)))
+        session.execute(delete(Case).where(Case.id.in_(ids)))
+        session.execute(delete(Call).where(Call.linkedid.like("r-%")))
+
+
+@pytest.fixture
+async def browser():
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()
+
+
+async def _supervisor(browser, base: str):
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN",
+                                        accept_downloads=True)
+    page = await context.new_page()
+    await page.goto(f"{base}/console/login")
+    await page.fill("input[name=username]", "supervisor1")
+    await page.fill("input[name=password]", "supervisor-pass")
+    await page.click("button[type=submit]")
+    await page.wait_for_load_state("networkidle")
+    return page
+
+
+async def _download(page, test_id: str) -> bytes:
+    async with page.expect_download() as info:
+        await page.get_by_test_id(test_id).click()
+    download = await info.value
+    path = await download.path()
+    with open(path, "rb") as file:  # noqa: ASYNC230 - a small local file in a test
+        return file.read()
+
+
+async def test_report_page_charts_and_exports(make_app, serve, browser, report_cases):  # noqa: F811
+    app, _console, _bridge = make_app()
+    base = await serve(app)
+    page = await _supervisor(browser, base)
+    await page.goto(f"{base}/console/reports?by=bureau&first=2026-09-01&last=2026-10-31")
+    table = page.get_by_test_id("table-bureau")
+    urban = table.locator("tr", has_text=URBAN)
+    await expect(urban).to_contain_text("12.0")  # average working hours across the National Day holiday
+    await expect(table.locator("tfoot")).to_contain_text("合计")
+    assert await page.locator("[data-testid=charts] svg").count() == 4
+    await expect(page.locator("[data-testid=charts] svg").first).to_contain_text(URBAN)
+    await expect(page.get_by_test_id("table-queue")).to_contain_text("33.3")
+    await page.screenshot(path=str(SHOTS / "reports-bureau.png"), full_page=True)
+
+    text = (await _download(page, "csv-bureau")).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][2] == "受理量 / Received"
+    assert next(r for r in rows if r[0] == URBAN)[2:4] == ["2", "2"]
+    workbook = openpyxl.load_workbook(io.BytesIO(await _download(page, "xlsx-bureau")))
+    values = list(workbook.active.iter_rows(values_only=True))
+    urban_row = next(v for v in values if v[0] == URBAN)
+    assert (urban_row[2], urban_row[10], urban_row[12]) == (2, 12.0, 50.0)
+    assert values[-1][0] == "合计"
+
+
+async def test_bulletin_ranks_bureaus_with_grades(make_app, serve, browser, report_cases):  # noqa: F811
+    app, _console, _bridge = make_app()
+    base = await serve(app)
+    page = await _supervisor(browser, base)
+    await page.goto(f"{base}/console/reports/bulletin?month=2026-10")
+    ranking = page.get_by_test_id("table-assessment")
+    await expect(ranking.locator("tbody tr").first).to_contain_text(URBAN)
+    await expect(page.locator("[data-testid=charts] svg")).to_have_count(1)
+    await page.screenshot(path=str(SHOTS / "bulletin.png"), full_page=True)
+    workbook = openpyxl.load_workbook(io.BytesIO(await _download(page, "xlsx-assessment")))
+    values = list(workbook.active.iter_rows(values_only=True))
+    assert values[1][0] == "排名 / Rank" and values[2][1] == URBAN
+
+
+async def test_a_wrong_period_is_a_clear_page(make_app, serve, browser):  # noqa: F811
+    app, _console, _bridge = make_app()
+    base = await serve(app)
+    page = await _supervisor(browser, base)
+    answer = await page.goto(f"{base}/console/reports?first=2026-10-31&last=2026-10-01")
+    assert answer.status == 400
+    await expect(page.locator("main")).to_contain_text("统计期间有误")
