@@ -25,6 +25,7 @@ from ticketing.case.routes import router as case_router
 from ticketing.case.states import IllegalTransition
 from ticketing.config import Settings
 from ticketing.dataset import Dataset, load_dataset
+from ticketing.open311.routes import router as open311_router
 from ticketing.report.routes import router as report_router
 from ticketing.routing import RoutingError
 from ticketing.user.routes import router as user_router
@@ -70,6 +71,7 @@ def create_api(
     app.state.bus = bus
     for router in (case_router, bureau_router, user_router, call_router, report_router):
         app.include_router(router, prefix="/api/v1")
+    app.include_router(open311_router)
     _add_error_handlers(app)
     app.add_api_route("/healthz", _healthz, methods=["GET"], tags=["health"])
     return app

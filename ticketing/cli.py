@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from ticketing.config import Settings
+from ticketing.open311.cli import open311_app
 
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 users_app = typer.Typer(
@@ -129,3 +130,4 @@ def register(app: typer.Typer) -> None:
     app.command("seed")(seed)
     app.add_typer(users_app, name="users")
     app.add_typer(tokens_app, name="tokens")
+    app.add_typer(open311_app, name="open311")

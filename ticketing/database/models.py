@@ -4,6 +4,7 @@ from ticketing.bureau.models import Bureau, Category, Community, RoutingRule, St
 from ticketing.call.models import Call, CaseCall
 from ticketing.case.models import Case, CaseAttachment, CaseEvent, CaseNumberCounter
 from ticketing.database.core import Base
+from ticketing.open311.models import Open311Client, Open311Request
 from ticketing.user.models import ApiToken, ConsoleSession, User
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "Category",
     "Community",
     "ConsoleSession",
+    "Open311Client",
+    "Open311Request",
     "RoutingRule",
     "Street",
     "User",

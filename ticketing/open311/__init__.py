@@ -1,0 +1,1 @@
+"""Open311 GeoReport v2: other systems list services, file requests (cases) and track them."""
