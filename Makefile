@@ -8,16 +8,16 @@ PORT ?= 8000
 export HOTLINE_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/hotline_test
 export HOTLINE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test install system-deps services asterisk lint bench clean
+.PHONY: run test install system-deps services asterisk models lint bench clean
 
-run: install services asterisk
+run: install services asterisk models
 	$(BIN)/hotline db upgrade
 	$(BIN)/hotline seed futian
 	$(BIN)/hotline asterisk start
 	$(BIN)/hotline asterisk accounts --brief
 	$(BIN)/hotline serve --host $(HOST) --port $(PORT)
 
-test: install services asterisk
+test: install services asterisk models
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -38,11 +38,14 @@ services:
 asterisk: install
 	$(BIN)/hotline asterisk provision
 
+models: install
+	$(BIN)/hotline models install
+
 lint: install
 	$(BIN)/ruff check .
 
 BENCHES ?= routing case_api ami_ingest ivr_calls screen_pop speech
-bench: install services asterisk
+bench: install services asterisk models
 	@for b in $(BENCHES); do echo "== bench.$$b"; $(BIN)/python -m bench.$$b || exit 1; done
 
 clean:

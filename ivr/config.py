@@ -65,6 +65,11 @@ class IvrSettings(BaseSettings):
     speech_no_input_seconds: float = 5.0  # silence before any word ends the listen
     speech_trailing_silence: float = 1.2  # seconds without audio after speech that end the utterance
     speech_audio_dir: Path | None = None  # keep each utterance here as <linkedid>_<stream>.wav (review)
+    speech_engines: str | None = None  # "zh=whisper,en=whisper,ko=vosk"; unset: vosk for its language
+    whisper_model: Path = Path("~/.cache/hotline/models/whisper-base").expanduser()  # models install
+    whisper_cpu_threads: int = 0  # CTranslate2 threads of one Whisper decode; 0 = one per core
+    whisper_max_decodes: int = 1  # Whisper decodes at once (more wait their turn; streams stay bounded)
+    whisper_min_confidence: float = 0.3  # exp(mean token log-probability) below which Whisper is doubted
 
     # --- IVR engine (ivr/agi), prompts and call recorder (ivr/recorder.py) ---
     ivr_enabled: bool = True  # run the FastAGI server in `hotline serve`

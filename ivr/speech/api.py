@@ -19,6 +19,7 @@ from typing import Protocol
 
 from ivr.agi.protocol import AgiError, AgiHangup, AgiReply
 from ivr.speech.endpoint import Limits
+from ivr.speech.engines import EngineSet
 from ivr.speech.model import ModelHolder
 from ivr.speech.pool import RecognizerPool
 from ivr.speech.results import ListenReason, SpeechResult, Word
@@ -53,7 +54,7 @@ class SpeechConfig:
 class SpeechService:
     """Run listens: reserve a recogniser, stream the call's audio through AudioSocket, return the result."""
 
-    def __init__(self, config: SpeechConfig, holder: ModelHolder, pool: RecognizerPool,
+    def __init__(self, config: SpeechConfig, holder: EngineSet | ModelHolder, pool: RecognizerPool,
                  publish: Publish) -> None:
         self.config = config
         self.holder = holder
@@ -95,10 +96,10 @@ class SpeechService:
             log.warning("call %s: all %d recognisers busy, DTMF instead", linkedid, self.pool.max_streams)
             return SpeechResult.empty(ListenReason.BUSY)
         request = ListenRequest(stream_id=new_stream_id(), linkedid=linkedid, lease=lease,
-                                limits=self._limits(max_seconds), grammar=grammar)
+                                limits=self._limits(max_seconds), grammar=grammar, language=language)
         self.server.expect(request)
         result = await self._stream(agi, request)
-        return self._judge(linkedid, result, grammar)
+        return self._judge(linkedid, result, grammar, language)
 
     async def handle_stream(self, request: ListenRequest, reader: asyncio.StreamReader) -> SpeechResult:
         """Decode one connected stream (the AudioSocket server's handler)."""
@@ -139,15 +140,22 @@ class SpeechService:
             if self.server.forget(request.stream_id):
                 request.resolve(SpeechResult.empty(ListenReason.ERROR))
 
-    def _judge(self, linkedid: str, result: SpeechResult, grammar: list[str] | None) -> SpeechResult:
+    def _min_confidence(self, language: str | None) -> float:
+        """The engine's own threshold (confidences are on each engine's scale), else the configured one."""
+        engine = self.holder.engine(language) if hasattr(self.holder, "engine") else None
+        return getattr(engine, "min_confidence", None) or self.config.min_confidence
+
+    def _judge(self, linkedid: str, result: SpeechResult, grammar: list[str] | None,
+               language: str | None = None) -> SpeechResult:
         """Turn a recognised but doubtful utterance into a low-confidence fallback."""
         if result.usable and grammar and result.text not in grammar:
             # A grammar forces every sound onto its phrases; a string of several is noise, not an answer.
             log.info("call %s: %r is not one of the expected answers, DTMF instead", linkedid, result.text)
             return result.with_reason(ListenReason.LOW_CONFIDENCE)
-        if result.usable and result.confidence < self.config.min_confidence:
+        threshold = self._min_confidence(language)
+        if result.usable and result.confidence < threshold:
             log.info("call %s: %r at confidence %.2f < %.2f, DTMF instead", linkedid, result.text,
-                     result.confidence, self.config.min_confidence)
+                     result.confidence, threshold)
             return result.with_reason(ListenReason.LOW_CONFIDENCE)
         log.info("call %s: heard %r (%s, confidence %.2f)", linkedid, result.text, result.reason.value,
                  result.confidence)

@@ -8,8 +8,8 @@ import os
 from ivr.config import IvrSettings
 from ivr.speech.api import SpeechConfig, SpeechService
 from ivr.speech.endpoint import Limits
+from ivr.speech.engines import build_engines
 from ivr.speech.messages import MessageTranscriber
-from ivr.speech.model import ModelHolder
 from ivr.speech.pool import RecognizerPool
 from ticketing.bus import Bus, Streams
 
@@ -32,12 +32,15 @@ class SpeechComponent:
     name = "speech"
 
     def __init__(self, settings: IvrSettings, bus: Bus, session_factory=None) -> None:
-        self.holder = ModelHolder(settings.vosk_model, settings.speech_language)
+        self.engines = build_engines(settings)  # engine per language (docs/speech.md)
+        self.holder = self.engines.by_language.get((settings.speech_language or "zh").split("-")[0])
         streams = settings.speech_max_streams or 2 * (os.cpu_count() or 1)
-        self.pool = RecognizerPool(max_streams=streams)
+        # one thread per core, plus one per Whisper decode that may wait its turn without stalling the rest
+        self.pool = RecognizerPool(max_streams=streams,
+                                   workers=(os.cpu_count() or 1) + settings.whisper_max_decodes)
         self.bus = bus
-        self.service = SpeechService(speech_config(settings), self.holder, self.pool, self.publish)
-        self.messages = (MessageTranscriber(self.holder, session_factory, self.publish)
+        self.service = SpeechService(speech_config(settings), self.engines, self.pool, self.publish)
+        self.messages = (MessageTranscriber(self.engines, session_factory, self.publish)
                          if session_factory is not None else None)
 
     async def publish(self, type_: str, key: str, data: dict) -> None:
@@ -49,7 +52,7 @@ class SpeechComponent:
 
     async def start(self) -> None:
         """Load the model (DTMF-only on failure), open the server, follow recorded messages."""
-        await self.holder.load()
+        await self.engines.load()
         await self.service.start()
         if self.messages is not None:
             self.bus.subscribe(Streams.CALLS, "speech-messages", self.messages.on_call_event)

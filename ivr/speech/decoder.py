@@ -36,23 +36,17 @@ class UtteranceDecoder:
         self.sample_rate = sample_rate
         self.samples = 0
         self.speech_started = False
-        self.loud_chunks = 0
-        self.loud_crossings = 0.0  # sum of the loud chunks' zero-crossing rates
+        self.noise = NoiseMeter()
 
     @property
     def audio_seconds(self) -> float:
         """Seconds of audio fed so far."""
         return self.samples / self.sample_rate
 
-    @property
-    def noise_like(self) -> bool:
-        """Whether the sound so far is broadband noise rather than speech."""
-        return bool(self.loud_chunks) and self.loud_crossings / self.loud_chunks >= NOISE_ZERO_CROSSINGS
-
     def accept(self, pcm: bytes) -> Step:
         """Decode a chunk of 16-bit mono PCM."""
         self.samples += len(pcm) // 2
-        self._measure(pcm)
+        self.noise.measure(pcm)
         if self.recognizer.AcceptWaveform(pcm):
             result = SpeechResult.from_vosk(self.recognizer.Result(), ListenReason.FINAL)
             if result.text:
@@ -76,7 +70,25 @@ class UtteranceDecoder:
         """Flush the recogniser and return what was said, ending for `reason`."""
         return SpeechResult.from_vosk(self.recognizer.FinalResult(), reason)
 
-    def _measure(self, pcm: bytes) -> None:
+    def judge(self, result: SpeechResult) -> SpeechResult:
+        """Refuse words heard in noise as low confidence (the caller gets the keys instead)."""
+        return self.noise.judge(result)
+
+
+class NoiseMeter:
+    """The mean zero-crossing rate of an utterance's loud chunks: broadband noise or speech (any engine)."""
+
+    def __init__(self) -> None:
+        self.loud_chunks = 0
+        self.loud_crossings = 0.0  # sum of the loud chunks' zero-crossing rates
+
+    @property
+    def noise_like(self) -> bool:
+        """Whether the sound so far is broadband noise rather than speech."""
+        return bool(self.loud_chunks) and self.loud_crossings / self.loud_chunks >= NOISE_ZERO_CROSSINGS
+
+    def measure(self, pcm: bytes) -> None:
+        """Count one chunk of 16-bit PCM if it is loud."""
         samples = np.frombuffer(pcm, dtype="<i2", count=len(pcm) // 2).astype(np.int64)
         if len(samples) < 2 or int(np.dot(samples, samples)) < LOUD_RMS ** 2 * len(samples):
             return
@@ -114,6 +126,7 @@ def merge(results: list[SpeechResult]) -> SpeechResult:
     if not results:
         return SpeechResult.empty(ListenReason.SILENCE)
     words = tuple(w for r in results for w in r.words)
-    confidence = sum(w.conf for w in words) / len(words) if words else results[0].confidence
+    confidence = (sum(w.conf for w in words) / len(words) if words  # utterance engines give no words
+                  else sum(r.confidence for r in results) / len(results))
     text = join_words([r.text for r in results])
     return SpeechResult(text, round(confidence, 4), ListenReason.FINAL, words)

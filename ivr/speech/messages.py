@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from ivr.speech.engines import EngineSet
 from ivr.speech.events import MESSAGE_TRANSCRIBED, MessageTranscribed
 from ivr.speech.model import ModelHolder, ModelUnavailable
 from ivr.speech.session import Publish
@@ -26,7 +27,7 @@ ACTOR = "speech"
 class MessageTranscriber:
     """Bus handler: on `ivr.case_opened` with a recording, transcribe it and attach the transcript."""
 
-    def __init__(self, holder: ModelHolder, session_factory, publish: Publish) -> None:
+    def __init__(self, holder: EngineSet | ModelHolder, session_factory, publish: Publish) -> None:
         self.holder = holder
         self.session_factory = session_factory
         self.publish = publish
@@ -36,10 +37,11 @@ class MessageTranscriber:
         if envelope.type != CASE_OPENED or not envelope.data.get("recording"):
             return
         case_number, recording = envelope.data["case_number"], envelope.data["recording"]
-        if not self.holder.ready:
-            log.info("message of case %s not transcribed: %s", case_number, self.holder.error)
+        language = envelope.data.get("language") or None
+        if not self.holder.ready or not self.holder.supports(language):
+            log.info("message of case %s (%s) not transcribed: %s", case_number, language, self.holder.error)
             return
-        text, confidence = await self.transcribe(Path(recording))
+        text, confidence = await self.transcribe(Path(recording), language)
         if text is None:
             return
         attached = await asyncio.to_thread(self.attach, case_number, recording, text)
@@ -47,10 +49,10 @@ class MessageTranscriber:
             event = MessageTranscribed(envelope.key, case_number, recording, text, confidence)
             await self.publish(MESSAGE_TRANSCRIBED, envelope.key, event.data())
 
-    async def transcribe(self, path: Path) -> tuple[str | None, float]:
+    async def transcribe(self, path: Path, language: str | None = None) -> tuple[str | None, float]:
         """Decode a recording in its own thread (live calls keep the pool); None when unreadable."""
         try:
-            result = await asyncio.to_thread(transcribe_file, self.holder, path)
+            result = await asyncio.to_thread(transcribe_file, self.holder, path, language=language)
         except (AudioFileError, ModelUnavailable) as err:
             log.error("message %s not transcribed: %s", path, err)
             return None, 0.0

@@ -67,7 +67,9 @@ def model_sample_rate(path: Path) -> int:
 
 
 class ModelHolder:
-    """Load the configured model once; hand out recognisers; report why none is available."""
+    """Load the configured model once; hand out recognisers; report why none is available (engine "vosk")."""
+
+    name = "vosk"
 
     def __init__(self, path: Path | None, language: str | None = None) -> None:
         self.path = path
@@ -139,6 +141,12 @@ class ModelHolder:
             rec = KaldiRecognizer(self.model, float(sample_rate))
         rec.SetWords(True)
         return DitheredRecognizer(rec) if self.dither else rec
+
+    def new_decoder(self, sample_rate: int, grammar: list[str] | None = None, language: str | None = None):
+        """A streaming decoder for one utterance (the engine interface of ivr/speech/engines.py)."""
+        from ivr.speech.decoder import UtteranceDecoder
+
+        return UtteranceDecoder(self.recognizer(sample_rate, grammar), sample_rate)
 
     def known_words(self, words: list[str]) -> list[str]:
         """Keep grammar entries whose every word the model knows; log the others once per call."""

@@ -13,8 +13,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ivr.speech.decoder import Step, UtteranceDecoder
+from ivr.speech.decoder import Step
 from ivr.speech.endpoint import Limits, Progress, decide
+from ivr.speech.engines import EngineSet
 from ivr.speech.events import TRANSCRIPT_FINAL, TRANSCRIPT_PARTIAL, TranscriptFinal, TranscriptPartial
 from ivr.speech.frames import Frame, FrameError, Kind, read_frame
 from ivr.speech.model import ModelHolder, ModelUnavailable
@@ -37,6 +38,7 @@ class ListenRequest:
     limits: Limits
     lease: Lease
     grammar: list[str] | None = None
+    language: str | None = None
     result: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
     def resolve(self, result: SpeechResult) -> None:
@@ -62,14 +64,14 @@ class StreamEnded(Exception):
 class StreamSession:
     """Decode one listen's audio until the endpoint, a limit, a hang-up or a broken stream."""
 
-    def __init__(self, request: ListenRequest, holder: ModelHolder, pool: RecognizerPool,
+    def __init__(self, request: ListenRequest, holder: EngineSet | ModelHolder, pool: RecognizerPool,
                  publish: Publish, audio_dir: Path | None = None) -> None:
         self.request = request
         self.holder = holder
         self.pool = pool
         self.publish = publish
         self.audio_dir = audio_dir
-        self.decoder: UtteranceDecoder | None = None
+        self.decoder = None  # the engine's decoder (UtteranceDecoder, WhisperDecoder) from the first audio
         self.buffer = bytearray()
         self.heard = bytearray()  # the audio handed to the recogniser, in order (kept when audio_dir is set)
         self.last_partial = ""
@@ -148,10 +150,10 @@ class StreamSession:
         self.buffer += frame.payload
         self.last_audio = time.monotonic()
 
-    def _new_decoder(self, rate: int) -> UtteranceDecoder:
+    def _new_decoder(self, rate: int):
         if rate != 8000:
-            log.info("listen %s: audio at %d Hz (vosk resamples)", self.request.stream_id, rate)
-        return UtteranceDecoder(self.holder.recognizer(rate, self.request.grammar), rate)
+            log.info("listen %s: audio at %d Hz (the engine resamples)", self.request.stream_id, rate)
+        return self.holder.new_decoder(rate, self.request.grammar, self.request.language)
 
     async def _decode_ready(self) -> ListenReason | None:
         """Decode the whole chunks buffered so far; return the endpoint decision."""

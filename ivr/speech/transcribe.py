@@ -5,8 +5,7 @@ from __future__ import annotations
 import wave
 from pathlib import Path
 
-from ivr.speech.decoder import UtteranceDecoder, decode_pcm
-from ivr.speech.model import ModelHolder
+from ivr.speech.decoder import decode_pcm
 from ivr.speech.results import SpeechResult
 from ivr.speech.session import chunk_bytes
 
@@ -27,15 +26,16 @@ def read_wav(path: Path) -> tuple[bytes, int]:
         raise AudioFileError(f"{path}: not a readable WAV file ({err})") from err
 
 
-def transcribe_pcm(holder: ModelHolder, pcm: bytes, sample_rate: int, *, first_only: bool = False,
-                   grammar: list[str] | None = None) -> SpeechResult:
-    """Decode PCM (blocking): the first utterance as a live listen would hear it, or everything."""
-    decoder = UtteranceDecoder(holder.recognizer(sample_rate, grammar), sample_rate)
+def transcribe_pcm(holder, pcm: bytes, sample_rate: int, *, first_only: bool = False,
+                   grammar: list[str] | None = None, language: str | None = None) -> SpeechResult:
+    """Decode PCM (blocking) with an engine or engine set: the first utterance as a live listen would
+    hear it, or everything."""
+    decoder = holder.new_decoder(sample_rate, grammar, language)
     return decode_pcm(decoder, pcm, chunk_bytes=chunk_bytes(sample_rate), first_only=first_only)
 
 
-def transcribe_file(holder: ModelHolder, path: Path, *, first_only: bool = False,
-                    grammar: list[str] | None = None) -> SpeechResult:
+def transcribe_file(holder, path: Path, *, first_only: bool = False, grammar: list[str] | None = None,
+                    language: str | None = None) -> SpeechResult:
     """Decode a WAV file (blocking: run it in a thread or the decoding pool)."""
     pcm, rate = read_wav(path)
-    return transcribe_pcm(holder, pcm, rate, first_only=first_only, grammar=grammar)
+    return transcribe_pcm(holder, pcm, rate, first_only=first_only, grammar=grammar, language=language)

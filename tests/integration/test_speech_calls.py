@@ -109,8 +109,9 @@ async def hotline_factory(asterisk, ami_bridge, bus, speech_audio, wait_for_even
     running: list = []
 
     async def make(**speech_settings) -> Hotline:
-        settings = asterisk.settings(speech_language="ko", speech_trailing_silence=0.8,
-                                     speech_no_input_seconds=4, **speech_settings)
+        settings = asterisk.settings(speech_language="ko", speech_engines="ko=vosk",  # vosk only
+                                     speech_trailing_silence=0.8, speech_no_input_seconds=4,
+                                     **speech_settings)
         speech = build_speech(settings, _Services(bus))
         services = IvrServices(None, dataset, case_prefix="FT", speech=speech.service)
         host, port = asterisk.agi

