@@ -54,6 +54,10 @@ async def suggest(session: CallSession, cmd: n.SuggestCategory) -> n.CategorySug
     dataset = session.services.dataset
     found = suggest_category(dataset.categories, cmd.text)
     code = found.code if found else None
+    if code is None and cmd.fallback in dataset.categories:
+        log.info("call %s: no keyword in %r, fallback category %s", session.call.linkedid, cmd.text,
+                 cmd.fallback)
+        code = cmd.fallback
     lineage = dataset.ancestors(code)[1:] if code else ()  # the groups above the category
     log.info("call %s: %r suggests category %s (groups %s)", session.call.linkedid, cmd.text, code, lineage)
     return n.CategorySuggested(cmd.text, code, lineage)

@@ -44,9 +44,14 @@ class Heard:
 
 @dataclass(frozen=True)
 class SuggestCategory:
-    """Find a transcript's category with the data set's keywords; answered by CategorySuggested."""
+    """Find a transcript's category with the data set's keywords; answered by CategorySuggested.
+
+    `fallback`: the category read back when no keyword matches (e.g. the data set's general matters, so a
+    clearly heard request no keyword knows still reaches an agent with its transcript); None: ask again.
+    """
 
     text: str
+    fallback: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,7 @@ def handle_request(m: Machine, state: CallState, node: Node, event) -> Transitio
                                                                               ListenReason.TIMEOUT):
             return again(m, state, node, f"speech:{reason}")
         case Heard(text=text):
-            return Transition(state, (SuggestCategory(text),))
+            return Transition(state, (SuggestCategory(text, node.get("fallback_category")),))
         case CategorySuggested(code=None):
             return again(m, state, node, "speech:no-category")
         case CategorySuggested(text=text, code=code, lineage=lineage):
@@ -166,7 +171,8 @@ def route_for(node: Node, lineage: tuple[str, ...]) -> str:
 
 FIELDS = {"prompt": "prompt", "readback_prompt": "prompt", "confirm_prompt": "prompt",
           "saved_prompt": "prompt", "retry_prompt": "prompt", "next": "node", "on_fail": "node",
-          "routes": "nodes", "mode": "value", "max_seconds": "value", "timeout": "value", "retries": "value"}
+          "routes": "nodes", "mode": "value", "max_seconds": "value", "timeout": "value", "retries": "value",
+          "fallback_category": "value"}
 
 
 def register() -> None:

@@ -139,3 +139,11 @@ def test_checker_reports_a_route_to_an_unknown_node_with_its_line():
     text = CASE_MENU.replace("    mode: case\n", "    routes: {noise: bye, traffic: nowhere}\n")
     problems = [(p.line, p.field, p.message) for p in check_menu(parse_menu(text))]
     assert problems == [(12, "nodes.request.routes.traffic", "unknown node 'nowhere'")]
+
+
+def test_the_default_menu_falls_back_to_general_matters_when_no_keyword_matches():
+    """A clearly heard request no keyword knows is read back as 综合事务 and, confirmed, reaches an agent."""
+    assert walk(SAID).commands == (n.SuggestCategory(SAID.text, "general"),)
+    general = n.CategorySuggested(SAID.text, "general")
+    assert summary(walk(SAID, general, confirm("1", "general", ()))) == (
+        "operator", 0, ["TagCall", "QueueSize"], [("operator", "category:general")])
