@@ -26,6 +26,7 @@ from ticketing.case.states import IllegalTransition
 from ticketing.config import Settings
 from ticketing.dataset import Dataset, load_dataset
 from ticketing.open311.routes import router as open311_router
+from ticketing.qa.routes import router as qa_router
 from ticketing.report.routes import router as report_router
 from ticketing.routing import RoutingError
 from ticketing.user.routes import router as user_router
@@ -69,7 +70,7 @@ def create_api(
     app.state.session_factory = session_factory
     app.state.dataset = dataset or load_dataset(settings.dataset_dir)
     app.state.bus = bus
-    for router in (case_router, bureau_router, user_router, call_router, report_router):
+    for router in (case_router, bureau_router, user_router, call_router, report_router, qa_router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(open311_router)
     _add_error_handlers(app)

@@ -5,6 +5,7 @@ from ticketing.call.models import Call, CaseCall
 from ticketing.case.models import Case, CaseAttachment, CaseEvent, CaseNumberCounter
 from ticketing.database.core import Base
 from ticketing.open311.models import Open311Client, Open311Request
+from ticketing.qa.models import CallTranscript, QaScore
 from ticketing.user.models import ApiToken, ConsoleSession, User
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "Base",
     "Bureau",
     "Call",
+    "CallTranscript",
     "Case",
     "CaseAttachment",
     "CaseCall",
@@ -22,6 +24,7 @@ __all__ = [
     "ConsoleSession",
     "Open311Client",
     "Open311Request",
+    "QaScore",
     "RoutingRule",
     "Street",
     "User",

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Role = Literal["agent", "supervisor", "bureau", "admin"]
+Role = Literal["agent", "supervisor", "bureau", "admin", "qa"]
 
 
 class UserCreate(BaseModel):

@@ -1,0 +1,1 @@
+"""Quality review (质检): call transcripts of both sides, a checklist kept as data, reviewers' scores."""
