@@ -69,6 +69,7 @@ class IvrSettings(BaseSettings):
     whisper_model: Path = Path("~/.cache/hotline/models/whisper-base").expanduser()  # models install
     whisper_cpu_threads: int = 0  # CTranslate2 threads of one Whisper decode; 0 = one per core
     whisper_max_decodes: int = 1  # Whisper decodes at once (more wait their turn; streams stay bounded)
+    qa_transcribe_workers: int = 1  # threads transcribing ended calls for quality review; 0 = off
     whisper_min_confidence: float = 0.3  # exp(mean token log-probability) below which Whisper is doubted
 
     # --- IVR engine (ivr/agi), prompts and call recorder (ivr/recorder.py) ---

@@ -7,6 +7,7 @@ import os
 
 from ivr.config import IvrSettings
 from ivr.speech.api import SpeechConfig, SpeechService
+from ivr.speech.call_transcripts import CallTranscriber
 from ivr.speech.endpoint import Limits
 from ivr.speech.engines import build_engines
 from ivr.speech.messages import MessageTranscriber
@@ -40,6 +41,8 @@ class SpeechComponent:
                                    workers=(os.cpu_count() or 1) + settings.whisper_max_decodes)
         self.bus = bus
         self.service = SpeechService(speech_config(settings), self.engines, self.pool, self.publish)
+        self.calls = (CallTranscriber(self.engines, session_factory, workers=settings.qa_transcribe_workers)
+                      if session_factory is not None and settings.qa_transcribe_workers > 0 else None)
         self.messages = (MessageTranscriber(self.engines, session_factory, self.publish)
                          if session_factory is not None else None)
 
@@ -56,10 +59,14 @@ class SpeechComponent:
         await self.service.start()
         if self.messages is not None:
             self.bus.subscribe(Streams.CALLS, "speech-messages", self.messages.on_call_event)
+        if self.calls is not None:
+            self.bus.subscribe(Streams.CALLS, "speech-call-transcripts", self.calls.on_call_event)
 
     async def stop(self) -> None:
         """Close the server and the decoding threads."""
         await self.service.stop()
+        if self.calls is not None:
+            await self.calls.stop()
         self.pool.close()
 
 

@@ -42,8 +42,10 @@ from tests.integration.test_ivr_calls import (  # noqa: F401  (fixtures: migrate
 )
 from tests.ivr.speech.audio import assert_heard_as_played
 from ticketing.bus import Streams
+from ticketing.call import service as calls
 from ticketing.case import service as cases
 from ticketing.case.models import CaseAttachment
+from ticketing.qa import service as qa
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.postgres, pytest.mark.speech, pytest.mark.timeout(240)]
 
@@ -112,6 +114,23 @@ async def test_mandarin_recording_is_heard_read_back_and_queued(whisper_hotline,
     assert nodes(call) == ["welcome", "hours", "request", "request", "operator"]
     assert [s["input"] for s in call.ivr_path[2:]] == ["open", "heard:general", "category:general"]
     assert call.language == "zh"
+    # After the call, both sides are transcribed in the background for quality review, and searchable.
+    sides = await _review_transcripts(database, report.linkedid)
+    assert set(sides) == {"caller", "agent"}, sides
+    assert cer(MANDARIN_REFERENCE, sides["caller"]) <= 0.10, sides
+    with database() as session:
+        assert report.linkedid in [c.linkedid for c, _t in qa.search(session, "交易")]
+
+
+async def _review_transcripts(database, linkedid: str, within: float = 120.0) -> dict[str, str]:  # noqa: F811
+    for _ in range(int(within / 0.5)):
+        with database() as session:
+            call = calls.get_by_linkedid(session, linkedid)
+            found = {t.side: t.text for t in qa.transcripts_of(session, call)}
+        if len(found) >= 2:
+            return found
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"call {linkedid} was not transcribed for review within {within} s: {found}")
 
 
 async def test_english_speech_through_the_same_engine(whisper_hotline, asterisk, bus, database):  # noqa: F811
