@@ -31,6 +31,9 @@ from ticketing.report.routes import router as report_router
 from ticketing.routing import RoutingError
 from ticketing.user.routes import router as user_router
 from ticketing.user.service import UserError
+from ticketing.web.errors import add_database_handlers
+from ticketing.web.guard import RequestGuard
+from ticketing.web.headers import SecurityHeaders
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +78,8 @@ def create_api(
     app.include_router(open311_router)
     _add_error_handlers(app)
     app.add_api_route("/healthz", _healthz, methods=["GET"], tags=["health"])
+    app.add_middleware(RequestGuard, max_body=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     return app
 
 
@@ -83,9 +88,9 @@ def _healthz(request: Request) -> JSONResponse:
     try:
         with request.app.state.session_factory() as session:
             session.execute(text("SELECT 1"))
-    except Exception as err:  # any database failure means "unhealthy", with the reason
+    except Exception as err:  # any database failure means "unhealthy"; the driver's words go to the log only
         log.warning("health check failed: %s", err)
-        return JSONResponse({"status": "unhealthy", "database": str(err)}, status_code=503)
+        return JSONResponse({"status": "unhealthy", "database": "unavailable"}, status_code=503)
     return JSONResponse({"status": "ok", "dataset": request.app.state.dataset.name})
 
 
@@ -93,6 +98,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     for error, code in ERROR_STATUS.items():
         app.add_exception_handler(error, _domain_handler(code))
     app.add_exception_handler(RequestValidationError, _validation_error)
+    add_database_handlers(app)
 
 
 def _domain_handler(code: int):

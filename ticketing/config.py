@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     case_prefix: str = "FT"  # case numbers look like FT20261126-0042
     var_dir: Path = Path("./var")  # this install's state: SQLite file, prompts, recordings, Asterisk
 
+    # --- security and observability (docs/operations.md) ---
+    max_body_bytes: int = 1_048_576  # larger request bodies are refused with 413 before they are read
+
     @property
     def dataset_dir(self) -> Path:
         """Directory holding the district's data files (bureaus, categories, rules, calendar)."""

@@ -1,16 +1,21 @@
 """Find or build the Asterisk the hotline runs: a system Asterisk >= 20, or a cached Debian-unstable root.
 
 The root is built with debootstrap into DIR.partial and renamed to DIR only when complete, so a
-half-built root is never used; building again after a failure starts from scratch.
+half-built root is never used; building again after a failure starts from scratch. Two provisions at
+once (two clones' `make test` on one machine) take turns on DIR.lock: the second waits, says so, and
+finds the root the first one built.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,21 +87,49 @@ def find_root(root: Path) -> AsteriskInstall | None:
     return AsteriskInstall(root=root, version=version)
 
 
-def provision(root: Path, *, use_system: bool = True, progress: Progress = print) -> AsteriskInstall:
-    """Return a usable Asterisk, building the cached root when there is none (idempotent)."""
+def provision(root: Path, *, use_system: bool = True, progress: Progress = print,
+              build: Callable[[Path, Progress], None] | None = None) -> AsteriskInstall:
+    """Return a usable Asterisk, building the cached root when there is none (idempotent, one at a time)."""
     if use_system and (system := find_system_asterisk()) is not None:
         prepare_root(system.root)  # mount points and sound links on the host itself
         progress(f"using the system Asterisk ({system.version})")
         return system
-    install = find_root(root)
-    if install is None:
-        build_root(root, progress)
+    with root_lock(root, progress):
         install = find_root(root)
         if install is None:
-            raise ProvisionError(f"{root} was built but holds no /usr/sbin/asterisk")
-    prepare_root(root)
+            (build or build_root)(root, progress)
+            install = find_root(root)
+            if install is None:
+                raise ProvisionError(f"{root} was built but holds no /usr/sbin/asterisk")
+        prepare_root(root)
     progress(f"Asterisk root ready at {root} ({install.version})")
     return install
+
+
+def lock_path(root: Path) -> Path:
+    """The lock file beside the cached root (never inside it: the root is renamed into place)."""
+    return root.with_name(root.name + ".lock")
+
+
+@contextmanager
+def root_lock(root: Path, progress: Progress) -> Iterator[None]:
+    """Hold the cache's exclusive lock; when another provision holds it, say so and wait for it."""
+    path = lock_path(root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+            progress(f"another provision ({holder}) is preparing {root}; waiting for it to finish")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            progress("the other provision finished; continuing")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock, also when this process dies
 
 
 def prepare_root(root: Path) -> None:

@@ -225,7 +225,7 @@ async def test_call_pops_then_wrapup_then_available(running):
     await bus.publish(Streams.CALLS, "call.ended", "L1", {"linkedid": "L1", "cause": "Normal Clearing"})
     await wait_for(lambda: console.presence.get(user_id)[0].state == "wrapup")
     wrapup = {"interface": "PJSIP/1001", "paused": True, "queue": "", "reason": "wrapup"}
-    assert ("queue_pause", wrapup) in bridge.actions()
+    await wait_for(lambda: ("queue_pause", wrapup) in bridge.actions())  # the command follows the state
     await wait_for(lambda: console.presence.get(user_id)[0].state == "available", within=6)
     await ws.close()
 

@@ -205,7 +205,7 @@ def test_numbers_survive_separate_transactions(session_factory, dataset):
     assert numbers == ["FT20261126-0001", "FT20261126-0002", "FT20261126-0003"]
 
 
-def test_a_stale_copy_of_the_case_cannot_overwrite_a_newer_one(session_factory, dataset):
+def test_a_stale_copy_of_the_case_is_reread_under_the_lock(session_factory, dataset):
     with session_scope(session_factory) as setup:
         number = new_case(setup, dataset, dispatch=True).number
     with session_factory() as first, session_factory() as second:
@@ -214,13 +214,18 @@ def test_a_stale_copy_of_the_case_cannot_overwrite_a_newer_one(session_factory, 
         assert [case.version for case in held] == [2, 2]
         flows.apply_action(first, dataset, number, "acknowledge", {}, "system")
         first.commit()
+        # A client that decided on version 2 is refused; the stale copy never overwrites version 3.
         with pytest.raises(ConcurrentUpdate, match=f"case {number} was changed by someone else"):
-            flows.apply_action(second, dataset, number, "return", {"note": "不是我们的"}, "system")
+            flows.apply_action(second, dataset, number, "return", {"note": "不是我们的", "expected_version": 2},
+                               "system")
         second.rollback()
+        # Without expected_version the action applies to the case as it is now (re-read under the lock).
+        flows.apply_action(second, dataset, number, "start", {}, "system")
+        second.commit()
     with session_factory() as check:
         case = service.require(check, number)
-        assert (case.status, case.version) == ("acknowledged", 3)
-        assert [e.action for e in service.events(check, case)] == ["create", "dispatch", "acknowledge"]
+        assert (case.status, case.version) == ("in_progress", 4)
+        assert [e.action for e in service.events(check, case)] == ["create", "dispatch", "acknowledge", "start"]
 
 
 def test_pause_stops_the_resolve_clock_for_working_time_only(session, dataset):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from sqlalchemy.orm import Session
 
 from ticketing.call import service
@@ -14,6 +12,7 @@ from ticketing.case.permissions import CENTRE
 from ticketing.database.deps import get_db
 from ticketing.user.deps import require_roles
 from ticketing.user.models import User
+from ticketing.validation import BIGINT_MAX, Moment
 
 router = APIRouter(tags=["calls"])
 
@@ -25,10 +24,10 @@ def list_calls(
     caller: str | None = Query(None, description="Caller number in any common form."),
     outcome: str | None = Query(None, description=f"One of {', '.join(OUTCOMES)}."),
     status_: str | None = Query(None, alias="status", description="open or ended."),
-    since: datetime | None = Query(None, description="Started at or after (ISO 8601)."),
-    until: datetime | None = Query(None, description="Started before (ISO 8601)."),
+    since: Moment | None = Query(None, description="Started at or after (ISO 8601 with a UTC offset)."),
+    until: Moment | None = Query(None, description="Started before (ISO 8601 with a UTC offset)."),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=BIGINT_MAX),
 ) -> CallPage:
     """List calls, newest first."""
     if outcome is not None and outcome not in OUTCOMES:
@@ -42,7 +41,7 @@ def list_calls(
 
 
 @router.get("/calls/{call_id}", response_model=CallRead)
-def get_call(call_id: int, session: Session = Depends(get_db),
+def get_call(call_id: int = Path(ge=1, le=BIGINT_MAX), session: Session = Depends(get_db),
              user: User = Depends(require_roles(*CENTRE))) -> CallRead:
     """Return one call with its IVR path, queue, agent, outcome, recording and cases."""
     try:

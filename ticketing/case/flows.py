@@ -118,7 +118,7 @@ def apply_action(
     """Apply one lifecycle action to a case; raises IllegalTransition, NotPermitted, InvalidAction..."""
     actor, now = as_actor(actor), now or utcnow()
     payload = payload if isinstance(payload, ActionPayload) else ActionPayload.model_validate(payload or {})
-    case = service.require(session, number)
+    case = _locked(session, number, action, payload)
     if not permissions.sees(actor, case.bureau_id, case.dispatched_at is not None):
         raise CaseNotFound(number)
     if action in states.ACTIONS and not permissions.may(actor.role, action, case.status):
@@ -150,6 +150,19 @@ def apply_action(
     )
     log.info("case %s: %s by %s, %s -> %s", number, action, actor.name, from_status, target)
     return case
+
+
+def _locked(session: Session, number: str, action: str, payload: ActionPayload) -> Case:
+    """Lock the case (and a merge's target) until the commit: concurrent actions queue, none is lost.
+
+    Under the lock every check below sees the latest committed state, so 20 notes at once all land and
+    two merges A->B and B->A at once cannot both pass the "target is itself merged" check.
+    """
+    numbers = {number} | ({payload.target} if action == "merge" and payload.target else set())
+    cases = service.lock(session, numbers)
+    if number not in cases:
+        raise CaseNotFound(number)
+    return cases[number]
 
 
 def _place(session: Session, data: CaseCreate) -> tuple[Street | None, Community | None]:

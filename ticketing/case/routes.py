@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Literal
 
 import anyio.from_thread
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from ticketing.database.types import utcnow
 from ticketing.routing import RoutingRequest, route
 from ticketing.user.deps import current_user, require_roles
 from ticketing.user.models import User
+from ticketing.validation import MAX_PAGE, Day, Moment
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["cases"])
@@ -55,12 +56,12 @@ def list_cases(
     bureau: str | None = None,
     category: str | None = None,
     street: str | None = None,
-    created_from: date | None = Query(None, alias="from", description="First day (local date)."),
-    created_to: date | None = Query(None, alias="to", description="Last day included (local date)."),
+    created_from: Day | None = Query(None, alias="from", description="First day (local date)."),
+    created_to: Day | None = Query(None, alias="to", description="Last day included (local date)."),
     q: str | None = Query(
         None, max_length=200, description="Text in description, address, reply, transcripts."
     ),
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=MAX_PAGE),
     per_page: int = Query(50, ge=1, le=200),
 ) -> CasePage:
     """Search cases, newest first; bureau users only see cases dispatched to their bureau."""
@@ -130,9 +131,7 @@ class PreviewRequest(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_DESCRIPTION)
     street: str | None = None
     category: str | None = None
-    at: datetime | None = Field(
-        None, description="Time of the request (default: now); must carry a timezone."
-    )
+    at: Moment | None = Field(None, description="Time of the request (default: now); must carry a timezone.")
 
 
 class PreviewResult(BaseModel):
@@ -152,8 +151,6 @@ def routing_preview(
     """Propose category and bureau for a description, with the deciding rule and an explanation."""
     _check_codes(request, street=body.street, category=body.category)
     at = body.at or utcnow()
-    if at.tzinfo is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="'at' must carry a timezone offset")
     decision = route(
         dataset_of(request), RoutingRequest(text=body.text, category=body.category, street=body.street, at=at)
     )
@@ -181,7 +178,7 @@ def _check_codes(request: Request, **codes: str | None) -> None:
             raise UnknownReference(field, code)
 
 
-def _day_start(calendar, day: date | None, offset: int = 0) -> datetime | None:
+def _day_start(calendar, day: Day | None, offset: int = 0) -> datetime | None:
     if day is None:
         return None
     return calendar.local(datetime.combine(day + timedelta(days=offset), time(), tzinfo=calendar.timezone))
