@@ -216,8 +216,8 @@ def test_a_stale_copy_of_the_case_is_reread_under_the_lock(session_factory, data
         first.commit()
         # A client that decided on version 2 is refused; the stale copy never overwrites version 3.
         with pytest.raises(ConcurrentUpdate, match=f"case {number} was changed by someone else"):
-            flows.apply_action(second, dataset, number, "return", {"note": "不是我们的", "expected_version": 2},
-                               "system")
+            flows.apply_action(second, dataset, number, "return",
+                               {"note": "不是我们的", "expected_version": 2}, "system")
         second.rollback()
         # Without expected_version the action applies to the case as it is now (re-read under the lock).
         flows.apply_action(second, dataset, number, "start", {}, "system")
@@ -225,7 +225,8 @@ def test_a_stale_copy_of_the_case_is_reread_under_the_lock(session_factory, data
     with session_factory() as check:
         case = service.require(check, number)
         assert (case.status, case.version) == ("in_progress", 4)
-        assert [e.action for e in service.events(check, case)] == ["create", "dispatch", "acknowledge", "start"]
+        actions = [e.action for e in service.events(check, case)]
+        assert actions == ["create", "dispatch", "acknowledge", "start"]
 
 
 def test_pause_stops_the_resolve_clock_for_working_time_only(session, dataset):
