@@ -15,6 +15,7 @@ from urllib.parse import unquote_to_bytes
 JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 FORM_NUL = re.compile(rb"%00")
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+OPEN311_PREFIX = "/open311/"  # answers errors in the GeoReport spec's format: [{"code", "description"}]
 
 
 class RequestRefused(Exception):
@@ -73,7 +74,7 @@ class RequestGuard:
             if scope["method"] in BODY_METHODS:
                 receive = await self._buffered(scope, receive)
         except RequestRefused as refused:
-            await _answer(send, refused)
+            await _answer(send, refused, scope.get("path", ""))
             return
         await self.app(scope, receive, send)
 
@@ -117,8 +118,15 @@ def _replay(messages: list[dict], receive=None):
     return replay
 
 
-async def _answer(send, refused: RequestRefused) -> None:
-    body = json.dumps({"detail": refused.detail, "error": refused.error}).encode()
+def error_body(path: str, refused: RequestRefused) -> bytes:
+    """The JSON error in the format the path's API speaks (ours, or Open311's list of errors)."""
+    if path.startswith(OPEN311_PREFIX):
+        return json.dumps([{"code": refused.status, "description": refused.detail}]).encode()
+    return json.dumps({"detail": refused.detail, "error": refused.error}).encode()
+
+
+async def _answer(send, refused: RequestRefused, path: str) -> None:
+    body = error_body(path, refused)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if refused.status == 413:
         headers.append((b"connection", b"close"))
