@@ -12,9 +12,9 @@ from agent_console.views.deps import CsrfFailed, Forbidden, console_of, language
 
 def routers() -> list[APIRouter]:
     """Return the console's routers (mounted under the console prefix)."""
-    from agent_console.views import agent, auth, bureau, reports, wallboard
+    from agent_console.views import agent, auth, bureau, qa, reports, wallboard
 
-    return [auth.router, agent.router, bureau.router, wallboard.router, reports.router]
+    return [auth.router, agent.router, bureau.router, wallboard.router, reports.router, qa.router]
 
 
 def register_error_handlers(app: FastAPI) -> None:

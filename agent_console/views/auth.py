@@ -28,7 +28,8 @@ from ticketing.database.types import utcnow
 log = logging.getLogger(__name__)
 router = APIRouter()
 LOGIN_CSRF_COOKIE = "console_login_csrf"
-HOME_BY_ROLE = {"agent": "/agent", "supervisor": "/wallboard", "admin": "/wallboard", "bureau": "/bureau"}
+HOME_BY_ROLE = {"agent": "/agent", "supervisor": "/wallboard", "admin": "/wallboard", "bureau": "/bureau",
+                "qa": "/qa"}
 REASONS = ("session_expired", "not_logged_in", "login_failed")
 
 

@@ -1,0 +1,105 @@
+"""Quality review pages (质检): the calls to review, one call's transcripts beside its recording, scores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from agent_console import i18n
+from agent_console.auth import Viewer
+from agent_console.views.deps import console_of, guarded, language, render, require_roles
+from ticketing.config import get_settings
+from ticketing.database.core import session_scope
+from ticketing.qa import service
+from ticketing.qa.checklist import ChecklistError, load_checklist
+from ticketing.user.models import User
+
+router = APIRouter(prefix="/qa")
+REVIEWERS = ("qa", "supervisor", "admin")
+
+
+def _checklist():
+    return load_checklist(get_settings().dataset_dir)
+
+
+@router.get("")
+def sample(request: Request, q: str = Query("", max_length=100),
+           viewer: Viewer = Depends(require_roles(*REVIEWERS))) -> Response:
+    """The calls waiting for review, and a search over transcripts."""
+    tz = console_of(request).timezone
+    with session_scope(console_of(request).session_factory) as session:
+        names = _agent_names(session)
+        calls = [_summary(c, names, tz) for c in service.sample(session, 20)]
+        hits = service.search(session, q) if q else []
+        found = [{**_summary(c, names, tz), "side": t.side, "text": t.text} for c, t in hits]
+    return render(request, "qa.html", viewer, calls=calls, q=q, found=found)
+
+
+@router.get("/{linkedid}")
+def review(request: Request, linkedid: str, viewer: Viewer = Depends(require_roles(*REVIEWERS))) -> Response:
+    """One call: the recording player, both sides' transcripts, the checklist form (or the saved review)."""
+    tz = console_of(request).timezone
+    with session_scope(console_of(request).session_factory) as session:
+        names = _agent_names(session)
+        try:
+            call = service.call_by_linkedid(session, linkedid)
+        except service.QaError:
+            return _message(request, viewer, 404, "qa_unknown_call")
+        summary = _summary(call, names, tz)
+        transcripts = [(t.side, t.text) for t in service.transcripts_of(session, call)]
+        saved = service.review_of(session, call)
+    return render(request, "qa_review.html", viewer, call=summary, transcripts=transcripts,
+                  items=_checklist(), review=saved)
+
+
+@router.get("/{linkedid}/recording")
+def recording(request: Request, linkedid: str,
+              viewer: Viewer = Depends(require_roles(*REVIEWERS))) -> Response:
+    """The call's mixed recording (range requests allowed) for reviewers only."""
+    with session_scope(console_of(request).session_factory) as session:
+        try:
+            path = service.call_by_linkedid(session, linkedid).recording
+        except service.QaError:
+            path = None
+    if not path or not Path(path).is_file():
+        return Response("no recording", status_code=404)
+    return FileResponse(path, media_type="audio/wav")
+
+
+@router.post("/{linkedid}")
+async def score(request: Request, linkedid: str, viewer: Viewer = Depends(guarded(*REVIEWERS))) -> Response:
+    """Save the checklist scores of a call, then show the call again."""
+    form = await request.form()
+    items = _checklist()
+    try:
+        scores = {i.code: int(str(form.get(f"score_{i.code}", ""))) for i in items}
+    except ValueError:
+        return _message(request, viewer, 422, "qa_checklist")
+    with session_scope(console_of(request).session_factory) as session:
+        try:
+            service.score_call(session, items, linkedid, viewer.username, scores, str(form.get("note", "")))
+        except (ChecklistError, service.QaError):
+            return _message(request, viewer, 422, "qa_checklist")
+    prefix = console_of(request).settings.prefix
+    return RedirectResponse(f"{prefix}/qa/{linkedid}", status_code=303)
+
+
+def _agent_names(session) -> dict[str, str]:
+    """The agents' names by their phone's channel name (PJSIP/1001 -> 话务员 李娜): no raw codes shown."""
+    rows = session.execute(select(User.extension, User.display_name, User.username)
+                           .where(User.extension.is_not(None))).all()
+    return {f"PJSIP/{ext}": name or username for ext, name, username in rows}
+
+
+def _summary(call, names: dict[str, str], tz) -> dict:
+    agent = names.get(call.agent or "", (call.agent or "").removeprefix("PJSIP/"))
+    return {"linkedid": call.linkedid, "started_at": call.started_at.astimezone(tz), "agent": agent,
+            "queue": call.queue or "", "language": call.language or "", "has_recording": bool(call.recording)}
+
+
+def _message(request: Request, viewer: Viewer, status_code: int, key: str) -> Response:
+    return render(request, "message.html", viewer, status_code=status_code,
+                  message=i18n.translate(key, language(request)))
