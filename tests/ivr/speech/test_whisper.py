@@ -75,3 +75,23 @@ async def test_a_language_without_an_engine_gets_the_keys(service):
     agi = AsteriskLike(b"")
     result = await service.listen(agi, "call-ko", language="ko")
     assert result.reason is ListenReason.NO_MODEL and agi.commands == []
+
+
+def _chord(seconds: float = 3.0, rate: int = 8000) -> bytes:
+    """A sustained two-tone chord, loud: hold music, not speech."""
+    import numpy as np
+
+    t = np.arange(int(seconds * rate)) / rate
+    wave = 8000 * (np.sin(2 * np.pi * 440 * t) + np.sin(2 * np.pi * 660 * t))
+    return wave.astype("<i2").tobytes()
+
+
+async def test_music_is_not_speech(service):
+    result = await service.listen(AsteriskLike(_chord(), paced=False), "call-music", language="zh")
+    assert (result.text, result.reason) == ("", ListenReason.SILENCE)
+
+
+async def test_overlong_speech_is_cut_at_the_limit_and_still_heard(service, mandarin_8k):  # noqa: F811
+    pcm, _ = pcm_of(mandarin_8k)
+    result = await service.listen(AsteriskLike(pcm, paced=False), "call-long", language="zh", max_seconds=2.5)
+    assert result.reason is ListenReason.TIMEOUT and result.text.startswith("甚至"), result
