@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from agent_console.auth import Viewer
-from ticketing.case import flows, service, states
+from ticketing.case import flows, lists, service, states
 from ticketing.case.errors import (
     CaseError,
     CaseNotFound,
@@ -22,6 +22,7 @@ from ticketing.case.errors import (
     NotPermitted,
     UnknownReference,
 )
+from ticketing.case.lists import ListCriteria
 from ticketing.case.models import Case
 from ticketing.case.permissions import Actor
 from ticketing.case.phone import InvalidPhone, normalize_phone
@@ -33,8 +34,8 @@ from ticketing.routing import RoutingError, RoutingRequest, route
 from ticketing.sla import intake_deadlines
 from ticketing.sla.policy import Limit
 
-BUREAU_ACTIONS = ("acknowledge", "return", "resolve")
-NEAR_STATES = ("reminder", "overdue")
+BUREAU_ACTIONS = ("acknowledge", "start", "return", "resolve")
+QUICK_ACTIONS = ("acknowledge", "start")  # offered in the workspace's rows; the rest on the case page
 FORM_FIELDS = ("description", "caller_phone", "caller_name", "street", "address", "category", "bureau",
                "priority", "linkedid")
 
@@ -177,22 +178,12 @@ def attach(session: Session, dataset: Dataset, number: str, linkedid: str, note:
         raise FormInvalid({"number": FieldError("invalid", str(err))}) from err
 
 
-def bureau_cases(session: Session, dataset: Dataset, viewer: Viewer, now: datetime) -> list[dict[str, Any]]:
-    """Return the open cases dispatched to the viewer's bureau, newest first, with deadline and actions."""
-    if viewer.bureau_id is None:
-        return []
-    open_statuses = ",".join(sorted(states.OPEN_STATUSES))
-    criteria = service.CaseFilter(status=open_statuses, bureau_id=viewer.bureau_id, per_page=200)
-    cases, _total = service.get_all(session, criteria)
-    return [_row(case, dataset, now) for case in cases]
-
-
 def _row(case: Case, dataset: Dataset, now: datetime) -> dict[str, Any]:
     return {"number": case.number, "status": case.status, "description": case.description,
             "category": case.category.name_zh if case.category else "", "created_at": case.created_at,
             "street": case.street.name_zh if case.street else "", "address": case.address,
             "caller_phone": case.caller_phone or "", "sla": clock(case, dataset, now),
-            "actions": [a for a in BUREAU_ACTIONS if a in states.allowed_actions(case.status)]}
+            "actions": [a for a in QUICK_ACTIONS if a in states.allowed_actions(case.status)]}
 
 
 def act(session: Session, dataset: Dataset, number: str, action: str, note: str, viewer: Viewer) -> Case:
@@ -214,14 +205,15 @@ REFUSAL_CODES: dict[type, str] = {InvalidAction: "needs_input", NotPermitted: "n
 
 def deadline_cases(session: Session, dataset: Dataset, now: datetime,
                    limit: int = 50) -> list[dict[str, Any]]:
-    """Return open cases whose running deadline is near (reminder) or past, most urgent first."""
-    open_statuses = ",".join(sorted(states.OPEN_STATUSES))
-    cases, _total = service.get_all(session, service.CaseFilter(status=open_statuses, per_page=500))
-    rows = [{**_row(case, dataset, now), "bureau": case.bureau.name_zh if case.bureau else ""}
-            for case in cases]
-    rows = [row for row in rows if row["sla"].get("state") in NEAR_STATES]
-    rows.sort(key=lambda r: (r["sla"]["state"] != "overdue", r["sla"].get("due", "")))
-    return rows[:limit]
+    """Return open cases whose running deadline is near (reminder reached) or past, most urgent first.
+
+    An indexed range query over every open case (the due instants the case service keeps), not a scan.
+    """
+    criteria = ListCriteria(statuses=tuple(sorted(states.OPEN_STATUSES)), deadline="near", order="due",
+                            limit=limit)
+    found = lists.page(session, criteria, now).items
+    return [{**_row(case, dataset, now), "bureau": case.bureau.name_zh if case.bureau else "",
+             "supervised": case.supervised_at is not None} for case in found]
 
 
 def event_data(case: Case, action: str, actor: str) -> dict[str, Any]:

@@ -46,6 +46,7 @@ class Services:
         from ivr.runtime import build_components as ivr_components
 
         services.components.extend(ivr_components(services))
+        services.components.append(_supervision(services))
         return services
 
     async def start(self) -> None:
@@ -68,6 +69,16 @@ class Services:
             await _stop_quietly(component)
         await self.bus.close()
         self.engine.dispose()
+
+
+def _supervision(services: Services) -> Component:
+    """The deadline scheduler (临期提醒, 超期, 催办, 督办); safe to run in every process."""
+    from ticketing.dataset import load_dataset
+    from ticketing.supervision.component import SupervisionScheduler
+
+    settings = services.settings
+    return SupervisionScheduler(services.session_factory, load_dataset(settings.dataset_dir), services.bus,
+                                settings.supervision_interval)
 
 
 async def _stop_quietly(component: Component) -> None:

@@ -17,9 +17,12 @@ from ticketing.case.errors import (
     CaseNotFound,
     ConcurrentUpdate,
     InvalidAction,
+    MediaUnavailable,
     NotPermitted,
     UnknownReference,
+    UploadRefused,
 )
+from ticketing.case.media_routes import router as case_media_router
 from ticketing.case.phone import InvalidPhone
 from ticketing.case.routes import router as case_router
 from ticketing.case.states import IllegalTransition
@@ -47,6 +50,8 @@ ERROR_STATUS: dict[type[Exception], int] = {
     NotPermitted: status.HTTP_403_FORBIDDEN,
     IllegalTransition: status.HTTP_409_CONFLICT,
     ConcurrentUpdate: status.HTTP_409_CONFLICT,
+    MediaUnavailable: status.HTTP_404_NOT_FOUND,
+    UploadRefused: status.HTTP_422_UNPROCESSABLE_CONTENT,
 }
 
 
@@ -73,7 +78,8 @@ def create_api(
     app.state.session_factory = session_factory
     app.state.dataset = dataset or load_dataset(settings.dataset_dir)
     app.state.bus = bus
-    for router in (case_router, bureau_router, user_router, call_router, report_router, qa_router):
+    for router in (case_router, bureau_router, user_router, call_router, report_router, qa_router,
+                   case_media_router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(open311_router)
     _add_error_handlers(app)

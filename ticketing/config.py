@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     data_dir: Path | None = None  # a district's own data directory instead of the shipped one
     case_prefix: str = "FT"  # case numbers look like FT20261126-0042
     var_dir: Path = Path("./var")  # this install's state: SQLite file, prompts, recordings, Asterisk
+    supervision_interval: float = 30.0  # seconds between two runs of the deadline scheduler; 0 turns it off
+    merge_window_days: int = 7  # duplicates are suggested among cases this many days apart or closer
+    attachment_max_bytes: int = 10_000_000  # largest photo or file a clerk may attach to a case
+    media_dirs: list[Path] = []  # more directories recordings may be served from, besides var_dir
 
     # --- security and observability (docs/operations.md) ---
     max_body_bytes: int = 1_048_576  # larger request bodies are refused with 413 before they are read
@@ -31,6 +35,16 @@ class Settings(BaseSettings):
     def dataset_dir(self) -> Path:
         """Directory holding the district's data files (bureaus, categories, rules, calendar)."""
         return self.data_dir or PACKAGE_DATA / self.dataset
+
+    @property
+    def attachments_dir(self) -> Path:
+        """Directory of files uploaded to cases (one sub-directory per case)."""
+        return self.var_dir / "attachments"
+
+    @property
+    def media_roots(self) -> list[Path]:
+        """Directories whose files may be served as a case's recordings and attachments."""
+        return [self.var_dir, *self.media_dirs]
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -43,6 +43,7 @@ SAMPLE_USERS = (
     SampleUser("police1", "bureau", "bureau-pass", bureau="police", display_name="公安分局 赵磊"),
     SampleUser("futian1", "bureau", "bureau-pass", bureau="street-futian", display_name="福田街道 孙丽"),
     SampleUser("qa1", "qa", "qa-pass", display_name="质检员 周静"),
+    SampleUser("dispatcher1", "dispatcher", "dispatcher-pass", display_name="派单员 周婷"),
 )
 
 SAMPLE_CASES = (

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 LOGIN_CSRF_COOKIE = "console_login_csrf"
 HOME_BY_ROLE = {"agent": "/agent", "supervisor": "/wallboard", "admin": "/wallboard", "bureau": "/bureau",
-                "qa": "/qa"}
+                "qa": "/qa", "dispatcher": "/dispatch"}
 REASONS = ("session_expired", "not_logged_in", "login_failed")
 
 

@@ -1,4 +1,4 @@
-"""Bureau staff: their bureau's open cases with acknowledge / return / resolve through the case service."""
+"""The bureau workspace: tabs of the bureau's cases with filters and paging, quick actions in the rows."""
 
 from __future__ import annotations
 
@@ -10,50 +10,66 @@ from fastapi.responses import RedirectResponse, Response
 
 from agent_console import cases, i18n
 from agent_console.auth import Viewer
-from agent_console.views.deps import console_of, guarded, language, render, require_roles
+from agent_console.views.deps import console_of, guarded, language, require_roles
+from agent_console.views.listing import list_page
 from ticketing.bus import Streams
 from ticketing.database.core import session_scope
-from ticketing.database.types import utcnow
 
 router = APIRouter(prefix="/bureau")
 BUREAU = ("bureau",)
 
 
 @router.get("")
-def bureau_page(request: Request, done: str = "", error: str = "", number: str = "",
-                viewer: Viewer = Depends(require_roles(*BUREAU))) -> Response:
-    """List the bureau's open cases, newest first, with the result of the last action."""
+def bureau_page(
+    request: Request,
+    done: str = "",
+    error: str = "",
+    number: str = "",
+    viewer: Viewer = Depends(require_roles(*BUREAU)),
+) -> Response:
+    """Show a tab of the bureau's cases (待签收 first) with the result of the last quick action."""
     console = console_of(request)
-    with session_scope(console.session_factory) as session:
-        rows = cases.bureau_cases(session, console.dataset, viewer, utcnow())
-        bureau = console.dataset.bureaus.get(_bureau_code(session, viewer))
     name = ""
-    if bureau is not None:
-        name = bureau.name_en if language(request) == "en" and bureau.name_en else bureau.name_zh
-    return render(request, "bureau.html", viewer, rows=rows, bureau_name=name, done=done[:40],
-                  error=error[:300], number=number[:32], timezone=console.timezone)
+    with session_scope(console.session_factory) as session:
+        from ticketing.bureau.models import Bureau
 
-
-def _bureau_code(session, viewer: Viewer) -> str:
-    from ticketing.bureau.models import Bureau
-
-    bureau = session.get(Bureau, viewer.bureau_id) if viewer.bureau_id else None
-    return bureau.code if bureau else ""
+        bureau = session.get(Bureau, viewer.bureau_id) if viewer.bureau_id else None
+        if bureau is not None:
+            name = bureau.name_en if language(request) == "en" and bureau.name_en else bureau.name_zh
+    return list_page(
+        request,
+        viewer,
+        "bureau",
+        default_tab="pending",
+        bureau_name=name,
+        done=done[:40],
+        error=error[:300],
+        number=number[:32],
+    )
 
 
 @router.post("/cases/{number}/{action}")
-async def act(request: Request, number: str, action: str, note: str = Form("", max_length=4000),
-              viewer: Viewer = Depends(guarded(*BUREAU))) -> Response:
-    """Apply a bureau action and come back to the list with its result."""
+async def act(
+    request: Request,
+    number: str,
+    action: str,
+    note: str = Form("", max_length=4000),
+    viewer: Viewer = Depends(guarded(*BUREAU)),
+) -> Response:
+    """Apply a quick action from the list and come back to it with its result."""
     console = console_of(request)
     target = f"{console.settings.prefix}/bureau"
+    tab = request.query_params.get("tab", "")
+    suffix = f"&tab={quote(tab)}" if tab else ""
     try:
         event = await asyncio.to_thread(_act, console, number, action, note, viewer)
     except cases.ActionRefused as err:
         error = i18n.refusal(err.code, err.params, str(err), language(request))
-        return RedirectResponse(f"{target}?error={quote(error)}&number={quote(number)}", status_code=303)
+        return RedirectResponse(
+            f"{target}?error={quote(error)}&number={quote(number)}{suffix}", status_code=303
+        )
     await console.bus.publish(Streams.CASES, "case.changed", number, event)
-    return RedirectResponse(f"{target}?done={quote(action)}&number={quote(number)}", status_code=303)
+    return RedirectResponse(f"{target}?done={quote(action)}&number={quote(number)}{suffix}", status_code=303)
 
 
 def _act(console, number: str, action: str, note: str, viewer: Viewer) -> dict:

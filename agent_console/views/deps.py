@@ -17,6 +17,15 @@ if TYPE_CHECKING:
 
 LANG_COOKIE = "console_lang"
 CSRF_HEADER = "x-csrf-token"
+# Links in the top bar, per role: (path under the prefix, message key).
+NAV: dict[str, tuple[tuple[str, str], ...]] = {
+    "dispatcher": (("/dispatch", "nav_dispatch"),),
+    "supervisor": (("/wallboard", "nav_wallboard"), ("/supervise", "nav_supervise"),
+                   ("/dispatch", "nav_dispatch")),
+    "admin": (("/wallboard", "nav_wallboard"), ("/supervise", "nav_supervise"), ("/dispatch", "nav_dispatch"),
+              ("/audit", "nav_audit")),
+    "bureau": (("/bureau", "nav_workspace"),),
+}
 TAB_HEADER = "x-console-tab"
 
 
@@ -80,7 +89,9 @@ def render(request: Request, template: str, viewer: Viewer | None = None, status
     return console.templates.TemplateResponse(request, template, {
         "lang": lang, "t": lambda key: i18n.translate(key, lang), "catalogue": i18n.catalogue(lang),
         "viewer": viewer, "csrf_token": viewer.csrf_token if viewer else "",
-        "prefix": console.settings.prefix, **context}, status_code=status_code)
+        "prefix": console.settings.prefix, "nav": NAV.get(viewer.role, ()) if viewer else (),
+        "local": lambda at: at.astimezone(console.timezone).strftime("%Y-%m-%d %H:%M") if at else "",
+        **context}, status_code=status_code)
 
 
 def guarded(*roles: str):

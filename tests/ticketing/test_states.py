@@ -11,6 +11,19 @@ LEGAL = {
     ("new", "dispatch"): "dispatched",
     ("returned", "dispatch"): "dispatched",
     ("reopened", "dispatch"): "dispatched",
+    # re-dispatch (改派) of a case a bureau holds, by the centre
+    ("dispatched", "dispatch"): "dispatched",
+    ("acknowledged", "dispatch"): "dispatched",
+    ("in_progress", "dispatch"): "dispatched",
+    ("extension_requested", "dispatch"): "dispatched",
+    # street office → community hand-off and back; the status stays
+    ("acknowledged", "assign-community"): "acknowledged",
+    ("in_progress", "assign-community"): "in_progress",
+    ("acknowledged", "recall-community"): "acknowledged",
+    ("in_progress", "recall-community"): "in_progress",
+    # supervision (督办) while a bureau holds the case, and its written answer
+    **{(s, a): s for s in ("dispatched", "acknowledged", "in_progress", "extension_requested")
+       for a in ("supervise", "answer-supervision")},
     ("dispatched", "acknowledge"): "acknowledged",
     ("dispatched", "return"): "returned",
     ("acknowledged", "return"): "returned",
@@ -61,6 +74,10 @@ def test_the_table_covers_every_status_and_action():
         "note",
         "pause",
         "resume",
+        "assign-community",
+        "recall-community",
+        "supervise",
+        "answer-supervision",
     }
 
 

@@ -41,3 +41,28 @@ def all_streets(session: Session) -> list[Street]:
 def all_categories(session: Session) -> list[Category]:
     """Return every category by code."""
     return list(session.scalars(select(Category).order_by(Category.code)).unique())
+
+
+def street_community(session: Session, bureau_id: int | None, code: str) -> Community | None:
+    """Return the community CODE when it lies in the street whose office is the bureau BUREAU_ID."""
+    if bureau_id is None:
+        return None
+    query = (
+        select(Community)
+        .join(Street, Community.street_id == Street.id)
+        .where(Community.code == code, Street.bureau_id == bureau_id)
+    )
+    return session.scalars(query).first()
+
+
+def street_communities(session: Session, bureau_id: int | None) -> list[Community]:
+    """Return the communities of the street whose office is the bureau BUREAU_ID (none for departments)."""
+    if bureau_id is None:
+        return []
+    query = (
+        select(Community)
+        .join(Street, Community.street_id == Street.id)
+        .where(Street.bureau_id == bureau_id)
+        .order_by(Community.code)
+    )
+    return list(session.scalars(query))

@@ -10,12 +10,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ticketing.bureau import service as bureaus
-from ticketing.case import service, states
+from ticketing.case import assisting, merging, service, states
 from ticketing.case.errors import InvalidAction, UnknownReference
 from ticketing.case.models import Case
 from ticketing.case.schemas import ActionPayload
 from ticketing.dataset import Dataset
 from ticketing.sla import dispatch_deadlines, extend, shift
+from ticketing.supervision import orders
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Step:
     case: Case
     payload: ActionPayload
     now: datetime
+    actor: str = "system"
     note: str = ""
     visibility: str = "internal"
     data: dict[str, Any] = field(default_factory=dict)
@@ -48,8 +50,14 @@ def dispatch(step: Step) -> None:
         case.bureau = bureau
     if case.bureau is None:
         raise InvalidAction("dispatch needs a bureau: the case has no routed bureau, name one")
+    if case.bureau.kind == "centre":
+        raise InvalidAction("dispatch needs a bureau or street office, not the centre's own triage desk")
     set_dispatch_deadlines(step.dataset, case, step.now)
+    case.acknowledged_at = case.started_at = None
+    case.assigned_community_id = None
     step.data["bureau"] = case.bureau.code
+    if payload.assist is not None:
+        step.data["assist"] = assisting.replace(step.session, case, payload.assist, step.actor, step.now)
 
 
 def set_dispatch_deadlines(dataset: Dataset, case: Case, now: datetime) -> None:
@@ -118,6 +126,47 @@ def resolve(step: Step) -> None:
     step.note, step.visibility = reply, "public"
 
 
+def assign_community(step: Step) -> None:
+    """Pass the case from a street office to a community (社区) of that street."""
+    code = _required(step.payload.community, "a community (community)", "assign-community")
+    community = bureaus.street_community(step.session, step.case.bureau_id, code)
+    if community is None:
+        raise InvalidAction(f"community {code!r} is not under the street office handling this case")
+    step.case.assigned_community_id = community.id
+    step.note = step.payload.note
+    step.data["community"] = community.code
+
+
+def recall_community(step: Step) -> None:
+    """Take the case back from the community (the community has finished, or it was the wrong one)."""
+    if step.case.assigned_community_id is None:
+        raise InvalidAction("recall-community: no community holds this case")
+    step.case.assigned_community_id = None
+    step.note = step.payload.note
+
+
+def supervise(step: Step) -> None:
+    """Put the case under supervision (督办) with an order the bureau must answer in writing."""
+    reason = _required(step.payload.note, "the reason of the supervision order (note)", "supervise")
+    order = orders.open_order(step.session, step.case.id)
+    if order is not None:
+        raise InvalidAction("supervise: the case already has an unanswered supervision order")
+    order = orders.order(step.session, step.dataset, step.case, step.actor, step.now, reason)
+    step.note = reason
+    step.data.update(order=order.id, answer_by=order.answer_by.isoformat())
+
+
+def answer_supervision(step: Step) -> None:
+    """Answer the open supervision order in writing; the case leaves supervision."""
+    answer = _required(step.payload.note, "the written answer (note)", "answer-supervision")
+    order = orders.open_order(step.session, step.case.id)
+    if order is None:
+        raise InvalidAction("answer-supervision: the case has no open supervision order")
+    orders.answer(step.case, order, answer, step.actor, step.now)
+    step.note = answer
+    step.data["order"] = order.id
+
+
 def close(step: Step) -> None:
     """Archive the case (归档)."""
     step.case.closed_at = step.now
@@ -147,6 +196,8 @@ def merge(step: Step) -> None:
         raise UnknownReference("case", number)
     if target.id == step.case.id or target.status == states.MERGED:
         raise InvalidAction(f"cannot merge into {number}: it is this case or itself merged")
+    if merging.would_cycle(merging.chain(step.session, target), step.case.id):
+        raise InvalidAction(f"cannot merge into {number}: it leads back to this case (a merge cycle)")
     step.case.merged_into_id = target.id
     step.case.merged_at = step.now
     step.data["into"] = number
@@ -223,4 +274,8 @@ HANDLERS: dict[str, Callable[[Step], None]] = {
     "note": note,
     "pause": pause,
     "resume": resume,
+    "assign-community": assign_community,
+    "recall-community": recall_community,
+    "supervise": supervise,
+    "answer-supervision": answer_supervision,
 }

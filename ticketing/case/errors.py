@@ -38,3 +38,25 @@ class ConcurrentUpdate(CaseError):
     def __init__(self, number: str) -> None:
         super().__init__(f"case {number} was changed by someone else at the same time; reload and retry")
         self.number = number
+
+
+class MediaUnavailable(CaseError):
+    """A recording or file cannot be served: unknown, not the case's, missing on disk or outside the media
+    directories (a stored path that tries to leave them is refused the same way)."""
+
+
+class RangeNotSatisfiable(CaseError):
+    """A Range header that asks for bytes the file does not have."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"requested range not satisfiable (the file has {size} bytes)")
+        self.size = size
+
+
+class UploadRefused(CaseError):
+    """An uploaded file is too large, empty, or of a type cases do not take."""
+
+    def __init__(self, message: str, code: str, **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ticketing.bureau.models import Bureau, Category, Community, Street
-from ticketing.case import actions, permissions, references, service, states
+from ticketing.case import actions, assisting, due, permissions, references, service, states
 from ticketing.case.errors import (
     CaseNotFound,
     ConcurrentUpdate,
@@ -77,6 +77,7 @@ def intake(
     case.dispatch_by = intake_deadlines(
         dataset, actions.classification(dataset, case), now, urgent=case.priority == "urgent"
     ).dispatch_by
+    due.stamp(case, dataset)
     # Numbered last, just before the insert: the day's counter row stays locked until the commit.
     case.number = service.next_number(
         session, prefix or get_settings().case_prefix, dataset.calendar.local(now).date()
@@ -119,20 +120,26 @@ def apply_action(
     actor, now = as_actor(actor), now or utcnow()
     payload = payload if isinstance(payload, ActionPayload) else ActionPayload.model_validate(payload or {})
     case = _locked(session, number, action, payload)
-    if not permissions.sees(actor, case.bureau_id, case.dispatched_at is not None):
+    assists = assisting.bureau_ids(session, case.id) if actor.role == "bureau" else ()
+    if not permissions.sees(actor, case.bureau_id, case.dispatched_at is not None, assists):
         raise CaseNotFound(number)
     if action in states.ACTIONS and not permissions.may(actor.role, action, case.status):
         raise NotPermitted(permissions.refusal(actor.role, action))
+    if not permissions.leads(actor, case.bureau_id) and action not in permissions.ASSIST_ACTIONS:
+        raise NotPermitted(f"an assisting bureau may only {', '.join(sorted(permissions.ASSIST_ACTIONS))}")
     if payload.expected_version is not None and payload.expected_version != case.version:
         raise ConcurrentUpdate(number)
     if action == "callback" and payload.rating is None and case.status == states.RESOLVED:
         raise InvalidAction("callback needs the resident's rating (satisfied or unsatisfied)")
     target = states.transition(case.status, action, rating=payload.rating, paused=case.paused_at is not None)
-    step = actions.Step(session=session, dataset=dataset, case=case, payload=payload, now=now)
+    step = actions.Step(
+        session=session, dataset=dataset, case=case, payload=payload, now=now, actor=actor.name
+    )
     actions.HANDLERS[action](step)
     if target != case.status:
         actions.end_pause(step)  # leaving in_progress (resolve, extension, merge...) ends a pause
     from_status, case.status, case.updated_at = case.status, target, now
+    due.stamp(case, dataset)
     try:
         session.flush()
     except StaleDataError as err:

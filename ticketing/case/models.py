@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ticketing.bureau.models import Bureau, Category, Community, Street
@@ -25,6 +25,7 @@ class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
         CheckConstraint(f"length(description) <= {MAX_DESCRIPTION}", name="description_length"),
+        Index("ix_cases_sla_due_at_id", "sla_due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,14 +67,29 @@ class Case(Base):
     reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Street office → community hand-off (社区): the community now working on the case, if any.
+    assigned_community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    # Under supervision (督办) since; cleared when the 督办单 is answered.
+    supervised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The running stage's due instants (ticketing.supervision.timing.stamp keeps them), so deadline lists
+    # and the supervision scheduler are indexed range queries. NULL when no clock runs (or it is paused).
+    sla_stage: Mapped[str | None] = mapped_column(String(16))
+    sla_key: Mapped[str | None] = mapped_column(String(64))
+    sla_remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_next_kind: Mapped[str | None] = mapped_column(String(16))
+    sla_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     __mapper_args__ = {"version_id_col": version}
 
     street: Mapped[Street | None] = relationship(lazy="joined")
-    community: Mapped[Community | None] = relationship(lazy="joined")
+    community: Mapped[Community | None] = relationship(foreign_keys="Case.community_id", lazy="joined")
     category: Mapped[Category | None] = relationship(lazy="joined")
     bureau: Mapped[Bureau | None] = relationship(lazy="joined")
     merged_into: Mapped[Case | None] = relationship(remote_side="Case.id", lazy="select")
+    assigned_community: Mapped[Community | None] = relationship(
+        foreign_keys=[assigned_community_id], lazy="select"
+    )
 
 
 class CaseEvent(Base):
@@ -107,6 +123,11 @@ class CaseAttachment(Base):
     path: Mapped[str] = mapped_column(String(500), default="")
     transcript: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Uploaded files: the name the uploader gave, the checked type, the size and who uploaded it.
+    name: Mapped[str] = mapped_column(String(200), default="")
+    content_type: Mapped[str] = mapped_column(String(100), default="")
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    uploaded_by: Mapped[str] = mapped_column(String(100), default="")
 
 
 class CaseNumberCounter(Base):
@@ -116,3 +137,16 @@ class CaseNumberCounter(Base):
 
     key: Mapped[str] = mapped_column(String(32), primary_key=True)  # e.g. FT20261126
     last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CaseAssist(Base):
+    """An assisting bureau (协办) of a case; the case's own bureau leads (主办)."""
+
+    __tablename__ = "case_assists"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureaus.id"), primary_key=True, index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    added_by: Mapped[str] = mapped_column(String(100), default="")
+
+    bureau: Mapped[Bureau] = relationship(lazy="joined")

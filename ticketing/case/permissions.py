@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from ticketing.case import states
 
 SYSTEM = "system"  # the IVR, bus consumers and CLI: trusted callers inside the process
-CENTRE = ("agent", "supervisor", "admin")
+CENTRE = ("agent", "supervisor", "admin", "dispatcher")
 SUPERVISION = ("supervisor", "admin")
 BUREAU_WORK = ("bureau", "supervisor", "admin")
 
@@ -27,8 +28,14 @@ ACTION_ROLES: dict[str, tuple[str, ...]] = {
     "callback": CENTRE,
     "reopen": SUPERVISION,
     "merge": CENTRE,
-    "note": ("agent", "supervisor", "admin", "bureau"),
+    "note": ("agent", "supervisor", "admin", "bureau", "dispatcher"),
+    "assign-community": BUREAU_WORK,
+    "recall-community": BUREAU_WORK,
+    "supervise": SUPERVISION,
+    "answer-supervision": BUREAU_WORK,
 }
+# What an assisting bureau (协办) may do on a case another bureau leads.
+ASSIST_ACTIONS = frozenset({"note"})
 
 
 @dataclass(frozen=True)
@@ -67,8 +74,15 @@ def refusal(role: str, action: str) -> str:
     return f"role {role!r} may not {action} this case (allowed: {', '.join(allowed) or 'nobody'})"
 
 
-def sees(actor: Actor, bureau_id: int | None, dispatched: bool) -> bool:
-    """Tell whether the actor may see a case: bureau users only their bureau's dispatched cases."""
+def sees(actor: Actor, bureau_id: int | None, dispatched: bool, assists: Collection[int] = ()) -> bool:
+    """Tell whether the actor may see a case: bureau users only dispatched cases they lead or assist."""
     if actor.role != "bureau":
         return True
-    return dispatched and bureau_id is not None and bureau_id == actor.bureau_id
+    if not dispatched or actor.bureau_id is None:
+        return False
+    return bureau_id == actor.bureau_id or actor.bureau_id in assists
+
+
+def leads(actor: Actor, bureau_id: int | None) -> bool:
+    """Tell whether the actor acts as the leading bureau (主办) of a case, or is not a bureau user at all."""
+    return actor.role != "bureau" or (bureau_id is not None and bureau_id == actor.bureau_id)

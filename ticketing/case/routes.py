@@ -12,10 +12,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from ticketing.bus import Streams
-from ticketing.case import flows, service, states
-from ticketing.case.errors import CaseNotFound, UnknownReference
+from ticketing.case import access, flows, privacy, service, states
+from ticketing.case.errors import UnknownReference
 from ticketing.case.models import MAX_DESCRIPTION, Case
-from ticketing.case.permissions import CENTRE, Actor, sees
+from ticketing.case.permissions import CENTRE, Actor
 from ticketing.case.reads import to_read
 from ticketing.case.schemas import ActionPayload, CallerHistory, CaseCreate, CasePage, CaseRead, EventRead
 from ticketing.database.deps import get_db
@@ -90,8 +90,9 @@ def list_cases(
 def get_case(
     number: str, request: Request, session: Session = Depends(get_db), user: User = Depends(current_user)
 ) -> CaseRead:
-    """Return one case with its deadlines, the actions it allows and its SLA clock."""
-    return to_read(_visible(session, number, user), dataset_of(request), utcnow())
+    """Return one case with its deadlines, the actions it allows and its SLA clock (bureaus: masked)."""
+    read = to_read(_visible(session, number, user), dataset_of(request), utcnow())
+    return privacy.masked_for(user.role, read)
 
 
 @router.post("/cases/{number}/actions/{action}", response_model=CaseRead)
@@ -164,10 +165,7 @@ def routing_preview(
 
 
 def _visible(session: Session, number: str, user: User) -> Case:
-    case = service.require(session, number)
-    if not sees(Actor.of(user), case.bureau_id, case.dispatched_at is not None):
-        raise CaseNotFound(number)
-    return case
+    return access.require_visible(session, number, Actor.of(user))
 
 
 def _check_codes(request: Request, **codes: str | None) -> None:
@@ -189,7 +187,7 @@ def _commit(
 ) -> CaseRead:
     """Commit the request's work, then tell the bus (a bus failure never undoes the committed case)."""
     session.commit()
-    read = to_read(case, dataset_of(request), utcnow())
+    read = privacy.masked_for(user.role, to_read(case, dataset_of(request), utcnow()))
     bus = getattr(request.app.state, "bus", None)
     if bus is not None:
         data = {

@@ -65,6 +65,10 @@ class ActionPayload(BaseModel):
     expected_version: int | None = Field(
         None, description="Refuse with 409 unless the case is at this version."
     )
+    assist: list[str] | None = Field(
+        None, max_length=10, description="dispatch: assisting bureaus (协办) beside the lead bureau."
+    )
+    community: str | None = Field(None, description="assign-community: community code under the street.")
 
 
 @lru_cache

@@ -33,7 +33,16 @@ RATINGS = ("satisfied", "unsatisfied")
 
 # action -> {from status: to status}; "note" and "callback" are handled apart.
 TRANSITIONS: dict[str, dict[str, str]] = {
-    "dispatch": {NEW: DISPATCHED, RETURNED: DISPATCHED, REOPENED: DISPATCHED},
+    # Re-dispatch (改派) of a case a bureau holds is the centre's: to another bureau, with a fresh clock.
+    "dispatch": {
+        NEW: DISPATCHED,
+        RETURNED: DISPATCHED,
+        REOPENED: DISPATCHED,
+        DISPATCHED: DISPATCHED,
+        ACKNOWLEDGED: DISPATCHED,
+        IN_PROGRESS: DISPATCHED,
+        EXTENSION_REQUESTED: DISPATCHED,
+    },
     "acknowledge": {DISPATCHED: ACKNOWLEDGED},
     "return": {DISPATCHED: RETURNED, ACKNOWLEDGED: RETURNED},
     "start": {ACKNOWLEDGED: IN_PROGRESS},
@@ -48,6 +57,12 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     # Waiting for the resident (补充材料): the resolve clock stops; the status stays in_progress.
     "pause": {IN_PROGRESS: IN_PROGRESS},
     "resume": {IN_PROGRESS: IN_PROGRESS},
+    # A street office passes the case to a community (社区) under it, and takes it back; status stays.
+    "assign-community": {ACKNOWLEDGED: ACKNOWLEDGED, IN_PROGRESS: IN_PROGRESS},
+    "recall-community": {ACKNOWLEDGED: ACKNOWLEDGED, IN_PROGRESS: IN_PROGRESS},
+    # Supervision (督办): the centre orders it with a 督办单; the bureau answers it in writing.
+    "supervise": {s: s for s in (DISPATCHED, ACKNOWLEDGED, IN_PROGRESS, EXTENSION_REQUESTED)},
+    "answer-supervision": {s: s for s in (DISPATCHED, ACKNOWLEDGED, IN_PROGRESS, EXTENSION_REQUESTED)},
 }
 CALLBACK_OUTCOME = {"satisfied": CLOSED, "unsatisfied": REOPENED}
 ACTIONS = (*TRANSITIONS, "callback", "note")

@@ -1,14 +1,20 @@
 """Import every table module so Base.metadata knows all tables (Alembic and tests use this)."""
 
+from ticketing.audit.models import AccessRecord
 from ticketing.bureau.models import Bureau, Category, Community, RoutingRule, Street
 from ticketing.call.models import Call, CaseCall
-from ticketing.case.models import Case, CaseAttachment, CaseEvent, CaseNumberCounter
+from ticketing.case.models import Case, CaseAssist, CaseAttachment, CaseEvent, CaseNumberCounter
 from ticketing.database.core import Base
 from ticketing.open311.models import Open311Client, Open311Request
 from ticketing.qa.models import CallTranscript, QaScore
+from ticketing.supervision.models import CaseNotice, SupervisionOrder
 from ticketing.user.models import ApiToken, ConsoleSession, User
 
 __all__ = [
+    "AccessRecord",
+    "CaseAssist",
+    "CaseNotice",
+    "SupervisionOrder",
     "ApiToken",
     "Base",
     "Bureau",

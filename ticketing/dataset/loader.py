@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from ticketing.dataset.errors import DatasetError
+from ticketing.dataset.escalation import read_escalation
 from ticketing.dataset.model import Dataset
 from ticketing.dataset.reference import read_bureaus, read_categories, read_streets
 from ticketing.dataset.rules import read_rules
@@ -33,4 +34,5 @@ def load_dataset(directory: Path) -> Dataset:
     return Dataset(
         name=directory.name, bureaus=bureaus, streets=streets, categories=categories, rules=rules,
         calendar=calendar, sla=policy, triage_bureau=triage,
+        escalation=read_escalation(directory / "supervision.yaml"),
     )

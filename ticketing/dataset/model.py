@@ -7,6 +7,7 @@ from datetime import time
 from typing import Literal
 
 from ticketing.sla import SlaPolicy, WorkCalendar
+from ticketing.sla.escalation import DEFAULT_RULES, EscalationRules
 
 BureauKind = Literal["department", "street", "centre"]
 SlaClass = Literal["urgent", "help", "complaint"]
@@ -125,6 +126,7 @@ class Dataset:
     calendar: WorkCalendar
     sla: SlaPolicy
     triage_bureau: str
+    escalation: EscalationRules = DEFAULT_RULES  # supervision.yaml: 临期提醒, 超期, 催办, 督办
 
     def ancestors(self, category: str) -> tuple[str, ...]:
         """Return CATEGORY followed by its parent groups, nearest first."""

@@ -12,7 +12,7 @@ from ticketing.bureau.models import Bureau
 from ticketing.database.core import Base
 from ticketing.database.types import UTCDateTime, utcnow
 
-ROLES = ("agent", "supervisor", "bureau", "admin", "qa")
+ROLES = ("agent", "supervisor", "bureau", "admin", "qa", "dispatcher")
 
 
 class User(Base):

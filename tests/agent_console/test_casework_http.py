@@ -1,0 +1,195 @@
+"""Dispatch desk, bureau workspace, case page and supervisor list over real HTTP (uvicorn, PostgreSQL)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+import pytest
+
+from tests.agent_console.support import ConsoleClient
+from ticketing.audit.models import AccessRecord
+from ticketing.case.models import Case
+from ticketing.database.core import session_scope
+
+pytestmark = pytest.mark.postgres
+PASSWORDS = {"dispatcher1": "dispatcher-pass", "urban1": "bureau-pass", "env1": "bureau-pass",
+             "futian1": "bureau-pass", "supervisor1": "supervisor-pass", "agent1": "agent-pass",
+             "admin": "admin-pass"}
+
+
+@pytest.fixture
+async def running(make_app, serve):
+    app, console, _bridge = make_app()
+    base = await serve(app)
+    clients: list[ConsoleClient] = []
+
+    async def client(username: str) -> ConsoleClient:
+        c = ConsoleClient(base)
+        clients.append(c)
+        await c.login(username, PASSWORDS[username])
+        return c
+
+    yield base, console, client
+    for c in clients:
+        await c.close()
+
+
+async def new_case(agent: ConsoleClient, description: str, street: str = "futian", dispatch: bool = False,
+                   phone: str = "13800138000") -> str:
+    data = {"description": description, "caller_phone": phone, "caller_name": "王先生", "street": street,
+            "address": "福田街道岗厦村东坊"}
+    if dispatch:
+        data["dispatch"] = "on"
+    created = await agent.post("/console/agent/cases", data=data)
+    assert created.status_code == 200, created.text
+    return created.json()["case"]["number"]
+
+
+async def act(c: ConsoleClient, number: str, action: str, **fields) -> str:
+    response = await c.post(f"/console/cases/{number}/actions/{action}", data={"csrf_token": c.csrf, **fields})
+    assert response.status_code == 303, response.text
+    return unquote(response.headers["location"])
+
+
+def case_of(console, number: str) -> Case:
+    with session_scope(console.session_factory) as session:
+        case = session.query(Case).filter_by(number=number).one()
+        session.expunge(case)
+        return case
+
+
+async def test_dispatcher_lands_on_the_desk_and_dispatches_with_an_assisting_bureau(running):
+    base, console, client = running
+    agent = await client("agent1")
+    number = await new_case(agent, "路边垃圾堆积很久没人清理，臭味很大")
+    desk = await client("dispatcher1")
+    assert (await desk.http.get("/console/")).headers["location"] == "/console/dispatch"
+    listing = await desk.http.get("/console/dispatch")
+    assert listing.status_code == 200 and number in listing.text and "待派单" in listing.text
+    page = await desk.http.get(f"/console/cases/{number}")
+    assert "分派建议" in page.text and "138****8000" in page.text and "13800138000" not in page.text
+    where = await act(desk, number, "dispatch", bureau="urban-mgmt", assist="environment")
+    assert "done=dispatch" in where
+    case = case_of(console, number)
+    assert case.status == "dispatched" and case.sla_stage == "acknowledge" and case.sla_next_at is not None
+    helper = await client("env1")
+    assert number in (await helper.http.get("/console/bureau?tab=assisting")).text
+    refused = await act(helper, number, "acknowledge")
+    assert "error=" in refused  # an assisting bureau only adds notes
+    assert "done=note" in await act(helper, number, "note", note="环境局已派人到场协助")
+
+
+async def test_bureau_walks_a_case_to_resolved_with_an_approved_extension(running):
+    base, console, client = running
+    agent = await client("agent1")
+    number = await new_case(agent, "小区门口路灯坏了一个星期，晚上很黑", dispatch=True)
+    clerk = await client("urban1")
+    pending = await clerk.http.get("/console/bureau")
+    assert number in pending.text and 'data-testid="bureau-cases"' in pending.text
+    done = await clerk.post(f"/console/bureau/cases/{number}/acknowledge?tab=pending",
+                            data={"csrf_token": clerk.csrf})
+    assert "done=acknowledge" in done.headers["location"]
+    assert number in (await clerk.http.get("/console/bureau?tab=working")).text
+    page = await clerk.http.get(f"/console/cases/{number}")
+    assert "138****8000" in page.text and "王**" in page.text and "13800138000" not in page.text
+    assert "?reveal=1" not in page.text  # bureau clerks do not hold the unmask right
+    assert "done=start" in await act(clerk, number, "start")
+    assert "error=" in await act(clerk, number, "request-extension", days="3", reason="")
+    assert "done=request-extension" in await act(clerk, number, "request-extension", days="3",
+                                                 reason="需更换整根灯杆，等待配件")
+    assert number in (await clerk.http.get("/console/bureau?tab=extension")).text
+    before = case_of(console, number).resolve_by
+    boss = await client("supervisor1")
+    assert number in (await boss.http.get("/console/supervise?tab=extension")).text
+    assert "done=approve-extension" in await act(boss, number, "approve-extension", days="3")
+    after = case_of(console, number)
+    assert after.status == "in_progress" and after.resolve_by > before and after.extended_days == 3
+    missing = await act(clerk, number, "resolve", reply="")
+    assert "办结需要填写说明" in missing or "error=" in missing
+    assert "done=resolve" in await act(clerk, number, "resolve", reply="已更换灯杆，路灯恢复照明")
+    assert number in (await clerk.http.get("/console/bureau?tab=resolved")).text
+    timeline = (await clerk.http.get(f"/console/cases/{number}")).text
+    for step in ("受理", "派单", "签收", "开始办理", "申请延期", "批准延期", "办结"):
+        assert step in timeline
+
+
+async def test_return_needs_a_reason_and_reaches_the_desk_with_it(running):
+    base, console, client = running
+    agent = await client("agent1")
+    number = await new_case(agent, "路边垃圾桶满了没人清", dispatch=True)
+    clerk = await client("urban1")
+    assert "error=" in await act(clerk, number, "return", reason="")
+    assert "done=return" in await act(clerk, number, "return", reason="属物业管理范围，非城管职责")
+    desk = await client("dispatcher1")
+    returned = await desk.http.get("/console/dispatch?tab=returned")
+    assert number in returned.text and "属物业管理范围" in returned.text
+    assert "done=dispatch" in await act(desk, number, "dispatch", bureau="housing")
+    assert case_of(console, number).status == "dispatched"
+
+
+async def test_street_office_passes_a_case_to_a_community_and_takes_it_back(running):
+    base, console, client = running
+    agent = await client("agent1")
+    number = await new_case(agent, "楼道里堆满杂物，存在消防隐患")
+    desk = await client("dispatcher1")
+    await act(desk, number, "dispatch", bureau="street-futian")
+    street = await client("futian1")
+    await street.post(f"/console/bureau/cases/{number}/acknowledge", data={"csrf_token": street.csrf})
+    page = await street.http.get(f"/console/cases/{number}")
+    community = re.search(r'<select name="community" required>\s*<option value="([^"]+)"', page.text).group(1)
+    assert "done=assign-community" in await act(street, number, "assign-community", community=community)
+    assert case_of(console, number).assigned_community_id is not None
+    assert "done=recall-community" in await act(street, number, "recall-community", note="社区已清理完毕")
+    assert case_of(console, number).assigned_community_id is None
+
+
+async def test_supervisor_reveals_a_caller_and_the_admin_reads_the_trail(running):
+    base, console, client = running
+    agent = await client("agent1")
+    number = await new_case(agent, "噪音扰民，请尽快处理", dispatch=True, phone="13912345678")
+    boss = await client("supervisor1")
+    masked = await boss.http.get(f"/console/cases/{number}")
+    assert "139****5678" in masked.text and "?reveal=1" in masked.text
+    shown = await boss.http.get(f"/console/cases/{number}?reveal=1")
+    assert "+8613912345678" in shown.text
+    with session_scope(console.session_factory) as session:
+        rows = session.query(AccessRecord).filter_by(case_number=number).all()
+        assert [(r.username, r.action) for r in rows] == [("supervisor1", "unmask")]
+    clerk = await client("urban1")
+    assert "+8613912345678" not in (await clerk.http.get(f"/console/cases/{number}?reveal=1")).text
+    admin = await client("admin")
+    trail = await admin.http.get(f"/console/audit?case={number}")
+    assert "supervisor1" in trail.text and "查看完整号码和姓名" in trail.text
+
+
+# page -> roles that may open it; every other role is refused (403), bureau users see only their cases.
+PAGES = {
+    "/console/dispatch": {"dispatcher1", "supervisor1", "admin"},
+    "/console/supervise": {"supervisor1", "admin"},
+    "/console/audit": {"admin"},
+    "/console/bureau": {"urban1", "env1"},
+}
+
+
+@pytest.mark.parametrize("path", sorted(PAGES))
+async def test_role_matrix_of_the_pages(running, path):
+    base, console, client = running
+    for username in ("dispatcher1", "supervisor1", "admin", "urban1", "env1", "agent1"):
+        c = await client(username)
+        status = (await c.http.get(path)).status_code
+        assert (status == 200) == (username in PAGES[path]), (username, path, status)
+        assert status in (200, 403)
+
+
+async def test_another_bureaus_case_is_not_found_by_number_action_or_attachment(running, tmp_path):
+    base, console, client = running
+    agent = await client("agent1")
+    number = await new_case(agent, "小区门口路灯坏了", dispatch=True)
+    other = await client("env1")
+    assert (await other.http.get(f"/console/cases/{number}")).status_code == 404
+    assert "error=" in await act(other, number, "acknowledge")
+    assert (await other.http.get(f"/console/cases/{number}/attachments/1")).status_code == 404
+    assert (await other.http.get(f"/console/cases/{number}/calls/1/recording")).status_code == 404
+    owner = await client("urban1")
+    assert (await owner.http.get(f"/console/cases/{number}")).status_code == 200

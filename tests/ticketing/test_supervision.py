@@ -1,0 +1,156 @@
+"""Due instants kept on the case and the scheduler taking each step once (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from ticketing.case import flows, lists, states
+from ticketing.case.models import Case, CaseEvent
+from ticketing.case.permissions import Actor
+from ticketing.case.schemas import CaseCreate
+from ticketing.database.core import session_scope
+from ticketing.supervision import orders
+from ticketing.supervision.models import CaseNotice, SupervisionOrder
+from ticketing.supervision.scheduler import run_due
+
+SH = ZoneInfo("Asia/Shanghai")
+MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=SH)  # an ordinary working Monday
+AGENT, CLERK, BOSS = Actor("agent1", "agent"), Actor("urban1", "bureau"), Actor("super1", "supervisor")
+
+
+def dispatched(factory, dataset, now=MONDAY_10, text="小区门口路灯坏了，晚上很黑") -> str:
+    with session_scope(factory) as session:
+        data = CaseCreate(description=text, street="futian", caller_phone="13800138000", dispatch=True)
+        return flows.intake(session, dataset, data, AGENT, now=now).number
+
+
+def load(factory, number: str) -> Case:
+    with session_scope(factory) as session:
+        case = session.scalars(select(Case).where(Case.number == number)).unique().one()
+        session.expunge(case)
+        return case
+
+
+def kinds(factory, number: str) -> list[str]:
+    with session_scope(factory) as session:
+        query = select(CaseNotice.kind).join(Case, Case.id == CaseNotice.case_id).where(Case.number == number)
+        return list(session.scalars(query.order_by(CaseNotice.id)))
+
+
+def test_each_stage_stamps_its_due_instants(session_factory, dataset):
+    with session_scope(session_factory) as session:
+        data = CaseCreate(description="小区门口路灯坏了", street="futian", caller_phone="13800138000")
+        number = flows.intake(session, dataset, data, AGENT, now=MONDAY_10).number
+    new = load(session_factory, number)
+    assert (new.sla_stage, new.sla_next_kind) == ("dispatch", "reminder")
+    assert new.sla_due_at == new.dispatch_by and new.sla_remind_at < new.sla_due_at
+    with session_scope(session_factory) as session:
+        flows.apply_action(session, dataset, number, "dispatch", {}, AGENT, now=MONDAY_10)
+    sent = load(session_factory, number)
+    assert (sent.sla_stage, sent.sla_due_at) == ("acknowledge", sent.acknowledge_by)
+    assert sent.sla_next_at == sent.sla_remind_at == datetime(2026, 11, 23, 11, 36, tzinfo=SH)
+    with session_scope(session_factory) as session:
+        flows.apply_action(session, dataset, number, "acknowledge", {}, CLERK.__class__("urban1", "bureau",
+                                                                                      sent.bureau_id))
+    working = load(session_factory, number)
+    assert (working.sla_stage, working.sla_due_at) == ("resolve", working.resolve_by)
+    with session_scope(session_factory) as session:
+        flows.apply_action(session, dataset, number, "start", {}, "system")
+        flows.apply_action(session, dataset, number, "pause", {"note": "等待市民补充照片"}, "system")
+    assert load(session_factory, number).sla_next_at is None  # a stopped clock has nothing due
+    with session_scope(session_factory) as session:
+        flows.apply_action(session, dataset, number, "resolve", {"reply": "已修复"}, "system")
+    done = load(session_factory, number)
+    assert done.sla_stage is None and done.sla_next_at is None and done.sla_due_at is None
+
+
+def test_the_scheduler_takes_each_step_once_in_order(session_factory, dataset):
+    number = dispatched(session_factory, dataset)
+    assert run_due(session_factory, dataset, MONDAY_10 + timedelta(minutes=30)) == []
+    at_reminder = datetime(2026, 11, 23, 11, 36, tzinfo=SH)
+    raised = run_due(session_factory, dataset, at_reminder)
+    assert [(r.number, r.kind, r.stage) for r in raised] == [(number, "reminder", "acknowledge")]
+    assert run_due(session_factory, dataset, at_reminder) == []  # taken: nothing due any more
+    late = datetime(2026, 11, 23, 17, 0, tzinfo=SH)  # past 12:00 and 12:00 + 2 working hours (16:00)
+    assert [r.kind for r in run_due(session_factory, dataset, late)] == ["overdue", "urge"]
+    assert kinds(session_factory, number) == ["reminder", "overdue", "urge"]
+    assert load(session_factory, number).sla_next_at is None  # acknowledge has no 督办 step
+    with session_scope(session_factory) as session:
+        actions = session.scalars(select(CaseEvent.action).join(Case).where(Case.number == number)).all()
+    assert {"sla-reminder", "sla-overdue", "urge"} <= set(actions)
+
+
+def test_overdue_resolution_is_put_under_supervision_and_answered(session_factory, dataset):
+    number = dispatched(session_factory, dataset)
+    with session_scope(session_factory) as session:
+        case = session.scalars(select(Case).where(Case.number == number)).unique().one()
+        bureau_id = case.bureau_id
+        flows.apply_action(session, dataset, number, "acknowledge", {}, Actor("urban1", "bureau", bureau_id),
+                           now=MONDAY_10 + timedelta(minutes=5))
+    due = load(session_factory, number).resolve_by
+    version = load(session_factory, number).version
+    raised = run_due(session_factory, dataset, due + timedelta(days=10))
+    assert [r.kind for r in raised] == ["reminder", "overdue", "urge", "supervise"]
+    case = load(session_factory, number)
+    assert case.supervised_at is not None and case.version == version  # a clerk's form is not made stale
+    with session_scope(session_factory) as session:
+        order = orders.open_order(session, case.id)
+        assert order.automatic and order.answer_by > order.ordered_at
+        flows.apply_action(session, dataset, number, "answer-supervision", {"note": "已增派人手，本周内办结"},
+                           Actor("urban1", "bureau", bureau_id))
+    assert load(session_factory, number).supervised_at is None
+    with session_scope(session_factory) as session:
+        assert session.scalar(select(SupervisionOrder.answer)) == "已增派人手，本周内办结"
+
+
+def test_a_supervisor_orders_supervision_by_hand(session_factory, dataset):
+    number = dispatched(session_factory, dataset)
+    with session_scope(session_factory) as session:
+        flows.apply_action(session, dataset, number, "supervise", {"note": "市民多次来电催促"}, BOSS)
+    case = load(session_factory, number)
+    assert case.supervised_at is not None
+    with session_scope(session_factory) as session:
+        found = lists.page(session, lists.ListCriteria(supervised=True), MONDAY_10).items
+        assert [c.number for c in found] == [number]
+
+
+def test_several_processes_take_a_step_once(backend, session_factory, dataset):
+    numbers = [dispatched(session_factory, dataset, text=f"路灯坏了 {i}") for i in range(6)]
+    at = datetime(2026, 11, 23, 11, 40, tzinfo=SH)
+    results: list[list] = []
+    errors: list[BaseException] = []
+
+    def worker():
+        try:
+            results.append(run_due(session_factory, dataset, at, batch=2))
+        except BaseException as err:  # surfaced below
+            errors.append(err)
+
+    threads = [threading.Thread(target=worker) for _ in range(3 if backend[0] == "postgresql" else 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    taken = sorted(r.number for batch in results for r in batch)
+    assert taken == sorted(numbers)
+    with session_scope(session_factory) as session:
+        assert session.scalar(select(func.count(CaseNotice.id))) == len(numbers)
+
+
+def test_the_deadline_list_is_complete_and_most_urgent_first(session_factory, dataset):
+    numbers = [dispatched(session_factory, dataset, now=MONDAY_10 + timedelta(minutes=i), text=f"路灯 {i}")
+               for i in range(5)]
+    criteria = lists.ListCriteria(statuses=tuple(states.OPEN_STATUSES), deadline="near", order="due", limit=2)
+    with session_scope(session_factory) as session:
+        assert lists.page(session, criteria, MONDAY_10).items == []
+        later = datetime(2026, 11, 23, 15, 0, tzinfo=SH)
+        first = lists.page(session, criteria, later)
+        second = lists.page(session, lists.ListCriteria(**{**criteria.__dict__, "after": first.next_cursor}), later)
+        third = lists.page(session, lists.ListCriteria(**{**criteria.__dict__, "after": second.next_cursor}), later)
+        seen = [c.number for c in first.items + second.items + third.items]
+    assert seen == numbers and third.next_cursor is None

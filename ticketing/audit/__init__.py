@@ -1,0 +1,1 @@
+"""The access audit trail of personal data (unmasked views, recordings and files opened)."""

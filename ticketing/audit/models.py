@@ -1,0 +1,28 @@
+"""The access audit trail: every unmasked view of personal data and every recording or file opened."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ticketing.database.core import Base
+from ticketing.database.types import UTCDateTime, utcnow
+
+AUDIT_ACTIONS = ("unmask", "play-recording", "open-attachment")
+
+
+class AccessRecord(Base):
+    """Who saw what personal data when; rows are only ever inserted."""
+
+    __tablename__ = "access_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(32))
+    case_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    target: Mapped[str] = mapped_column(String(500), default="")  # attachment id, call, field
+    detail: Mapped[str] = mapped_column(Text, default="")

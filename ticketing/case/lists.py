@@ -1,0 +1,122 @@
+"""Case lists for desks and workspaces: filters, tabs and keyset paging (no OFFSET, no count per page).
+
+Two orders: newest first (by id, which grows with intake) and most urgent first (by the running stage's
+due instant, `sla_due_at`, kept by ticketing.case.due). The cursor is the last row's sort key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session
+
+from ticketing.bureau.models import Bureau, Category, Street
+from ticketing.case.errors import InvalidAction
+from ticketing.case.models import Case, CaseAssist
+from ticketing.case.service import _text_match
+
+Order = Literal["newest", "due"]
+Deadline = Literal["", "near", "overdue"]
+CURSOR_TIME = "%Y%m%dT%H%M%S%f"
+
+
+@dataclass(frozen=True)
+class ListCriteria:
+    """What a list shows; empty fields mean 'any'."""
+
+    statuses: tuple[str, ...] = ()
+    bureau_id: int | None = None  # the lead bureau (主办)
+    assisting_bureau_id: int | None = None  # cases this bureau assists (协办)
+    bureaus: tuple[int, ...] = ()  # lead bureau among these ids (e.g. the triage desk)
+    unrouted: bool = False  # with `bureaus`: also cases with no bureau at all
+    bureau: str = ""  # codes chosen in a filter form
+    street: str = ""
+    category: str = ""
+    deadline: Deadline = ""
+    supervised: bool = False
+    dispatched_only: bool = False
+    q: str = ""
+    order: Order = "newest"
+    after: str = ""
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """One page of a list and the cursor of the next (None: this is the last page)."""
+
+    items: list[Case]
+    next_cursor: str | None
+
+
+def page(session: Session, criteria: ListCriteria, now: datetime) -> CasePage:
+    """Return one page of cases matching CRITERIA at NOW."""
+    query = _ordered(_filtered(select(Case), criteria, now), criteria)
+    rows = list(session.scalars(query.limit(criteria.limit + 1)).unique())
+    more = len(rows) > criteria.limit
+    rows = rows[: criteria.limit]
+    return CasePage(rows, cursor_of(rows[-1], criteria.order) if more and rows else None)
+
+
+def cursor_of(case: Case, order: Order) -> str:
+    """Return the cursor that continues a list after CASE."""
+    if order == "due" and case.sla_due_at is not None:
+        return f"{case.sla_due_at.astimezone(UTC).strftime(CURSOR_TIME)}_{case.id}"
+    return str(case.id)
+
+
+def _filtered(query: Select, c: ListCriteria, now: datetime) -> Select:
+    if c.statuses:
+        query = query.where(Case.status.in_(c.statuses))
+    if c.bureau_id is not None:
+        query = query.where(Case.bureau_id == c.bureau_id)
+    if c.assisting_bureau_id is not None:
+        assisted = select(CaseAssist.case_id).where(CaseAssist.bureau_id == c.assisting_bureau_id)
+        query = query.where(Case.id.in_(assisted))
+    if c.bureaus:
+        among = Case.bureau_id.in_(c.bureaus)
+        query = query.where(or_(among, Case.bureau_id.is_(None)) if c.unrouted else among)
+    if c.dispatched_only:
+        query = query.where(Case.dispatched_at.is_not(None))
+    for model, code, column in ((Bureau, c.bureau, Case.bureau_id), (Street, c.street, Case.street_id),
+                                (Category, c.category, Case.category_id)):
+        if code:
+            query = query.where(column.in_(select(model.id).where(model.code == code)))
+    if c.deadline == "near":
+        query = query.where(Case.sla_remind_at <= now)
+    elif c.deadline == "overdue":
+        query = query.where(Case.sla_due_at < now)
+    if c.supervised:
+        query = query.where(Case.supervised_at.is_not(None))
+    if c.q:
+        query = query.where(_text_match(c.q))
+    return query
+
+
+def _ordered(query: Select, c: ListCriteria) -> Select:
+    if c.order == "due":
+        query = query.where(Case.sla_due_at.is_not(None))
+        if c.after:
+            due, case_id = _due_cursor(c.after)
+            query = query.where(or_(Case.sla_due_at > due, and_(Case.sla_due_at == due, Case.id > case_id)))
+        return query.order_by(Case.sla_due_at, Case.id)
+    if c.after:
+        query = query.where(Case.id < _id_cursor(c.after))
+    return query.order_by(Case.id.desc())
+
+
+def _id_cursor(text: str) -> int:
+    if not text.isdigit():
+        raise InvalidAction(f"bad page cursor {text!r}")
+    return int(text)
+
+
+def _due_cursor(text: str) -> tuple[datetime, int]:
+    stamp, _, case_id = text.partition("_")
+    try:
+        return datetime.strptime(stamp, CURSOR_TIME).replace(tzinfo=UTC), int(case_id)
+    except ValueError as err:
+        raise InvalidAction(f"bad page cursor {text!r}") from err

@@ -1,0 +1,168 @@
+"""Serve a case's recordings and files: access-checked, audited, with HTTP range requests.
+
+One place for every client (the API with bearer tokens, the console's case page and agent desk with
+cookies): `open_media` checks who may hear or see what and writes the audit trail, `media_response` answers
+with the whole file or the asked byte range.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.responses import Response, StreamingResponse
+
+from ticketing.audit import service as audit
+from ticketing.call.models import Call, CaseCall
+from ticketing.case.access import require_visible
+from ticketing.case.errors import MediaUnavailable, RangeNotSatisfiable
+from ticketing.case.models import CaseAttachment
+from ticketing.case.permissions import Actor
+
+CHUNK = 64 * 1024
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".gsm": "audio/x-gsm",
+         ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
+         ".webp": "image/webp", ".pdf": "application/pdf", ".txt": "text/plain; charset=utf-8"}
+
+
+@dataclass(frozen=True)
+class Media:
+    """A file that may be served: where it is, its size, type and the name to offer."""
+
+    path: Path
+    size: int
+    content_type: str
+    name: str
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """Return the (first, last) byte of a single-range header, None for the whole file.
+
+    Multiple ranges and other units are answered with the whole file (allowed by RFC 9110); a range that
+    starts past the end raises RangeNotSatisfiable.
+    """
+    if not header:
+        return None
+    match = _RANGE.match(header.strip())
+    if match is None or (not match.group(1) and not match.group(2)):
+        return None
+    first, last = match.group(1), match.group(2)
+    if not first:  # suffix: the last N bytes
+        length = int(last)
+        if length == 0 or size == 0:
+            raise RangeNotSatisfiable(size)
+        return max(size - length, 0), size - 1
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start >= size or end < start:
+        raise RangeNotSatisfiable(size)
+    return start, end
+
+
+def contained(stored: str, roots: Sequence[Path]) -> Path:
+    """Return the real path of STORED if it is a file inside one of ROOTS; MediaUnavailable otherwise."""
+    if not stored or "\x00" in stored:
+        raise MediaUnavailable("no file")
+    try:
+        real = Path(stored).resolve(strict=True)
+    except (OSError, RuntimeError) as err:
+        raise MediaUnavailable("the file is missing") from err
+    for root in roots:
+        try:
+            real.relative_to(Path(root).resolve())
+        except (ValueError, OSError):
+            continue
+        if real.is_file():
+            return real
+    raise MediaUnavailable("the file is outside the media directories")
+
+
+def _media(path: Path, content_type: str = "", name: str = "") -> Media:
+    kind = content_type or TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
+    return Media(path, path.stat().st_size, kind or "application/octet-stream", name or path.name)
+
+
+def open_attachment(session: Session, actor: Actor, number: str, attachment_id: int, roots: Sequence[Path],
+                    *, audited: bool = True) -> Media:
+    """Return a file or recording attached to case NUMBER, if ACTOR may see the case; audit the opening."""
+    case = require_visible(session, number, actor)
+    row = session.get(CaseAttachment, attachment_id)
+    if row is None or row.case_id != case.id or not row.path:
+        raise MediaUnavailable(f"case {number} has no attachment {attachment_id}")
+    media = _media(contained(row.path, roots), row.content_type, row.name)
+    if audited:
+        action = "play-recording" if row.kind in ("recording", "transcript") else "open-attachment"
+        audit.record(session, actor.name, actor.role, action, number, target=f"attachment:{attachment_id}",
+                     detail=media.name)
+    return media
+
+
+def open_call_recording(session: Session, actor: Actor, number: str, call_id: int, roots: Sequence[Path],
+                        *, audited: bool = True) -> Media:
+    """Return the recording of a call linked to case NUMBER, if ACTOR may see the case; audit the playing."""
+    case = require_visible(session, number, actor)
+    linked = session.scalar(select(CaseCall.call_id).where(CaseCall.case_id == case.id,
+                                                          CaseCall.call_id == call_id))
+    call = session.get(Call, call_id) if linked is not None else None
+    if call is None or not call.recording:
+        raise MediaUnavailable(f"case {number} has no recorded call {call_id}")
+    media = _media(contained(call.recording, roots))
+    if audited:
+        audit.record(session, actor.name, actor.role, "play-recording", number,
+                     target=f"call:{call.linkedid}", detail=media.name)
+    return media
+
+
+def starts_a_play(range_header: str | None) -> bool:
+    """Tell whether a request starts reading a file (no range, or from byte 0): audit once per play."""
+    return not range_header or range_header.strip() in ("bytes=0-", "bytes=0-1")
+
+
+def media_response(media: Media, range_header: str | None) -> Response:
+    """Answer with the whole file (200) or the asked range (206 with Content-Range)."""
+    span = parse_range(range_header, media.size)
+    headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, no-store",
+               "Content-Disposition": _disposition(media), "X-Content-Type-Options": "nosniff"}
+    if span is None:
+        headers["Content-Length"] = str(media.size)
+        return StreamingResponse(_read(media.path, 0, media.size - 1), media_type=media.content_type,
+                                 headers=headers)
+    first, last = span
+    headers["Content-Range"] = f"bytes {first}-{last}/{media.size}"
+    headers["Content-Length"] = str(last - first + 1)
+    return StreamingResponse(_read(media.path, first, last), status_code=206, media_type=media.content_type,
+                             headers=headers)
+
+
+def _disposition(media: Media) -> str:
+    from urllib.parse import quote
+
+    inline = media.content_type.startswith(("audio/", "image/")) or media.content_type == "application/pdf"
+    return f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{quote(media.name)}"
+
+
+def _read(path: Path, first: int, last: int) -> Iterator[bytes]:
+    remaining = last - first + 1
+    with open(path, "rb") as handle:
+        handle.seek(first)
+        while remaining > 0:
+            chunk = handle.read(min(CHUNK, remaining))
+            if not chunk:
+                return
+            remaining -= len(chunk)
+            yield chunk
+
+
+def unsatisfiable(size: int) -> Response:
+    """The 416 answer to a range past the end of the file."""
+    return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
+
+
+__all__ = ["Media", "contained", "media_response", "open_attachment", "open_call_recording", "parse_range",
+           "starts_a_play", "unsatisfiable"]
