@@ -13,9 +13,15 @@ from ticketing.case.models import Case
 from ticketing.database.core import session_scope
 
 pytestmark = pytest.mark.postgres
-PASSWORDS = {"dispatcher1": "dispatcher-pass", "urban1": "bureau-pass", "env1": "bureau-pass",
-             "futian1": "bureau-pass", "supervisor1": "supervisor-pass", "agent1": "agent-pass",
-             "admin": "admin-pass"}
+PASSWORDS = {
+    "dispatcher1": "dispatcher-pass",
+    "urban1": "bureau-pass",
+    "env1": "bureau-pass",
+    "futian1": "bureau-pass",
+    "supervisor1": "supervisor-pass",
+    "agent1": "agent-pass",
+    "admin": "admin-pass",
+}
 
 
 @pytest.fixture
@@ -35,10 +41,20 @@ async def running(make_app, serve):
         await c.close()
 
 
-async def new_case(agent: ConsoleClient, description: str, street: str = "futian", dispatch: bool = False,
-                   phone: str = "13800138000") -> str:
-    data = {"description": description, "caller_phone": phone, "caller_name": "王先生", "street": street,
-            "address": "福田街道岗厦村东坊"}
+async def new_case(
+    agent: ConsoleClient,
+    description: str,
+    street: str = "futian",
+    dispatch: bool = False,
+    phone: str = "13800138000",
+) -> str:
+    data = {
+        "description": description,
+        "caller_phone": phone,
+        "caller_name": "王先生",
+        "street": street,
+        "address": "福田街道岗厦村东坊",
+    }
     if dispatch:
         data["dispatch"] = "on"
     created = await agent.post("/console/agent/cases", data=data)
@@ -47,7 +63,9 @@ async def new_case(agent: ConsoleClient, description: str, street: str = "futian
 
 
 async def act(c: ConsoleClient, number: str, action: str, **fields) -> str:
-    response = await c.post(f"/console/cases/{number}/actions/{action}", data={"csrf_token": c.csrf, **fields})
+    response = await c.post(
+        f"/console/cases/{number}/actions/{action}", data={"csrf_token": c.csrf, **fields}
+    )
     assert response.status_code == 303, response.text
     return unquote(response.headers["location"])
 
@@ -87,8 +105,9 @@ async def test_bureau_walks_a_case_to_resolved_with_an_approved_extension(runnin
     clerk = await client("urban1")
     pending = await clerk.http.get("/console/bureau")
     assert number in pending.text and 'data-testid="bureau-cases"' in pending.text
-    done = await clerk.post(f"/console/bureau/cases/{number}/acknowledge?tab=pending",
-                            data={"csrf_token": clerk.csrf})
+    done = await clerk.post(
+        f"/console/bureau/cases/{number}/acknowledge?tab=pending", data={"csrf_token": clerk.csrf}
+    )
     assert "done=acknowledge" in done.headers["location"]
     assert number in (await clerk.http.get("/console/bureau?tab=working")).text
     page = await clerk.http.get(f"/console/cases/{number}")
@@ -96,8 +115,9 @@ async def test_bureau_walks_a_case_to_resolved_with_an_approved_extension(runnin
     assert "?reveal=1" not in page.text  # bureau clerks do not hold the unmask right
     assert "done=start" in await act(clerk, number, "start")
     assert "error=" in await act(clerk, number, "request-extension", days="3", reason="")
-    assert "done=request-extension" in await act(clerk, number, "request-extension", days="3",
-                                                 reason="需更换整根灯杆，等待配件")
+    assert "done=request-extension" in await act(
+        clerk, number, "request-extension", days="3", reason="需更换整根灯杆，等待配件"
+    )
     assert number in (await clerk.http.get("/console/bureau?tab=extension")).text
     before = case_of(console, number).resolve_by
     boss = await client("supervisor1")

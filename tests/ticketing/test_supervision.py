@@ -54,8 +54,9 @@ def test_each_stage_stamps_its_due_instants(session_factory, dataset):
     assert (sent.sla_stage, sent.sla_due_at) == ("acknowledge", sent.acknowledge_by)
     assert sent.sla_next_at == sent.sla_remind_at == datetime(2026, 11, 23, 11, 36, tzinfo=SH)
     with session_scope(session_factory) as session:
-        flows.apply_action(session, dataset, number, "acknowledge", {}, CLERK.__class__("urban1", "bureau",
-                                                                                      sent.bureau_id))
+        flows.apply_action(
+            session, dataset, number, "acknowledge", {}, CLERK.__class__("urban1", "bureau", sent.bureau_id)
+        )
     working = load(session_factory, number)
     assert (working.sla_stage, working.sla_due_at) == ("resolve", working.resolve_by)
     with session_scope(session_factory) as session:
@@ -89,8 +90,15 @@ def test_overdue_resolution_is_put_under_supervision_and_answered(session_factor
     with session_scope(session_factory) as session:
         case = session.scalars(select(Case).where(Case.number == number)).unique().one()
         bureau_id = case.bureau_id
-        flows.apply_action(session, dataset, number, "acknowledge", {}, Actor("urban1", "bureau", bureau_id),
-                           now=MONDAY_10 + timedelta(minutes=5))
+        flows.apply_action(
+            session,
+            dataset,
+            number,
+            "acknowledge",
+            {},
+            Actor("urban1", "bureau", bureau_id),
+            now=MONDAY_10 + timedelta(minutes=5),
+        )
     due = load(session_factory, number).resolve_by
     version = load(session_factory, number).version
     raised = run_due(session_factory, dataset, due + timedelta(days=10))
@@ -100,8 +108,14 @@ def test_overdue_resolution_is_put_under_supervision_and_answered(session_factor
     with session_scope(session_factory) as session:
         order = orders.open_order(session, case.id)
         assert order.automatic and order.answer_by > order.ordered_at
-        flows.apply_action(session, dataset, number, "answer-supervision", {"note": "已增派人手，本周内办结"},
-                           Actor("urban1", "bureau", bureau_id))
+        flows.apply_action(
+            session,
+            dataset,
+            number,
+            "answer-supervision",
+            {"note": "已增派人手，本周内办结"},
+            Actor("urban1", "bureau", bureau_id),
+        )
     assert load(session_factory, number).supervised_at is None
     with session_scope(session_factory) as session:
         assert session.scalar(select(SupervisionOrder.answer)) == "已增派人手，本周内办结"
@@ -143,14 +157,20 @@ def test_several_processes_take_a_step_once(backend, session_factory, dataset):
 
 
 def test_the_deadline_list_is_complete_and_most_urgent_first(session_factory, dataset):
-    numbers = [dispatched(session_factory, dataset, now=MONDAY_10 + timedelta(minutes=i), text=f"路灯 {i}")
-               for i in range(5)]
+    numbers = [
+        dispatched(session_factory, dataset, now=MONDAY_10 + timedelta(minutes=i), text=f"路灯 {i}")
+        for i in range(5)
+    ]
     criteria = lists.ListCriteria(statuses=tuple(states.OPEN_STATUSES), deadline="near", order="due", limit=2)
     with session_scope(session_factory) as session:
         assert lists.page(session, criteria, MONDAY_10).items == []
         later = datetime(2026, 11, 23, 15, 0, tzinfo=SH)
         first = lists.page(session, criteria, later)
-        second = lists.page(session, lists.ListCriteria(**{**criteria.__dict__, "after": first.next_cursor}), later)
-        third = lists.page(session, lists.ListCriteria(**{**criteria.__dict__, "after": second.next_cursor}), later)
+        second = lists.page(
+            session, lists.ListCriteria(**{**criteria.__dict__, "after": first.next_cursor}), later
+        )
+        third = lists.page(
+            session, lists.ListCriteria(**{**criteria.__dict__, "after": second.next_cursor}), later
+        )
         seen = [c.number for c in first.items + second.items + third.items]
     assert seen == numbers and third.next_cursor is None
