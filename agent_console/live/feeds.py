@@ -77,8 +77,19 @@ def deadline_rows(console: Console) -> list[dict[str, Any]]:
         return [{**row, "created_at": row["created_at"].isoformat()} for row in rows]
 
 
+def notice_rows(console: Console) -> list[dict[str, Any]]:
+    """Return the latest deadline notices (临期提醒, 超期, 催办, 督办) of every bureau as plain data."""
+    from ticketing.supervision import notices
+
+    with session_scope(console.session_factory) as session:
+        return [{"number": n.number, "kind": n.kind, "stage": n.stage, "bureau": n.bureau_zh,
+                 "bureau_en": n.bureau_en, "due": n.due.astimezone(console.timezone).isoformat(),
+                 "at": n.at.astimezone(console.timezone).isoformat()} for n in notices.recent(session)]
+
+
 async def push_deadlines(console: Console) -> None:
-    """Send the near/overdue case list to every wallboard tab of this process."""
+    """Send the near/overdue case list and the latest notices to every wallboard tab of this process."""
     if console.hub.has_page("wallboard"):
         rows = await asyncio.to_thread(deadline_rows, console)
-        console.hub.broadcast("wallboard", {"type": "deadlines", "cases": rows})
+        recent = await asyncio.to_thread(notice_rows, console)
+        console.hub.broadcast("wallboard", {"type": "deadlines", "cases": rows, "notices": recent})

@@ -32,8 +32,22 @@ document.addEventListener("DOMContentLoaded", () => {
     }));
   }
 
+  function drawNotices(rows) {
+    const english = document.documentElement.lang === "en";
+    const when = (iso) => (iso || "").slice(0, 16).replace("T", " ");
+    document.getElementById("notice-rows").replaceChildren(...rows.map((n) => {
+      const row = cells(el("tr"), [t("kind_" + n.kind), n.number, english && n.bureau_en ? n.bureau_en : n.bureau,
+        `${t("stage_" + n.stage)} ${when(n.due)}`, when(n.at)]);
+      row.className = "notice-" + n.kind;
+      return row;
+    }));
+  }
+
   Console.live("wallboard", (message) => {
     if (message.type === "wallboard") { drawQueues(message.queues); drawAgents(message.agents, message.agents_by_state); }
-    else if (message.type === "deadlines") drawDeadlines(message.cases);
+    else if (message.type === "deadlines") {
+      drawDeadlines(message.cases);
+      if (message.notices) drawNotices(message.notices);
+    }
   });
 });

@@ -6,17 +6,15 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from agent_console import caselists
 from agent_console.auth import Viewer
 from agent_console.caselists import TABS, Filters
 from agent_console.views.deps import console_of, language, render
-from ticketing.bureau.models import Bureau
 from ticketing.case.errors import InvalidAction
 from ticketing.database.core import session_scope
 from ticketing.database.types import utcnow
-from ticketing.supervision.models import CaseNotice
+from ticketing.supervision import notices
 
 DEADLINES = ("", "near", "overdue")
 
@@ -57,7 +55,7 @@ def list_page(request: Request, viewer: Viewer, page: str, default_tab: str, **e
                 lang,
                 viewer,
             )
-        notices = _notices(session, viewer, page, lang)
+        recent = _notices(session, viewer, page, lang)
     dataset = console.dataset
     choices = {
         "streets": [(s.code, caselists.name(s, lang)) for s in dataset.streets.values()],
@@ -76,32 +74,18 @@ def list_page(request: Request, viewer: Viewer, page: str, default_tab: str, **e
         after=after,
         filters=filters,
         choices=choices,
-        notices=notices,
+        notices=recent,
         timezone=console.timezone,
         **extra,
     )
 
 
 def _notices(session, viewer: Viewer, page: str, lang: str) -> list[dict[str, Any]]:
-    """Latest deadline notices for this page: the bureau's own, or the centre's (dispatch stage) and all."""
-    from ticketing.case.models import Case
-
-    query = select(CaseNotice, Case.number, Case.status).join(Case, Case.id == CaseNotice.case_id)
+    """Latest deadline notices for this page: the bureau's own, the centre's (dispatch stage), or all."""
     if page == "bureau":
-        query = query.where(CaseNotice.bureau_id == (viewer.bureau_id or -1))
-    elif page == "dispatch":
-        query = query.where(CaseNotice.stage == "dispatch")
-    found = session.execute(query.order_by(CaseNotice.id.desc()).limit(8)).all()
-    names = {b.id: caselists.name(b, lang) for b in session.scalars(select(Bureau))} if found else {}
+        found = notices.recent(session, bureau_id=viewer.bureau_id or -1, limit=8)
+    else:
+        found = notices.recent(session, stage="dispatch" if page == "dispatch" else None, limit=8)
     return [
-        {
-            "number": number,
-            "status": status,
-            "kind": notice.kind,
-            "stage": notice.stage,
-            "at": notice.created_at,
-            "due": notice.due_at,
-            "bureau": names.get(notice.bureau_id, ""),
-        }
-        for notice, number, status in found
+        {**n.__dict__, "bureau": n.bureau_en if lang == "en" and n.bureau_en else n.bureau_zh} for n in found
     ]

@@ -101,7 +101,8 @@ def intake(
     session.flush()  # one flush: the case, then its first event
     if data.linkedid:
         service.link_call(session, case, data.linkedid)
-    if data.dispatch:
+    # Routed to the centre's triage desk (or nowhere), it waits at the dispatch desk (待确认分派) instead.
+    if data.dispatch and bureau is not None and bureau.kind != "centre":
         apply_action(session, dataset, case.number, "dispatch", ActionPayload(), actor, now=now)
     return case
 
