@@ -111,6 +111,10 @@ def offered(case: Case, viewer: Viewer, leads: bool) -> list[str]:
             continue
         if action == "assign-community" and case.assigned_community_id is not None:
             continue
+        if action == "answer-supervision" and case.supervised_at is None:
+            continue  # nothing to answer
+        if action == "supervise" and case.supervised_at is not None:
+            continue  # one open order at a time
         found.append(action)
     return found
 
@@ -130,12 +134,12 @@ def page(session: Session, dataset: Dataset, number: str, viewer: Viewer, now: d
         "case": case, "facts": facts(case, lang, unmasked), "sla": clock(case, dataset, now),
         "actions": actions, "fields": ACTION_FIELDS, "leads": leads,
         "may_unmask": privacy.may_unmask(viewer.role), "unmasked": unmasked,
-        "events": service.events(session, case, include_internal=True),
+        "events": timeline(session, case, lang),
         "attachments": _attachments(session, case), "calls": _calls(session, case),
         "notices": _notices(session, case), "orders": orders.orders_of(session, case.id),
         "assists": [name(b, lang) for b in assisting.bureaus_of(session, case.id)],
         "bureau_choices": _bureau_choices(session, lang) if "dispatch" in actions else [],
-        "proposal": _proposal(dataset, case, now) if "dispatch" in actions else None,
+        "proposal": _proposal(dataset, case, now, lang) if "dispatch" in actions else None,
         "communities": _communities(session, case, lang) if "assign-community" in actions else [],
         "duplicates": merging.suggestions(session, case, merge_days) if "merge" in actions else [],
         "may_upload": leads and case.status not in states.FINAL_STATUSES,
@@ -153,6 +157,23 @@ def facts(case: Case, lang: str, unmasked: bool) -> dict[str, Any]:
         "assigned_community": name(case.assigned_community, lang) if case.assigned_community_id else "",
         "address": case.address, "channel": case.channel, "priority": case.priority,
     }
+
+
+def timeline(session: Session, case: Case, lang: str) -> list[dict[str, Any]]:
+    """Return the case's trail for the page: bureau and file names instead of codes and paths."""
+    names = {b.code: name(b, lang) for b in session.scalars(select(Bureau))}
+    files = {a.id: a.name or a.path.rsplit("/", 1)[-1] for a in _attachments(session, case)}
+    rows = []
+    for event in service.events(session, case, include_internal=True):
+        note = event.note
+        if event.action == "attach":
+            note = files.get(event.data.get("id"), "") if isinstance(event.data.get("id"), int) else ""
+        target = names.get(str(event.data.get("bureau") or ""), "") if event.action == "dispatch" else ""
+        assist = [names.get(code, code) for code in event.data.get("assist") or []]
+        rows.append({"at": event.at, "actor": event.actor, "action": event.action, "note": note,
+                     "from_status": event.from_status, "to_status": event.to_status, "target": target,
+                     "assist": assist, "days": event.data.get("days"), "visibility": event.visibility})
+    return rows
 
 
 def _attachments(session: Session, case: Case) -> list[CaseAttachment]:
@@ -180,14 +201,13 @@ def _communities(session: Session, case: Case, lang: str) -> list[tuple[str, str
     return [(c.code, name(c, lang)) for c in bureaus.street_communities(session, case.bureau_id)]
 
 
-def _proposal(dataset: Dataset, case: Case, now: datetime) -> dict[str, str] | None:
-    """Ask the routing engine again where the case would go, with its explanation."""
+def _proposal(dataset: Dataset, case: Case, now: datetime, lang: str) -> dict[str, str] | None:
+    """Ask the routing engine again, from the words alone, where the case would go and why."""
     street = case.street.code if case.street else None
-    category = case.category.code if case.category else None
     try:
-        decision = route(dataset, RoutingRequest(text=case.description, category=category, street=street,
-                                                 at=now))
+        decision = route(dataset, RoutingRequest(text=case.description, category=None, street=street, at=now))
     except Exception:  # routing data may have changed since intake; the desk still dispatches by hand
         return None
-    return {"bureau": decision.bureau, "explanation": decision.explanation,
-            "confidence": f"{decision.confidence:.0%}"}
+    bureau = dataset.bureaus.get(decision.bureau)
+    return {"bureau": decision.bureau, "bureau_name": name(bureau, lang) or decision.bureau,
+            "explanation": decision.explanation, "confidence": f"{decision.confidence:.0%}"}

@@ -394,6 +394,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "notices_recent": ("最新时限提醒", "Latest deadline notices"),
     "dispatched_to": ("派往", "Sent to"),
     "days_unit": ("个工作日", "working days"),
+    "voice_message": ("市民留言录音", "Resident's voice message"),
 }
 
 

@@ -104,7 +104,7 @@ async def test_a_case_through_every_step_and_a_second_under_supervision(
     agent = await log_in(browser, base, "agent1", "agent-pass")
     await agent.fill("#case-phone", "13800138000")
     await agent.fill("input[name=caller_name]", "王先生")
-    await agent.fill("#case-description", "我们楼下的路灯坏了一个星期，晚上很黑，老人出门容易摔倒")
+    await agent.fill("#case-description", "楼下有个东西坏了好几天了，一直没人管")
     await agent.fill("input[name=address]", "岗厦村东坊12栋")
     await agent.keyboard.press("Alt+S")
     await expect(agent.get_by_test_id("case-result")).to_contain_text("工单已创建")
@@ -186,7 +186,7 @@ async def test_a_case_through_every_step_and_a_second_under_supervision(
             session,
             console.dataset,
             CaseCreate(
-                description="人行道上井盖缺失，很危险",
+                description="小区门口路灯又坏了，晚上很黑，很危险",
                 street="futian",
                 caller_phone="13912345678",
                 dispatch=True,
