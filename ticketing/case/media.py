@@ -97,7 +97,8 @@ def open_attachment(session: Session, actor: Actor, number: str, attachment_id: 
         raise MediaUnavailable(f"case {number} has no attachment {attachment_id}")
     media = _media(contained(row.path, roots), row.content_type, row.name)
     if audited:
-        action = "play-recording" if row.kind in ("recording", "transcript") else "open-attachment"
+        audio = row.kind in ("recording", "transcript") or media.content_type.startswith("audio/")
+        action = "play-recording" if audio else "open-attachment"
         audit.record(session, actor.name, actor.role, action, number, target=f"attachment:{attachment_id}",
                      detail=media.name)
     return media
