@@ -84,7 +84,9 @@ def create_api(
     app.include_router(open311_router)
     _add_error_handlers(app)
     app.add_api_route("/healthz", _healthz, methods=["GET"], tags=["health"])
-    app.add_middleware(RequestGuard, max_body=settings.max_body_bytes)
+    # Case attachments may be larger than other bodies: their own limit plus the multipart framing.
+    app.add_middleware(RequestGuard, max_body=settings.max_body_bytes,
+                       upload_body=settings.attachment_max_bytes + 64 * 1024)
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -16,6 +16,7 @@ JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 FORM_NUL = re.compile(rb"%00")
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 OPEN311_PREFIX = "/open311/"  # answers errors in the GeoReport spec's format: [{"code", "description"}]
+UPLOAD_PATH = re.compile(r"/cases/[^/]+/attachments$")  # case files (API and console): their own limit
 
 
 class RequestRefused(Exception):
@@ -62,8 +63,9 @@ def header(headers: list[tuple[bytes, bytes]], wanted: bytes) -> str:
 class RequestGuard:
     """ASGI middleware: body size limit and NUL refusal for every HTTP request."""
 
-    def __init__(self, app, max_body: int) -> None:
+    def __init__(self, app, max_body: int, upload_body: int | None = None) -> None:
         self.app, self.max_body = app, max_body
+        self.upload_body = upload_body or max_body
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -81,9 +83,10 @@ class RequestGuard:
     async def _buffered(self, scope, receive):
         """Read the whole body (at most max_body bytes), check it, and hand it on unchanged."""
         headers = scope.get("headers", [])
+        limit = self.upload_body if UPLOAD_PATH.search(scope.get("path", "")) else self.max_body
         length = declared_length(headers)
-        if length is not None and length > self.max_body:
-            raise _too_large(self.max_body)
+        if length is not None and length > limit:
+            raise _too_large(limit)
         chunks, size, more = [], 0, True
         while more:
             message = await receive()
@@ -91,8 +94,8 @@ class RequestGuard:
                 return _replay([message])
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body:
-                raise _too_large(self.max_body)
+            if size > limit:
+                raise _too_large(limit)
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)

@@ -1,8 +1,8 @@
 """Bureau workspace and deadline supervision: due instants of the running stage, notices, supervision
 orders (督办单), assisting bureaus (协办), community hand-off, uploaded attachments, access audit trail.
 
-Revision ID: 0011_bureaus
-Revises: 0010_open311
+Revision ID: 0012_bureaus
+Revises: 0011_mandarin_qa
 Create Date: 2026-12-02 03:21:23
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_bureaus"
-down_revision = "0010_open311"
+revision = "0012_bureaus"
+down_revision = "0011_mandarin_qa"
 branch_labels = None
 depends_on = None
 
