@@ -76,7 +76,7 @@ def synthesise(text: str, language: str, directory: Path) -> Path:
     if not (shutil.which("espeak-ng") and shutil.which("sox")):
         raise CheckError("espeak-ng and sox are needed to make a test utterance; pass --audio FILE instead")
     raw, out = directory / "raw.wav", directory / "sample.wav"
-    voice = {"zh": "cmn"}.get(language, language)
+    voice = {"zh": "cmn", "en": "en-us"}.get(language, language)  # en-us: Whisper hears it better than en
     try:
         subprocess.run(["espeak-ng", "-v", voice, "-w", str(raw), text], check=True, capture_output=True)
         subprocess.run(["sox", "-D", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(out)], check=True,
@@ -114,8 +114,11 @@ class EngineReport:
 
     def lines(self) -> list[str]:
         """Human-readable report lines."""
-        out = [f"engine:       {self.engine} ({self.language})", f"model:        {self.path}",
-               f"load time:    {self.load_seconds:.2f} s", f"memory:       +{self.memory_mb:.0f} MB resident",
+        loaded = (f"load time:    {self.load_seconds:.2f} s",
+                  f"memory:       +{self.memory_mb:.0f} MB resident")
+        if self.load_seconds < 0.05 and self.memory_mb < 1:
+            loaded = ("load time:    (the engine of the language above, loaded once)",)
+        out = [f"engine:       {self.engine} ({self.language})", f"model:        {self.path}", *loaded,
                f"test audio:   {self.audio}",
                f"decoded:      {self.result.text or '(nothing)'} (confidence {self.result.confidence:.2f}, "
                f"{self.decode_seconds:.2f} s)"]
