@@ -37,6 +37,7 @@ from ticketing.user.service import UserError
 from ticketing.web.errors import add_database_handlers
 from ticketing.web.guard import RequestGuard
 from ticketing.web.headers import SecurityHeaders
+from ticketing.webhook.routes import router as webhook_router
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def create_api(
     app.state.dataset = dataset or load_dataset(settings.dataset_dir)
     app.state.bus = bus
     for router in (case_router, bureau_router, user_router, call_router, report_router, qa_router,
-                   case_media_router):
+                   case_media_router, webhook_router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(open311_router)
     _add_error_handlers(app)

@@ -6,6 +6,7 @@ import typer
 
 from ticketing.config import Settings
 from ticketing.open311.cli import open311_app
+from ticketing.webhook.cli import webhooks_app
 
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 users_app = typer.Typer(
@@ -131,3 +132,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(users_app, name="users")
     app.add_typer(tokens_app, name="tokens")
     app.add_typer(open311_app, name="open311")
+    app.add_typer(webhooks_app, name="webhooks")

@@ -9,6 +9,7 @@ from ticketing.open311.models import Open311Client, Open311Request
 from ticketing.qa.models import CallTranscript, QaScore
 from ticketing.supervision.models import CaseNotice, SupervisionOrder
 from ticketing.user.models import ApiToken, ConsoleSession, User
+from ticketing.webhook.models import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "AccessRecord",
@@ -34,4 +35,6 @@ __all__ = [
     "RoutingRule",
     "Street",
     "User",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

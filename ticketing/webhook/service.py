@@ -1,0 +1,188 @@
+"""Webhook receivers and deliveries: register, enqueue an event for every receiver, claim due ones, record."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ticketing.database.types import utcnow
+from ticketing.webhook import signing
+from ticketing.webhook.models import DELIVERED, FAILED, PENDING, WebhookDelivery, WebhookSubscription
+
+LEASE = timedelta(seconds=60)  # a claimed delivery is another worker's again if no result came by then
+CASE_EVENT_TYPES = ("case.created", "case.changed")
+
+
+class WebhookError(Exception):
+    """A registration that cannot be made (bad URL, a name in use, an unknown receiver)."""
+
+
+def check_url(url: str) -> str:
+    """Return URL if it is an absolute http(s) URL a POST can go to; raise WebhookError otherwise."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if "\x00" in url or len(url) > 500 or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise WebhookError(
+            "the URL must be an absolute http:// or https:// address of at most 500 characters"
+        )
+    return url
+
+
+def register(
+    session: Session, name: str, url: str, event_types: list[str] | None = None
+) -> WebhookSubscription:
+    """Add receiver NAME at URL for EVENT_TYPES (all case events when empty); its secret is generated."""
+    name = name.strip()
+    if not name or len(name) > 100 or "\x00" in name:
+        raise WebhookError("a receiver name of 1-100 characters is needed")
+    unknown = sorted(set(event_types or ()) - set(CASE_EVENT_TYPES))
+    if unknown:
+        raise WebhookError(f"unknown event types {unknown}: choose from {list(CASE_EVENT_TYPES)}")
+    if get_by_name(session, name) is not None:
+        raise WebhookError(f"a receiver named {name!r} exists already")
+    subscription = WebhookSubscription(
+        name=name,
+        url=check_url(url),
+        secret=secrets.token_hex(32),
+        event_types=sorted(set(event_types or ())),
+    )
+    session.add(subscription)
+    session.flush()
+    return subscription
+
+
+def get_by_name(session: Session, name: str) -> WebhookSubscription | None:
+    """Return the receiver called NAME."""
+    return session.scalar(select(WebhookSubscription).where(WebhookSubscription.name == name))
+
+
+def get(session: Session, subscription_id: int) -> WebhookSubscription | None:
+    """Return a receiver by id."""
+    return session.get(WebhookSubscription, subscription_id)
+
+
+def get_all(session: Session) -> list[WebhookSubscription]:
+    """Return every receiver, newest first."""
+    return list(session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id.desc())))
+
+
+def disable(session: Session, subscription: WebhookSubscription) -> None:
+    """Stop sending to a receiver; its pending deliveries are dropped as failed."""
+    subscription.disabled_at = subscription.disabled_at or utcnow()
+    for delivery in session.scalars(
+        select(WebhookDelivery).where(
+            WebhookDelivery.subscription_id == subscription.id, WebhookDelivery.status == PENDING
+        )
+    ):
+        delivery.status, delivery.last_error = FAILED, "receiver disabled"
+    session.flush()
+
+
+def enqueue(session: Session, event_id: str, event_type: str, key: str, payload: dict[str, Any]) -> int:
+    """Owe the event to every active receiver that wants it (once: a replayed event adds nothing)."""
+    receivers = session.scalars(
+        select(WebhookSubscription).where(WebhookSubscription.disabled_at.is_(None))
+    )
+    wanted = [r for r in receivers if not r.event_types or event_type in r.event_types]
+    if not wanted:
+        return 0
+    owed = set(
+        session.scalars(
+            select(WebhookDelivery.subscription_id).where(
+                WebhookDelivery.event_id == event_id,
+                WebhookDelivery.subscription_id.in_([r.id for r in wanted]),
+            )
+        )
+    )
+    added = [
+        WebhookDelivery(
+            subscription_id=r.id, event_id=event_id, event_type=event_type, key=key, payload=payload
+        )
+        for r in wanted
+        if r.id not in owed
+    ]
+    session.add_all(added)
+    session.flush()
+    return len(added)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A claimed delivery with what its POST needs."""
+
+    delivery_id: int
+    url: str
+    secret: str
+    event_id: str
+    event_type: str
+    body: bytes
+
+
+def claim_due(session: Session, now: datetime, limit: int = 20) -> list[Attempt]:
+    """Lease up to LIMIT due deliveries to this worker (SKIP LOCKED: each goes to one worker)."""
+    query = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.status == PENDING, WebhookDelivery.next_attempt_at <= now)
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=WebhookDelivery)
+    attempts = []
+    for delivery in session.scalars(query).unique():
+        delivery.next_attempt_at = now + LEASE
+        attempts.append(
+            Attempt(
+                delivery.id,
+                delivery.subscription.url,
+                delivery.subscription.secret,
+                delivery.event_id,
+                delivery.event_type,
+                signing.body_of(delivery.payload),
+            )
+        )
+    session.flush()
+    return attempts
+
+
+def record(session: Session, delivery_id: int, status_code: int | None, error: str, now: datetime) -> str:
+    """Record one POST's outcome: delivered on 2xx, else retried later or failed for good."""
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.status != PENDING:
+        return delivery.status if delivery else FAILED
+    delivery.attempts += 1
+    delivery.last_status_code, delivery.last_error = status_code, error[:2000]
+    if status_code is not None and 200 <= status_code < 300:
+        delivery.status, delivery.delivered_at = DELIVERED, now
+    else:
+        delay = signing.next_delay(delivery.attempts, status_code)
+        if delay is None:
+            delivery.status = FAILED
+        else:
+            delivery.next_attempt_at = now + timedelta(seconds=delay)
+    session.flush()
+    return delivery.status
+
+
+def deliveries(session: Session, subscription_id: int, limit: int = 100) -> list[WebhookDelivery]:
+    """Return a receiver's newest deliveries (the delivery log)."""
+    return list(
+        session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.subscription_id == subscription_id)
+            .order_by(WebhookDelivery.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def retry(session: Session, delivery: WebhookDelivery, now: datetime | None = None) -> None:
+    """Send a failed delivery again from now on (after the receiver was fixed)."""
+    delivery.status, delivery.attempts, delivery.next_attempt_at = PENDING, 0, now or utcnow()
+    session.flush()
