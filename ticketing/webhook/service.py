@@ -151,7 +151,14 @@ def claim_due(session: Session, now: datetime, limit: int = 20) -> list[Attempt]
     return attempts
 
 
-def record(session: Session, delivery_id: int, status_code: int | None, error: str, now: datetime) -> str:
+def record(
+    session: Session,
+    delivery_id: int,
+    status_code: int | None,
+    error: str,
+    now: datetime,
+    delays: tuple[float, ...] = signing.RETRY_DELAYS,
+) -> str:
     """Record one POST's outcome: delivered on 2xx, else retried later or failed for good."""
     delivery = session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.status != PENDING:
@@ -161,7 +168,7 @@ def record(session: Session, delivery_id: int, status_code: int | None, error: s
     if status_code is not None and 200 <= status_code < 300:
         delivery.status, delivery.delivered_at = DELIVERED, now
     else:
-        delay = signing.next_delay(delivery.attempts, status_code)
+        delay = signing.next_delay(delivery.attempts, status_code, delays)
         if delay is None:
             delivery.status = FAILED
         else:

@@ -53,9 +53,10 @@ class WebhookSender:
         poll: float = 2.0,
         concurrency: int = 8,
         timeout: float = 10.0,
+        retry_delays: tuple[float, ...] = signing.RETRY_DELAYS,
     ) -> None:
         self.session_factory, self.bus, self.poll = session_factory, bus, poll
-        self.timeout = timeout
+        self.timeout, self.retry_delays = timeout, retry_delays
         self._limit = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -153,7 +154,7 @@ class WebhookSender:
 
     def _record(self, delivery_id: int, status_code: int | None, error: str) -> str:
         with session_scope(self.session_factory) as session:
-            return service.record(session, delivery_id, status_code, error, utcnow())
+            return service.record(session, delivery_id, status_code, error, utcnow(), self.retry_delays)
 
 
 def _log_crash(task: asyncio.Task) -> None:
