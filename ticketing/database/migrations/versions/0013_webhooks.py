@@ -1,7 +1,7 @@
 """Webhooks: receivers of signed case events and the delivery queue/log.
 
-Revision ID: 0012_webhooks
-Revises: 0011_mandarin_qa
+Revision ID: 0013_webhooks
+Revises: 0012_bureaus
 Create Date: 2026-12-02 04:30:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_webhooks"
-down_revision = "0011_mandarin_qa"
+revision = "0013_webhooks"
+down_revision = "0012_bureaus"
 branch_labels = None
 depends_on = None
 
