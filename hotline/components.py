@@ -47,6 +47,7 @@ class Services:
 
         services.components.extend(ivr_components(services))
         services.components.append(_supervision(services))
+        services.components.append(_webhooks(services))
         return services
 
     async def start(self) -> None:
@@ -79,6 +80,13 @@ def _supervision(services: Services) -> Component:
     settings = services.settings
     return SupervisionScheduler(services.session_factory, load_dataset(settings.dataset_dir), services.bus,
                                 settings.supervision_interval)
+
+
+def _webhooks(services: Services) -> Component:
+    """The sender of signed case events to registered receivers (idle while none is registered)."""
+    from ticketing.webhook.worker import WebhookSender
+
+    return WebhookSender(services.session_factory, services.bus)
 
 
 async def _stop_quietly(component: Component) -> None:

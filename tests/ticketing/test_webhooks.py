@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ticketing.bus.contract.cases import CaseChanged, CaseCreated
+from ticketing.bus import Streams
 from ticketing.bus.memory import MemoryBus
 from ticketing.database.core import session_scope
 from ticketing.database.types import utcnow
@@ -185,23 +185,29 @@ async def test_the_sender_delivers_each_case_event_once_after_the_receiver_recov
     await sender.start()
     await bus.start()
     try:
-        created = CaseCreated(
-            number="FT20261202-0001", action="create", actor="agent1", status="new", category="litter"
-        )
-        changed = CaseChanged(
-            number="FT20261202-0001",
-            action="dispatch",
-            actor="agent1",
-            status="dispatched",
-            bureau="urban-mgmt",
-            bureau_id=3,
-            dispatched=True,
-            category="litter",
-        )
-        published = await bus.publish_batch(
-            [created.outgoing(), changed.outgoing(), created.outgoing("dup")]
-        )
-        await bus.publish_batch([created.outgoing("dup")])  # the same event id again: owed once
+        number = "FT20261202-0001"
+        created = {
+            "number": number,
+            "action": "create",
+            "actor": "agent1",
+            "status": "new",
+            "category": "litter",
+            "bureau": None,
+        }
+        changed = {
+            **created,
+            "action": "dispatch",
+            "status": "dispatched",
+            "bureau": "urban-mgmt",
+            "bureau_id": 3,
+        }
+        published = [
+            await bus.publish(Streams.CASES, "case.created", number, created),
+            await bus.publish(Streams.CASES, "case.changed", number, changed),
+            await bus.publish(Streams.CASES, "case.created", number, created),
+        ]
+        await bus.publish(Streams.CASES, "call.started", "1234.5", {"linkedid": "1234.5"})  # not a case
+        await sender.on_case_event(published[0])  # the bus delivering an entry twice: owed once
         await _until(lambda: _statuses(session_factory, "city") == [DELIVERED] * 3)
     finally:
         await sender.stop()
@@ -231,3 +237,24 @@ async def _until(condition, limit=30.0):
     while not await asyncio.to_thread(condition):
         assert asyncio.get_running_loop().time() < deadline, "timed out"
         await asyncio.sleep(0.05)
+
+
+def test_webhooks_commands_add_list_log_and_disable(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from hotline.cli import app as hotline
+
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'hooks.db'}")
+    runner = CliRunner()
+    assert runner.invoke(hotline, ["db", "upgrade"]).exit_code == 0
+    added = runner.invoke(hotline, ["webhooks", "add", "city", "https://city.example.org/in",
+                                    "--event", "case.changed"])
+    assert added.exit_code == 0, added.output
+    assert len(added.output.strip().splitlines()[-1]) == 64  # the secret, shown once
+    listed = runner.invoke(hotline, ["webhooks", "list"]).output
+    assert "city" in listed and "case.changed" in listed and "active" in listed
+    assert runner.invoke(hotline, ["webhooks", "log", "city"]).exit_code == 0
+    refused = runner.invoke(hotline, ["webhooks", "add", "bad", "ftp://x"])
+    assert refused.exit_code != 0 and "http" in refused.output
+    assert runner.invoke(hotline, ["webhooks", "disable", "city"]).exit_code == 0
+    assert "disabled" in runner.invoke(hotline, ["webhooks", "list"]).output

@@ -40,7 +40,9 @@ def verify(secret: str, header: str, body: bytes, now: int, tolerance: int = TOL
     return hmac.compare_digest(sign(secret, timestamp, body), f"t={timestamp},v1={parts.get('v1', '')}")
 
 
-def next_delay(attempts: int, status_code: int | None, delays: tuple[float, ...] = RETRY_DELAYS) -> float | None:
+def next_delay(
+    attempts: int, status_code: int | None, delays: tuple[float, ...] = RETRY_DELAYS
+) -> float | None:
     """Return seconds until the next try after ATTEMPTS failed ones, or None to give up.
 
     A 4xx other than 408/429 means the receiver refuses this event for good: retrying cannot help.

@@ -17,26 +17,24 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from ticketing.bus import Bus, Envelope, Streams
-from ticketing.bus.contract import UnknownEventType, parse
-from ticketing.bus.contract.cases import CaseEvent
 from ticketing.database.core import session_scope
 from ticketing.database.types import utcnow
 from ticketing.webhook import service, signing
 
 log = logging.getLogger(__name__)
 GROUP = "webhooks"
-PUBLIC_FIELDS = ("number", "action", "actor", "status", "bureau", "category", "case_version", "at")
+PUBLIC_FIELDS = ("number", "action", "actor", "status", "bureau", "category")
 
 
-def payload_of(envelope: Envelope, event: CaseEvent) -> dict[str, Any]:
+def payload_of(envelope: Envelope) -> dict[str, Any]:
     """Return what a receiver gets: the event's identity and the case fields meant for other systems."""
-    data = event.to_data()
+    case = {name: envelope.data.get(name) for name in PUBLIC_FIELDS}
     return {
         "id": envelope.id,
         "type": envelope.type,
         "version": envelope.version,
         "occurred_at": envelope.occurred_at,
-        "case": {k: data.get(k) for k in PUBLIC_FIELDS},
+        "case": case,
     }
 
 
@@ -82,14 +80,9 @@ class WebhookSender:
 
     async def on_case_event(self, envelope: Envelope) -> None:
         """Owe a case event to the receivers that want it (idempotent by event id)."""
-        try:
-            event = parse(envelope)
-        except UnknownEventType:
+        if envelope.type not in service.CASE_EVENT_TYPES:
             return
-        if not isinstance(event, CaseEvent):
-            return
-        payload = payload_of(envelope, event)
-        added = await asyncio.to_thread(self._enqueue, envelope, payload)
+        added = await asyncio.to_thread(self._enqueue, envelope, payload_of(envelope))
         if added:
             self._wake.set()
 
