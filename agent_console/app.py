@@ -42,6 +42,7 @@ class Console:
     presence: PresenceService
     sync: PresenceSync
     dataset: Dataset
+    surveys: Any = None  # agent_console.surveys.SurveyDialer, None when this process places no survey calls
     tasks: list[asyncio.Task] = field(default_factory=list)
 
 
@@ -56,7 +57,19 @@ def build_console(services: Any, settings: ConsoleSettings | None = None,
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     return Console(settings=settings, session_factory=services.session_factory, bus=services.bus, timezone=tz,
                    templates=templates, hub=Hub(tz), commands=commands, presence=presence,
-                   sync=PresenceSync(presence), dataset=dataset)
+                   sync=PresenceSync(presence), dataset=dataset,
+                   surveys=_survey_dialer(services, settings, dataset, commands, tz))
+
+
+def _survey_dialer(services: Any, settings: ConsoleSettings, dataset: Dataset, commands: AmiCommands, tz):
+    """Return the 回访 survey dialer, or None when survey_interval is 0."""
+    if settings.survey_interval <= 0:
+        return None
+    from agent_console.surveys import SurveyDialer
+    from ticketing.callback.policy import load_policy
+
+    policy = load_policy(services.settings.dataset_dir)
+    return SurveyDialer(services.session_factory, dataset, commands, policy, settings.survey_channel, tz)
 
 
 def mount(app: FastAPI, services: Any, settings: ConsoleSettings | None = None) -> Console:
@@ -104,6 +117,9 @@ class ConsoleComponent:
             _every(console.settings.wallboard_interval, lambda: feeds.push_wallboard(console), "wallboard"),
             _every(15.0, lambda: feeds.push_deadlines(console), "deadline cases"),
         ]
+        if console.surveys is not None:
+            interval = console.settings.survey_interval
+            console.tasks.append(_every(interval, console.surveys.run_round, "survey calls"))
 
     async def stop(self) -> None:
         """Stop the timers."""

@@ -33,6 +33,8 @@ class ConsoleSettings(BaseSettings):
     check_registration: bool = True  # refuse to log in an agent whose phone Asterisk reports unavailable
     registration_wait: float = 1.5  # seconds to wait for Asterisk's report on the phone after QueueAdd
     wallboard_interval: float = 1.0  # seconds between wallboard pushes
+    survey_interval: float = 30.0  # seconds between rounds of 回访 survey calls (0: this process places none)
+    survey_channel: str = "Local/{digits}@hotline-outbound"  # what a survey call rings ({digits}: resident)
 
 
 @lru_cache

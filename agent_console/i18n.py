@@ -395,6 +395,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dispatched_to": ("派往", "Sent to"),
     "days_unit": ("个工作日", "working days"),
     "voice_message": ("市民留言录音", "Resident's voice message"),
+    # callbacks (回访)
+    "callbacks": ("回访任务", "Callbacks"),
+    "callbacks_note": ("自动回访电话未接通或占线、已达重试次数的工单，请人工回访并录入评价。"
+                       "不满意将退回原承办单位重办。",
+                       "Cases whose survey calls went unanswered or busy after every retry: call the "
+                       "resident and enter the rating. Not satisfied sends it back to the same bureau."),
+    "callbacks_empty": ("暂无待人工回访的工单", "No callbacks waiting"),
+    "callback_resident": ("来电人", "Resident"),
+    "callback_case": ("诉求与办理结果", "Request and result"),
+    "callback_reply": ("答复", "Reply"),
+    "callback_due": ("回访时限", "Due"),
+    "callback_attempts": ("已呼叫次数", "Calls placed"),
+    "callback_rating": ("满意度评价", "Rating"),
+    "callback_note": ("回访记录（选填）", "Note (optional)"),
+    "callback_save": ("保存评价", "Save rating"),
+    "callback_rated": ("已保存评价：", "Rating saved:"),
+    "callback_ringing": ("正在呼叫您的话机，接通后将拨打来电人", "Ringing your phone, then the resident"),
+    "callback_pick_rating": ("请选择满意、基本满意或不满意",
+                             "Choose satisfied, fairly satisfied or not satisfied"),
+    "callback_not_found": ("回访任务不存在", "No such callback"),
+    "callback_refused": ("无法保存评价", "The rating was not saved"),
+    "callback_result_no_answer": ("无人接听", "no answer"),
+    "callback_result_busy": ("占线", "busy"),
+    "callback_result_failed": ("呼叫失败", "call failed"),
+    "callback_result_no_rating": ("接通未评价", "answered, no rating"),
+    "callback_result_answered": ("已接通", "answered"),
+    "callback_result_do_not_call": ("拒绝回访", "asked not to be called"),
+    "callback_result_no_phone": ("无号码", "no number"),
+    "rating_satisfied": ("满意", "Satisfied"),
+    "rating_mostly_satisfied": ("基本满意", "Fairly satisfied"),
+    "rating_unsatisfied": ("不满意", "Not satisfied"),
 }
 
 

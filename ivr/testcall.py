@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 INPUT_TYPES = frozenset({"menu", "case_status"})
 SPEECH_TYPES = frozenset({"speech_request"})
+RECORD_TYPES = frozenset({"message", "survey_comment"})  # nodes where an @file move speaks
 HEARD = "heard:"  # input of the speech node's step when it reads the category back and waits for the key
 CONFIRM_KEY = "1"
 DTMF_GAP = 0.12  # seconds between keyed digits
@@ -198,6 +199,18 @@ class TestCaller:
             self._speaking.pop(linkedid, None)
         return report
 
+    async def answer(self, linkedid: str, moves: list[Move], *, limit: float = 120.0) -> CallReport:
+        """Play the resident's part in a call the hotline placed (a survey call); `steps.watch` it first."""
+        report = CallReport(linkedid)
+        try:
+            await asyncio.wait_for(self._follow(linkedid, list(moves), report), limit)
+        except TimeoutError as err:
+            message = f"call {linkedid} did not end within {limit:.0f} s: {report.lines()}"
+            raise TestCallError(message) from err
+        finally:
+            self._channels.pop(linkedid, None)
+        return report
+
     async def _originate(self, linkedid: str, caller_id: str, hold: int) -> None:
         fields = {"Action": "Originate", "Channel": "Local/caller@hotline-test/n",
                   "Context": "hotline-inbound", "Exten": self.number, "Priority": 1, "Async": "true",
@@ -234,7 +247,7 @@ class TestCaller:
             if move.keys:
                 await asyncio.sleep(STEP_SETTLE)
                 await self.press(linkedid, move.keys)
-        elif node.type == "message" and moves and moves[0].audio:
+        elif node.type in RECORD_TYPES and moves and moves[0].audio:
             await self.speak(linkedid, moves.pop(0).audio)
 
     async def _answer_speech(self, linkedid: str, node, step: dict, moves: list[Move]) -> None:

@@ -62,8 +62,23 @@ BRIDGE_COMMANDS = {
     "Redirect": lambda a: ("redirect", {"channel": a["Channel"], "context": a["Context"],
                                         "exten": a["Exten"]}),
     "Originate": lambda a: ("originate", {"channel": a["Channel"], "context": a["Context"],
-                                          "exten": a["Exten"], "caller_id": a.get("CallerID", "")}),
+                                          "exten": a["Exten"], "caller_id": a.get("CallerID", ""),
+                                          **_originate_extras(a)}),
 }
+
+
+def _originate_extras(args: dict[str, Any]) -> dict[str, Any]:
+    """Optional originate arguments: channel variables, the call's id, waiting for the answer (surveys)."""
+    extras: dict[str, Any] = {}
+    if args.get("Variable"):
+        extras["variables"] = dict(args["Variable"])
+    if args.get("ChannelId"):
+        extras["channel_id"] = args["ChannelId"]
+    if args.get("OtherChannelId"):
+        extras["other_channel_id"] = args["OtherChannelId"]
+    if args.get("Wait"):
+        extras["wait"], extras["ring_seconds"] = True, int(args.get("RingSeconds", 30))
+    return extras
 
 
 def bridge_command(action: str, args: dict[str, str]) -> tuple[str, dict[str, Any]]:
@@ -89,7 +104,8 @@ class AmiCommands:
         if future is not None and not future.done():
             future.set_result(parse_reply(envelope.data))
 
-    async def run(self, action: str, args: dict[str, str], *, check: bool = True) -> Reply:
+    async def run(self, action: str, args: dict[str, Any], *, check: bool = True,
+                  wait: float | None = None) -> Reply:
         """Send one action and return its reply; raise CommandFailed (when check) or TelephonyUnavailable."""
         name, kwargs = bridge_command(action, args)
         command_id = uuid.uuid4().hex
@@ -98,9 +114,9 @@ class AmiCommands:
         try:
             await self._bus.publish(Streams.AMI_COMMANDS, COMMAND_TYPE, command_id,
                                     {"id": command_id, "action": name, "args": kwargs, "server": ""})
-            reply = await asyncio.wait_for(future, self._timeout)
+            reply = await asyncio.wait_for(future, wait or self._timeout)
         except TimeoutError as err:
-            raise TelephonyUnavailable(f"no reply to {action} within {self._timeout:g} s") from err
+            raise TelephonyUnavailable(f"no reply to {action} within {wait or self._timeout:g} s") from err
         finally:
             self._pending.pop(command_id, None)
         if check and not reply.ok:

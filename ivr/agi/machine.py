@@ -32,6 +32,7 @@ class CallState:
     trail: tuple[str, ...] = ()  # interactive nodes visited, for the back key
     ended: bool = False
     case_number: str | None = None  # case opened from this call's message
+    callback_task: int = 0  # the 回访 task a survey call was placed for (ivr/survey)
 
 
 @dataclass(frozen=True)

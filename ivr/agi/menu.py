@@ -52,7 +52,7 @@ DEFAULT_KEYS = {"repeat": "*", "back": "#", "operator": "0"}
 # Modules of other packages that add node types (`ivr.agi.machine.register_node_type` on import). They are
 # imported before any menu is parsed, so `hotline ivr check`, `hotline call` and the server know every type
 # in a fresh process, whether or not the speech component runs there.
-PLUGIN_NODE_MODULES = ("ivr.speech.node",)
+PLUGIN_NODE_MODULES = ("ivr.speech.node", "ivr.survey.node")
 _SCALARS = yaml.SafeLoader("")  # only its scalar constructors are used
 
 

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 PROMPT_ROOT = "hotline"  # sounds/hotline/<lang>/<id> inside Asterisk (var/prompts on the host)
 MIN_MESSAGE_BYTES = 8000  # half a second of 8 kHz 16-bit audio
 # Modules of other packages that run their node types' commands (they add to EXECUTORS on import).
-PLUGIN_EXECUTOR_MODULES = ("ivr.speech.executors",)
+PLUGIN_EXECUTOR_MODULES = ("ivr.speech.executors", "ivr.survey.executors")
 
 
 @dataclass(frozen=True)

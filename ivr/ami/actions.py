@@ -49,7 +49,8 @@ class AmiActions:
     async def originate(self, channel: str, *, context: str = "", exten: str = "", priority: int = 1,
                         application: str = "", data: str = "", caller_id: str = "",
                         variables: dict[str, str] | None = None, ring_seconds: int = 30,
-                        channel_id: str = "", wait: bool = False) -> OriginateResult:
+                        channel_id: str = "", other_channel_id: str = "",
+                        wait: bool = False) -> OriginateResult:
         """Call `channel` and connect it to context/exten (or an application); wait=True awaits the answer.
 
         channel_id sets the new channel's Uniqueid, which is then also the call's Linkedid (the key of
@@ -64,6 +65,8 @@ class AmiActions:
             fields["CallerID"] = caller_id
         if channel_id:
             fields["ChannelId"] = channel_id
+        if other_channel_id:  # the Local channel's other half (;2), e.g. a test resident
+            fields["OtherChannelId"] = other_channel_id
         if variables:
             fields["Variable"] = [f"{k}={v}" for k, v in variables.items()]
         if not wait:

@@ -73,7 +73,8 @@ def session_factory(engine):
 def console_settings() -> ConsoleSettings:
     """Console settings with short timers for tests."""
     return ConsoleSettings(wrapup_seconds=2, command_timeout=1.0, wallboard_interval=0.2,
-                           registration_wait=0.5, queues=["general-zh", "general-en", "urban-zh"])
+                           registration_wait=0.5, queues=["general-zh", "general-en", "urban-zh"],
+                           survey_interval=0)  # no survey calls here (tests/integration/test_survey_calls.py)
 
 
 class FakeBridge:

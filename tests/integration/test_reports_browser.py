@@ -125,3 +125,48 @@ async def test_a_wrong_period_is_a_clear_page(make_app, serve, browser):  # noqa
     answer = await page.goto(f"{base}/console/reports?first=2026-10-31&last=2026-10-01")
     assert answer.status == 400
     await expect(page.locator("main")).to_contain_text("统计期间有误")
+
+
+@pytest.fixture
+def unanswered_callback(session_factory, dataset):  # noqa: F811
+    """A resolved case whose survey calls all went unanswered (its task is on the agents' list)."""
+    from tests.ticketing.callback.support import resolved_case
+    from ticketing.callback import service as callbacks
+    from ticketing.callback.models import CallbackTask
+
+    with session_scope(session_factory) as session:
+        case = resolved_case(session, dataset, phone="13700137000")
+        (task,) = [t for t in callbacks.schedule(session, dataset, case.resolved_at) if t.case_id == case.id]
+        task.status, task.attempts, task.last_result = "agent", 3, "no_answer"
+        number, case_id = case.number, case.id
+    yield number
+    with session_scope(session_factory) as session:
+        session.execute(delete(CallbackTask).where(CallbackTask.case_id == case_id))
+        session.execute(delete(CaseEvent).where(CaseEvent.case_id == case_id))
+        session.execute(delete(Case).where(Case.id == case_id))
+
+
+async def test_agent_rates_an_unanswered_callback(make_app, serve, browser, unanswered_callback,  # noqa: F811
+                                                  session_factory):  # noqa: F811
+    app, _console, _bridge = make_app()
+    base = await serve(app)
+    context = await browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+    page = await context.new_page()
+    await page.goto(f"{base}/console/login")
+    await page.fill("input[name=username]", "agent1")
+    await page.fill("input[name=password]", "agent-pass")
+    await page.click("button[type=submit]")
+    await page.goto(f"{base}/console/callbacks")
+    row = page.get_by_test_id(f"callback-{unanswered_callback}")
+    await expect(row).to_contain_text("无人接听")
+    await expect(row).to_contain_text("路灯已修复")
+    await page.screenshot(path=str(SHOTS / "callbacks.png"), full_page=True)
+    await row.get_by_label("不满意").check()
+    await row.locator("input[name=note]").fill("路灯晚上仍然不亮")
+    await row.get_by_role("button", name="保存评价").click()
+    await expect(page.get_by_test_id("rated")).to_contain_text(unanswered_callback)
+    await expect(page.get_by_test_id(f"callback-{unanswered_callback}")).to_have_count(0)
+    with session_scope(session_factory) as session:
+        case = session.scalars(select(Case).where(Case.number == unanswered_callback)).one()
+        assert (case.status, case.satisfaction) == ("dispatched", "unsatisfied")
+        assert case.bureau.code == "urban-mgmt"

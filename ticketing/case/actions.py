@@ -176,7 +176,7 @@ def callback(step: Step) -> None:
     """Record the resident's rating after the callback (回访); unsatisfied reopens."""
     step.case.satisfaction = step.payload.rating
     step.case.callback_at = step.now
-    if step.payload.rating == "satisfied":
+    if states.CALLBACK_OUTCOME[step.payload.rating] == states.CLOSED:
         step.case.closed_at = step.now
     else:
         step.case.reopened_at = step.now

@@ -16,7 +16,7 @@ from ticketing.config import get_settings
 Channel = Literal["phone", "web", "open311", "walk-in"]
 Priority = Literal["normal", "urgent"]
 Visibility = Literal["public", "internal"]
-Rating = Literal["satisfied", "unsatisfied"]
+Rating = Literal["satisfied", "mostly_satisfied", "unsatisfied"]  # 满意 / 基本满意 / 不满意
 
 
 class CaseCreate(BaseModel):

@@ -29,7 +29,7 @@ OPEN_STATUSES = frozenset(
     {NEW, DISPATCHED, ACKNOWLEDGED, IN_PROGRESS, EXTENSION_REQUESTED, RETURNED, REOPENED}
 )
 FINAL_STATUSES = frozenset({CLOSED, MERGED})
-RATINGS = ("satisfied", "unsatisfied")
+RATINGS = ("satisfied", "mostly_satisfied", "unsatisfied")  # 满意 / 基本满意 / 不满意
 
 # action -> {from status: to status}; "note" and "callback" are handled apart.
 TRANSITIONS: dict[str, dict[str, str]] = {
@@ -64,7 +64,7 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "supervise": {s: s for s in (DISPATCHED, ACKNOWLEDGED, IN_PROGRESS, EXTENSION_REQUESTED)},
     "answer-supervision": {s: s for s in (DISPATCHED, ACKNOWLEDGED, IN_PROGRESS, EXTENSION_REQUESTED)},
 }
-CALLBACK_OUTCOME = {"satisfied": CLOSED, "unsatisfied": REOPENED}
+CALLBACK_OUTCOME = {"satisfied": CLOSED, "mostly_satisfied": CLOSED, "unsatisfied": REOPENED}
 ACTIONS = (*TRANSITIONS, "callback", "note")
 
 

@@ -3,6 +3,7 @@
 from ticketing.audit.models import AccessRecord
 from ticketing.bureau.models import Bureau, Category, Community, RoutingRule, Street
 from ticketing.call.models import Call, CaseCall
+from ticketing.callback.models import CallbackTask, DoNotCall
 from ticketing.case.models import Case, CaseAssist, CaseAttachment, CaseEvent, CaseNumberCounter
 from ticketing.database.core import Base
 from ticketing.open311.models import Open311Client, Open311Request
@@ -21,6 +22,7 @@ __all__ = [
     "Bureau",
     "Call",
     "CallTranscript",
+    "CallbackTask",
     "Case",
     "CaseAttachment",
     "CaseCall",
@@ -28,6 +30,7 @@ __all__ = [
     "CaseNumberCounter",
     "Category",
     "Community",
+    "DoNotCall",
     "ConsoleSession",
     "Open311Client",
     "Open311Request",

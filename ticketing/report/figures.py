@@ -43,14 +43,14 @@ def _flag(condition) -> Any:
     return func.sum(case((condition, 1), else_=0))
 
 
-def _aggregates(calendar: WorkCalendar, days_d, days_r, as_of: datetime) -> list:
+def _aggregates(calendar: WorkCalendar, table, days_d, days_r, as_of: datetime) -> list:
     """Return the labelled SQL aggregates of COUNTS."""
     c = Case
     acknowledged = and_(c.acknowledged_at.is_not(None), c.acknowledged_at >= c.dispatched_at)
     resolved_after_dispatch = and_(c.resolved_at.is_not(None), c.resolved_at >= c.dispatched_at)
     handled = and_(resolved_after_dispatch, days_d.c.d.is_not(None), days_r.c.d.is_not(None))
-    handling = (working.working_epoch(calendar, days_r, c.resolved_at)
-                - working.working_epoch(calendar, days_d, c.dispatched_at) - c.paused_seconds)
+    handling = (working.working_epoch(calendar, table, days_r, c.resolved_at)
+                - working.working_epoch(calendar, table, days_d, c.dispatched_at) - c.paused_seconds)
     return [
         func.count().label("received"),
         func.count(c.dispatched_at).label("dispatched"),
@@ -90,10 +90,10 @@ def case_counts(session: Session, calendar: WorkCalendar, span: Period, dimensio
     group = _group_column(dimension)
     table = working.day_table(calendar, span.first - timedelta(days=1), span.last + HANDLING_HORIZON)
     days_d, days_r = working.days_clause(table, "days_d"), working.days_clause(table, "days_r")
-    query = (select(group.label("group_key"), *_aggregates(calendar, days_d, days_r, as_of))
+    query = (select(group.label("group_key"), *_aggregates(calendar, table, days_d, days_r, as_of))
              .select_from(Case)
-             .outerjoin(days_d, days_d.c.d == working.day_of(calendar, Case.dispatched_at))
-             .outerjoin(days_r, days_r.c.d == working.day_of(calendar, Case.resolved_at))
+             .outerjoin(days_d, days_d.c.d == working.day_of(calendar, table, Case.dispatched_at))
+             .outerjoin(days_r, days_r.c.d == working.day_of(calendar, table, Case.resolved_at))
              .where(Case.created_at >= span.start, Case.created_at < span.end, Case.merged_into_id.is_(None))
              .group_by(group))
     if dimension == "agent":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import dataclasses
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -86,16 +88,34 @@ def test_call_figures_per_queue_and_agent(session):
     (at(12, 31, 17), at(12, 31, 23)),      # end of the year, after hours
 ])
 def test_sql_working_time_equals_the_calendar(session, dataset, start, end):
+    _check_sql_against_calendar(session, dataset.calendar, start, end, date(2026, 9, 1), date(2027, 1, 31))
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.mark.parametrize("start, end", [
+    (datetime(2026, 3, 27, 10, tzinfo=BERLIN), datetime(2026, 3, 30, 11, tzinfo=BERLIN)),  # DST starts
+    (datetime(2026, 10, 23, 17, tzinfo=BERLIN), datetime(2026, 10, 26, 9, tzinfo=BERLIN)),  # DST ends
+])
+def test_sql_working_time_in_a_zone_with_summer_time(session, dataset, start, end):
+    calendar = dataclasses.replace(dataset.calendar, timezone=BERLIN)
+    table = working.day_table(calendar, date(2026, 3, 1), date(2026, 11, 30))
+    assert table.offset is None  # the time-zone path, not the fixed-offset arithmetic
+    _check_sql_against_calendar(session, calendar, start, end, date(2026, 3, 1), date(2026, 11, 30))
+
+
+def _check_sql_against_calendar(session, calendar, start, end, first, last):
     from sqlalchemy import literal, select
 
     from ticketing.database.types import UTCDateTime
 
-    calendar = dataset.calendar
-    table = working.day_table(calendar, date(2026, 9, 1), date(2027, 1, 31))
+    table = working.day_table(calendar, first, last)
     days_a, days_b = working.days_clause(table, "da"), working.days_clause(table, "db")
     a, b = literal(start, UTCDateTime()), literal(end, UTCDateTime())
-    query = (select(working.working_epoch(calendar, days_b, b) - working.working_epoch(calendar, days_a, a))
-             .select_from(days_a).join(days_b, days_b.c.d == working.day_of(calendar, b))
-             .where(days_a.c.d == working.day_of(calendar, a)))
+    query = (select(working.working_epoch(calendar, table, days_b, b)
+                    - working.working_epoch(calendar, table, days_a, a))
+             .select_from(days_a).join(days_b, days_b.c.d == working.day_of(calendar, table, b))
+             .where(days_a.c.d == working.day_of(calendar, table, a)))
     prepare(session)
     assert session.scalar(query) == calendar.working_time_between(start, end).total_seconds()
