@@ -395,6 +395,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dispatched_to": ("派往", "Sent to"),
     "days_unit": ("个工作日", "working days"),
     "voice_message": ("市民留言录音", "Resident's voice message"),
+    # hot topics (热点分析)
+    "topics": ("热点分析", "Hot topics"),
+    "topics_week": ("统计周（任选一天）", "Week (any day of it)"),
+    "topics_note": ("本周（周一至周日）受理的工单：热点类别与上周对比，上升热词与前四周平均对比，"
+                    "某街道某类别明显高于前八周平均时预警（阈值见 hot_topics.yaml）。",
+                    "Cases received this week (Monday to Sunday): top categories against last week, rising "
+                    "words against the four weeks before, alerts when a street's category far exceeds its "
+                    "usual weekly count (thresholds in hot_topics.yaml)."),
+    "topics_spikes": ("异常升高预警", "Spike alerts"),
     # callbacks (回访)
     "callbacks": ("回访任务", "Callbacks"),
     "callbacks_note": ("自动回访电话未接通或占线、已达重试次数的工单，请人工回访并录入评价。"

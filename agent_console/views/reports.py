@@ -13,7 +13,7 @@ from agent_console.auth import Viewer
 from agent_console.views.deps import console_of, language, render, require_roles
 from ticketing.database.core import session_scope
 from ticketing.database.types import utcnow
-from ticketing.report import export, service
+from ticketing.report import export, hot, service, topics
 from ticketing.report.assessment import rules_for
 from ticketing.report.calls import CALL_DIMENSIONS
 from ticketing.report.figures import DIMENSIONS
@@ -131,9 +131,49 @@ def export_table(request: Request, viewer: Viewer = Depends(require_roles(*SUPER
                              headers={"Content-Disposition": disposition})
 
 
+def _week(request: Request, text: str | None) -> date:
+    try:
+        return date.fromisoformat(text) if text else _local_today(request)
+    except ValueError as err:
+        raise InvalidPeriod(f"the week is named by one of its days, YYYY-MM-DD ({err})") from err
+
+
+def topic_charts(view: hot.HotTopics, lang: str) -> list[str]:
+    """Return the hot-topics page's charts: the week's top categories, the streets × categories heat map."""
+    bars = [charts.Bar(_name(r, lang), r["cases"], charts.PALETTE[3]) for r in view.categories.rows]
+    columns = [c.heading(lang) for c in view.heat.columns[2:]]
+    rows = [_name(r, lang) for r in view.heat.rows]
+    return [charts.bar_chart(bars, view.categories.title(lang)),
+            charts.heat_map(rows, columns, view.grid, view.heat.title(lang))]
+
+
+@router.get("/topics")
+def topics_page(request: Request, viewer: Viewer = Depends(require_roles(*SUPERVISORS)),
+                week: str | None = None) -> Response:
+    """Show the week's hot topics: spike alerts, top categories, rising words, the heat map."""
+    console, lang = console_of(request), language(request)
+    try:
+        day = _week(request, week)
+    except InvalidPeriod as err:
+        return render(request, "message.html", viewer, status_code=400,
+                      message=f"{i18n.translate('report_bad_period', lang)}: {err}")
+    rules = topics.rules_for(request.app.state.settings.dataset_dir)
+    with session_scope(console.session_factory) as session:
+        view = hot.build(session, console.dataset.calendar, rules, day)
+    monday = topics.monday_of(day).isoformat()
+    tables = [(table, f"table={table.name}&first={monday}") for table in view.tables()]
+    return render(request, "topics.html", viewer, day=day.isoformat(), view=view, tables=tables,
+                  charts=topic_charts(view, lang))
+
+
 def _build(request: Request, table: str, by: str, first: str | None, last: str | None) -> Table:
     console, now = console_of(request), utcnow()
     calendar = console.dataset.calendar
+    if table.startswith("topics-"):
+        rules = topics.rules_for(request.app.state.settings.dataset_dir)
+        with session_scope(console.session_factory) as session:
+            view = hot.build(session, calendar, rules, _week(request, first))
+        return next((t for t in view.tables() if t.name == table), None) or _unknown(table, by)
     with session_scope(console.session_factory) as session:
         if table == "cases" and by in DIMENSIONS:
             return service.case_report(session, calendar, _span(request, first, last), by, now)
@@ -144,4 +184,8 @@ def _build(request: Request, table: str, by: str, first: str | None, last: str |
             span = _month(request, (first or "")[:7] or None)
             return service.assessment_report(session, calendar, span,
                                              rules_for(request.app.state.settings.dataset_dir), now)
+    return _unknown(table, by)
+
+
+def _unknown(table: str, by: str) -> Table:
     raise ValueError(f"unknown table {table!r} grouped by {by!r}")

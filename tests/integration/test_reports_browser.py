@@ -170,3 +170,37 @@ async def test_agent_rates_an_unanswered_callback(make_app, serve, browser, unan
         case = session.scalars(select(Case).where(Case.number == unanswered_callback)).one()
         assert (case.status, case.satisfaction) == ("dispatched", "unsatisfied")
         assert case.bureau.code == "urban-mgmt"
+
+
+@pytest.fixture
+def topic_cases(session_factory):  # noqa: F811
+    """A week with six night-construction noise cases in 南园 (none the weeks before), removed afterwards."""
+    from tests.ticketing.report.fixtures import add_case, at
+
+    with session_scope(session_factory) as session:
+        for day in (19, 20, 21, 22, 23, 24):
+            add_case(session, bureau="environment", street="nanyuan", category="noise",
+                     created_at=at(10, day, 22), description="工地夜间施工噪音扰民")
+        add_case(session, bureau="urban-mgmt", street="futian", category="street-lights",
+                 created_at=at(10, 20, 10), description="路灯不亮")
+    yield
+    with session_scope(session_factory) as session:
+        ids = list(session.scalars(select(Case.id).where(Case.number.like("FT-R%"))))
+        session.execute(delete(CaseEvent).where(CaseEvent.case_id.in_(ids)))
+        session.execute(delete(Case).where(Case.id.in_(ids)))
+
+
+async def test_hot_topics_page_alerts_and_exports(make_app, serve, browser, topic_cases):  # noqa: F811
+    app, _console, _bridge = make_app()
+    base = await serve(app)
+    page = await _supervisor(browser, base)
+    await page.goto(f"{base}/console/reports/topics?week=2026-10-21")
+    await expect(page.get_by_test_id("spike-alert")).to_contain_text("噪声扰民")
+    await expect(page.get_by_test_id("table-topics-words")).to_contain_text("施工")
+    assert await page.locator("[data-testid=charts] svg").count() == 2
+    await expect(page.locator("[data-testid=charts] svg").nth(1)).to_contain_text("南园")
+    await page.screenshot(path=str(SHOTS / "hot-topics.png"), full_page=True)
+    workbook = openpyxl.load_workbook(io.BytesIO(await _download(page, "xlsx-topics-heat")))
+    values = list(workbook.active.iter_rows(values_only=True))
+    assert values[1][2].startswith("噪声扰民")
+    assert any(v[0].startswith("南园") and v[2] == 6 for v in values[2:])

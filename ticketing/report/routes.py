@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ticketing.case.permissions import SUPERVISION
 from ticketing.database.deps import get_db
 from ticketing.database.types import utcnow
-from ticketing.report import export, service
+from ticketing.report import export, hot, service, topics
 from ticketing.report.assessment import rules_for
 from ticketing.report.calls import CALL_DIMENSIONS
 from ticketing.report.figures import DIMENSIONS
@@ -75,6 +75,28 @@ def call_figures(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             f"by must be one of {', '.join(CALL_DIMENSIONS)}")
     return respond(service.call_report(session, _span(request, first, last), by, sl_seconds), fmt)
+
+
+@router.get("/topics")
+def hot_topics(
+    request: Request,
+    session: Session = Depends(get_db),
+    user: User = Depends(require_roles(*SUPERVISION)),
+    week: date = Query(..., description="Any day of the week (Monday to Sunday) to analyse."),
+    table: str = Query("", description="For csv/xlsx: topics-categories, topics-words, topics-heat or "
+                                       "topics-spikes."),
+    fmt: str = FORMAT,
+) -> Response:
+    """The week's top categories, rising words, streets × categories and spike alerts."""
+    rules = topics.rules_for(request.app.state.settings.dataset_dir)
+    view = hot.build(session, request.app.state.dataset.calendar, rules, week)
+    if fmt == "json":
+        return JSONResponse({"week": view.week, "tables": [t.as_json() for t in view.tables()]})
+    chosen = next((t for t in view.tables() if t.name == table), None)
+    if chosen is None:
+        names = ", ".join(t.name for t in view.tables())
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"table must be one of {names} for {fmt}")
+    return respond(chosen, fmt)
 
 
 @router.get("/assessment")

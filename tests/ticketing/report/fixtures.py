@@ -37,7 +37,8 @@ def add_case(session, *, bureau=None, street="futian", category="city-management
     """Insert a case with explicit timestamps and its 'create' event by AGENT."""
     created = fields.pop("created_at")
     fields.setdefault("status", "resolved")
-    case = Case(number=f"FT-R{next(_numbers):05d}", channel="phone", description="报表测试",
+    fields.setdefault("description", "报表测试")
+    case = Case(number=f"FT-R{next(_numbers):05d}", channel="phone",
                 bureau=_ref(session, Bureau, bureau), street=_ref(session, Street, street),
                 category=_ref(session, Category, category), created_at=created, updated_at=created, **fields)
     session.add(case)
