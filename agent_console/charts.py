@@ -42,6 +42,8 @@ def bar_chart(bars: list[Bar], title: str, unit: str = "", maximum: float | None
     top = max([b.value for b in bars if b.value is not None] + [maximum or 0, 1e-9])
     span = width - left - right
     parts = [_open(width, height, title), f'<text x="8" y="20" class="chart-title">{escape(title)}</text>']
+    if not bars:
+        parts.append(f'<text x="{left}" y="47" class="chart-value">—</text>')
     for index, bar in enumerate(bars):
         y = 32 + index * row
         parts.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" class="chart-label">'

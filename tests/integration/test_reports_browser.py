@@ -104,14 +104,35 @@ async def test_report_page_charts_and_exports(make_app, serve, browser, report_c
     assert values[-1][0] == "合计"
 
 
-async def test_bulletin_ranks_bureaus_with_grades(make_app, serve, browser, report_cases):  # noqa: F811
+@pytest.fixture
+def month_of_cases(session_factory, report_cases):  # noqa: F811
+    """Six more October cases each for 城管 (on time, satisfied) and 环境 (late, unsatisfied): both graded."""
+    from tests.ticketing.report.fixtures import add_case, at
+
+    with session_scope(session_factory) as session:
+        for day in range(12, 18):
+            add_case(session, bureau="urban-mgmt", created_at=at(10, day, 9),
+                     dispatched_at=at(10, day, 9, 30), acknowledge_by=at(10, day, 11, 30),
+                     acknowledged_at=at(10, day, 10), resolve_by=at(10, day + 3, 18),
+                     resolved_at=at(10, day + 1, 16), satisfaction="satisfied")
+            add_case(session, bureau="environment", category="noise", created_at=at(10, day, 9),
+                     dispatched_at=at(10, day, 9, 30), acknowledge_by=at(10, day, 11, 30),
+                     acknowledged_at=at(10, day, 15), resolve_by=at(10, day + 3, 18),
+                     resolved_at=at(10, day + 6, 16), satisfaction="unsatisfied",
+                     reopened_at=at(10, day + 7, 9))
+
+
+async def test_bulletin_ranks_bureaus_with_grades(make_app, serve, browser, month_of_cases):  # noqa: F811
     app, _console, _bridge = make_app()
     base = await serve(app)
     page = await _supervisor(browser, base)
     await page.goto(f"{base}/console/reports/bulletin?month=2026-10")
     ranking = page.get_by_test_id("table-assessment")
     await expect(ranking.locator("tbody tr").first).to_contain_text(URBAN)
+    await expect(ranking.locator("tbody tr").first).to_contain_text("良好 B")  # 87.5, see the fixture
+    await expect(ranking.locator("tbody tr").nth(1)).to_contain_text("不合格 D")
     await expect(page.locator("[data-testid=charts] svg")).to_have_count(1)
+    await expect(page.locator("[data-testid=charts] svg rect")).to_have_count(2)
     await page.screenshot(path=str(SHOTS / "bulletin.png"), full_page=True)
     workbook = openpyxl.load_workbook(io.BytesIO(await _download(page, "xlsx-assessment")))
     values = list(workbook.active.iter_rows(values_only=True))
