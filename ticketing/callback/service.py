@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
@@ -24,6 +24,9 @@ from ticketing.dataset import Dataset
 from ticketing.sla import callback_deadline
 
 SURVEY = "survey"  # the actor of ratings keyed in the survey call
+# Only cases resolved this recently get a callback: a first start on an old database calls nobody about
+# last year's cases.
+SCHEDULE_WINDOW = timedelta(days=7)
 
 
 class TaskNotFound(LookupError):
@@ -73,7 +76,8 @@ def schedule(session: Session, dataset: Dataset, now: datetime, limit: int = 500
     """Create the task of every resolved case that has none for its latest resolution."""
     has_task = exists().where(and_(CallbackTask.case_id == Case.id,
                                    CallbackTask.resolved_at == Case.resolved_at))
-    query = (select(Case).where(Case.status == states.RESOLVED, Case.resolved_at.is_not(None), ~has_task)
+    query = (select(Case).where(Case.status == states.RESOLVED, Case.resolved_at >= now - SCHEDULE_WINDOW,
+                                ~has_task)
              .order_by(Case.resolved_at).limit(limit))
     created = []
     for case in session.scalars(query):

@@ -29,6 +29,11 @@ def test_a_resolved_case_gets_one_task_due_by_the_next_working_day(session, data
     assert service.schedule(session, dataset, LATER) == []  # once per resolution
 
 
+def test_cases_resolved_long_ago_get_no_callback(session, dataset):
+    resolved_case(session, dataset)
+    assert service.schedule(session, dataset, LATER + timedelta(days=8)) == []
+
+
 def test_unanswered_calls_are_retried_then_handed_to_the_agents(session, dataset):
     resolved_case(session, dataset)
     service.schedule(session, dataset, LATER)
