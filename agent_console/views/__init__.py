@@ -12,7 +12,18 @@ from agent_console.views.deps import CsrfFailed, Forbidden, console_of, language
 
 def routers() -> list[APIRouter]:
     """Return the console's routers (mounted under the console prefix)."""
-    from agent_console.views import agent, audit, auth, bureau, callbacks, casepage, desks, qa, reports, wallboard
+    from agent_console.views import (
+        agent,
+        audit,
+        auth,
+        bureau,
+        callbacks,
+        casepage,
+        desks,
+        qa,
+        reports,
+        wallboard,
+    )
 
     return [auth.router, agent.router, bureau.router, wallboard.router, reports.router, qa.router,
             casepage.router, desks.router, audit.router, callbacks.router]
