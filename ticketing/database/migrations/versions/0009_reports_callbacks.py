@@ -1,7 +1,7 @@
 """Callbacks (回访): a task per resolved case and the do-not-call list.
 
 Revision ID: 0009_reports_callbacks
-Revises: 0012_bureaus
+Revises: 0013_webhooks
 Create Date: 2026-12-02 04:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_reports_callbacks"
-down_revision = "0012_bureaus"
+down_revision = "0013_webhooks"
 branch_labels = None
 depends_on = None
 
