@@ -17,8 +17,9 @@ LAMP = {
     "caller_phone": "13800138000",
     "caller_name": "王先生",
 }
-# Token and user (one joined SELECT), the day's counter (one upsert), the case, its first event.
-STATEMENTS_PER_CREATION = 4
+# Token and user (one joined SELECT), the day's counter (one upsert), the case, its first event, its
+# search document.
+STATEMENTS_PER_CREATION = 5
 
 
 @contextmanager
@@ -42,7 +43,7 @@ def test_one_case_creation_issues_a_fixed_number_of_statements(client, headers, 
         response = client.post("/api/v1/cases", json=LAMP, headers=headers["agent"])
     assert response.status_code == 201, response.text
     assert response.json()["street"] == "futian" and response.json()["bureau_name"]
-    assert statements == ["SELECT", "INSERT", "INSERT", "INSERT"]
+    assert statements == ["SELECT", "INSERT", "INSERT", "INSERT", "INSERT"]
     assert len(statements) == STATEMENTS_PER_CREATION
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, String
+from sqlalchemy import JSON, Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ticketing.database.core import Base
@@ -18,11 +18,12 @@ class Call(Base):
     """One resident's call, keyed by Asterisk's Linkedid, from ringing to hang-up."""
 
     __tablename__ = "calls"
+    __table_args__ = (Index("ix_calls_caller_started", "caller", "started_at"),)  # pop history
 
     id: Mapped[int] = mapped_column(primary_key=True)
     linkedid: Mapped[str] = mapped_column(String(64), unique=True)
     server: Mapped[str] = mapped_column(String(64), default="")
-    caller: Mapped[str | None] = mapped_column(String(20), index=True)  # E.164 when it parses
+    caller: Mapped[str | None] = mapped_column(String(20))  # E.164 when it parses
     caller_raw: Mapped[str] = mapped_column(String(64), default="")
     dialled: Mapped[str] = mapped_column(String(64), default="")
     language: Mapped[str | None] = mapped_column(String(8))

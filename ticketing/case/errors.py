@@ -60,3 +60,10 @@ class UploadRefused(CaseError):
         super().__init__(message)
         self.code = code
         self.params = params
+
+
+class InvalidCursor(CaseError):
+    """A list cursor that this service did not hand out (or one from another list)."""
+
+    def __init__(self) -> None:
+        super().__init__("invalid cursor: pass the next_cursor of the previous page as it came")

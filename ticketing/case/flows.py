@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ticketing.bureau.models import Bureau, Category, Community, Street
-from ticketing.case import actions, assisting, due, permissions, references, service, states
+from ticketing.case import actions, assisting, due, permissions, references, search, service, states
 from ticketing.case.errors import (
     CaseNotFound,
     ConcurrentUpdate,
@@ -99,6 +99,7 @@ def intake(
         )
     )
     session.flush()  # one flush: the case, then its first event
+    search.index_case(session, case.id, case.description, case.address, case.caller_name)
     if data.linkedid:
         service.link_call(session, case, data.linkedid)
     # Routed to the centre's triage desk (or nowhere), it waits at the dispatch desk (待确认分派) instead.

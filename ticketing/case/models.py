@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ticketing.bureau.models import Bureau, Category, Community, Street
@@ -17,6 +17,10 @@ PRIORITIES = ("normal", "urgent")
 VISIBILITIES = ("public", "internal")
 ATTACHMENT_KINDS = ("recording", "transcript", "file")
 MAX_DESCRIPTION = 4000
+OPEN_CASE = text(
+    "status IN ('new', 'dispatched', 'acknowledged', 'in_progress', 'extension_requested', 'returned', "
+    "'reopened')"
+)  # states.OPEN_STATUSES, as the partial indexes' predicate
 
 
 class Case(Base):
@@ -26,23 +30,36 @@ class Case(Base):
     __table_args__ = (
         CheckConstraint(f"length(description) <= {MAX_DESCRIPTION}", name="description_length"),
         Index("ix_cases_sla_due_at_id", "sla_due_at", "id"),
+        # Lists read newest first by (created_at, id) under each filter; open cases have partial indexes.
+        Index("ix_cases_created", "created_at", "id"),
+        Index("ix_cases_status_created", "status", "created_at", "id"),
+        Index("ix_cases_bureau_created", "bureau_id", "created_at", "id"),
+        Index("ix_cases_category_created", "category_id", "created_at", "id"),
+        Index("ix_cases_street_created", "street_id", "created_at", "id"),
+        Index("ix_cases_caller_created", "caller_phone", "created_at"),
+        Index("ix_cases_open_created", "created_at", "id", postgresql_where=OPEN_CASE,
+              sqlite_where=OPEN_CASE),
+        Index("ix_cases_open_bureau", "bureau_id", "created_at", "id", postgresql_where=OPEN_CASE,
+              sqlite_where=OPEN_CASE),
+        Index("ix_cases_open_bureau_status", "bureau_id", "status", "created_at", "id",
+              postgresql_where=OPEN_CASE, sqlite_where=OPEN_CASE),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     channel: Mapped[str] = mapped_column(String(16))
-    caller_phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    caller_phone: Mapped[str | None] = mapped_column(String(20))
     caller_name: Mapped[str] = mapped_column(String(100), default="")
-    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"), index=True)
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
     address: Mapped[str] = mapped_column(String(300), default="")
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     description: Mapped[str] = mapped_column(Text)
-    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     priority: Mapped[str] = mapped_column(String(16), default="normal")
-    status: Mapped[str] = mapped_column(String(32), index=True)
-    bureau_id: Mapped[int | None] = mapped_column(ForeignKey("bureaus.id"), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    bureau_id: Mapped[int | None] = mapped_column(ForeignKey("bureaus.id"))
     routing_rule: Mapped[str | None] = mapped_column(String(100))
     routing_explanation: Mapped[str] = mapped_column(Text, default="")
     dispatch_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -55,7 +72,7 @@ class Case(Base):
     public_reply: Mapped[str] = mapped_column(Text, default="")
     satisfaction: Mapped[str | None] = mapped_column(String(16))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -59,12 +59,16 @@ def list_cases(
     created_from: Day | None = Query(None, alias="from", description="First day (local date)."),
     created_to: Day | None = Query(None, alias="to", description="Last day included (local date)."),
     q: str | None = Query(
-        None, max_length=200, description="Text in description, address, reply, transcripts."
+        None,
+        max_length=200,
+        description="Words in description, address, caller name, reply, notes, transcripts (ranked, "
+        "Chinese by bigrams); or a case number (FT20261126-0042, or a day FT20261126); or a phone number.",
     ),
-    page: int = Query(1, ge=1, le=MAX_PAGE),
+    cursor: str | None = Query(None, max_length=200, description="next_cursor of the previous page."),
+    page: int = Query(1, ge=1, le=MAX_PAGE, description="Page number; prefer `cursor` past the first pages."),
     per_page: int = Query(50, ge=1, le=200),
 ) -> CasePage:
-    """Search cases, newest first; bureau users only see cases dispatched to their bureau."""
+    """Search cases, newest first (best first for words); bureau users only see their bureau's cases."""
     _check_codes(request, bureau=bureau, category=category, street=street)
     unknown = [s for s in (status_ or "").split(",") if s and s not in states.STATUSES]
     if unknown:
@@ -76,14 +80,16 @@ def list_cases(
         category=category,
         street=street,
         q=q,
+        cursor=cursor,
         page=page,
         per_page=per_page,
         created_from=_day_start(calendar, created_from),
         created_to=_day_start(calendar, created_to, 1),
         bureau_id=user.bureau_id if user.role == "bureau" else None,
     )
-    cases, total = service.get_all(session, criteria)
-    return CasePage(items=[service.summary(c) for c in cases], total=total, page=page, per_page=per_page)
+    items, found = service.list_page(session, criteria)
+    return CasePage(items=items, total=found.total, page=page, per_page=per_page,
+                    total_capped=found.total_capped, next_cursor=found.next_cursor)
 
 
 @router.get("/cases/{number}", response_model=CaseRead)

@@ -138,9 +138,14 @@ class CasePage(BaseModel):
     """One page of a case search."""
 
     items: list[CaseSummary]
-    total: int
+    total: int = Field(description="Matching cases, counted up to a cap (see total_capped).")
     page: int
     per_page: int
+    total_capped: bool = Field(False, description="True when more cases match than `total` counts.")
+    next_cursor: str | None = Field(
+        None, description="Pass as `cursor` for the next page (lists newest first); null on the last page "
+        "and for ranked word searches, which page by `page`."
+    )
 
 
 class EventRead(LocalTimes):

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ticketing.bureau.models import Bureau, Category, Street
 from ticketing.call.models import Call, CaseCall
+from ticketing.case import listing, search
 from ticketing.case.errors import CaseNotFound
 from ticketing.case.models import ATTACHMENT_KINDS, Case, CaseAttachment, CaseEvent, CaseNumberCounter
 from ticketing.case.phone import InvalidPhone, normalize_phone
@@ -34,6 +35,7 @@ class CaseFilter:
     caller_phone: str | None = None
     q: str | None = None
     bureau_id: int | None = None  # set for bureau users: only cases dispatched to their bureau
+    cursor: str | None = None  # next_cursor of the previous page (keyset paging; `page` is then ignored)
     page: int = 1
     per_page: int = 50
 
@@ -66,49 +68,41 @@ def lock(session: Session, numbers: set[str]) -> dict[str, Case]:
 
 
 def get_all(session: Session, criteria: CaseFilter) -> tuple[list[Case], int]:
-    """Return one page of cases matching `criteria`, newest first, and the total count."""
-    query = _filtered(select(Case), criteria)
-    total = session.scalar(_filtered(select(func.count(Case.id)), criteria)) or 0
-    page = query.order_by(Case.created_at.desc(), Case.id.desc())
-    page = page.offset((criteria.page - 1) * criteria.per_page).limit(criteria.per_page)
-    return list(session.scalars(page).unique()), total
+    """Return one page of cases matching `criteria` (newest first, or best first for words) and the count.
+
+    The count stops at listing.LIST_COUNT_CAP (search.SEARCH_CAP for words); `list_page` says so.
+    """
+    page = listing.page_ids(session, criteria)
+    cases = session.scalars(select(Case).where(Case.id.in_(page.ids))).unique()
+    return _in_order(cases, page.ids), page.total
 
 
-def _filtered(query, c: CaseFilter):
-    if c.status:
-        query = query.where(Case.status.in_(c.status.split(",")))
-    if c.bureau:
-        query = query.where(Case.bureau_id.in_(select(Bureau.id).where(Bureau.code == c.bureau)))
-    if c.category:
-        query = query.where(Case.category_id.in_(select(Category.id).where(Category.code == c.category)))
-    if c.street:
-        query = query.where(Case.street_id.in_(select(Street.id).where(Street.code == c.street)))
-    if c.bureau_id is not None:
-        query = query.where(Case.bureau_id == c.bureau_id, Case.dispatched_at.is_not(None))
-    if c.created_from:
-        query = query.where(Case.created_at >= c.created_from)
-    if c.created_to:
-        query = query.where(Case.created_at < c.created_to)
-    if c.caller_phone:
-        query = query.where(Case.caller_phone == c.caller_phone)
-    if c.q:
-        query = query.where(_text_match(c.q))
-    return query
+def list_page(session: Session, criteria: CaseFilter) -> tuple[list[CaseSummary], listing.Page]:
+    """Return one page of case summaries (only the listed columns are read) and its paging facts."""
+    page = listing.page_ids(session, criteria)
+    return summaries(session, page.ids), page
 
 
-def _text_match(q: str):
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    in_transcripts = select(CaseAttachment.case_id).where(
-        CaseAttachment.transcript.ilike(pattern, escape="\\")
+def summaries(session: Session, ids: list[int]) -> list[CaseSummary]:
+    """Case summaries of these ids, in this order, reading only the columns a list shows."""
+    if not ids:
+        return []
+    query = (
+        select(Case.id, Case.number, Case.status, Case.channel, Category.code.label("category"),
+               Bureau.code.label("bureau"), Street.code.label("street"), Case.description, Case.created_at,
+               Case.resolve_by)
+        .outerjoin(Category, Category.id == Case.category_id)
+        .outerjoin(Bureau, Bureau.id == Case.bureau_id)
+        .outerjoin(Street, Street.id == Case.street_id)
+        .where(Case.id.in_(ids))
     )
-    return or_(
-        Case.number.ilike(pattern, escape="\\"),
-        Case.description.ilike(pattern, escape="\\"),
-        Case.address.ilike(pattern, escape="\\"),
-        Case.caller_name.ilike(pattern, escape="\\"),
-        Case.public_reply.ilike(pattern, escape="\\"),
-        Case.id.in_(in_transcripts),
-    )
+    rows = _in_order(session.execute(query), ids)
+    return [CaseSummary.model_validate(row._mapping) for row in rows]
+
+
+def _in_order(rows, ids: list[int]) -> list:
+    by_id = {row.id: row for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def next_number(session: Session, prefix: str, day: date) -> str:
@@ -138,6 +132,8 @@ def add_event(
     event = new_event(case, actor, action, from_status, note, visibility, data, at)
     session.add(event)
     session.flush()
+    if note and action != "attach":
+        search.append(session, case.id, note, search.REPLY if action == "resolve" else search.NOTE)
     return event
 
 
@@ -190,6 +186,8 @@ def add_attachment(
     attachment = CaseAttachment(case_id=case.id, kind=kind, path=path, transcript=transcript)
     session.add(attachment)
     session.flush()
+    if transcript:
+        search.append(session, case.id, transcript, search.TRANSCRIPT)
     add_event(
         session, case, actor, "attach", case.status, note=path, data={"kind": kind, "id": attachment.id}
     )
@@ -248,9 +246,11 @@ __all__ = [
     "get_all",
     "get_by_number",
     "link_call",
+    "list_page",
     "lock",
     "new_event",
     "next_number",
     "require",
+    "summaries",
     "summary",
 ]

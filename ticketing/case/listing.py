@@ -1,0 +1,135 @@
+"""Lists and searches of cases that stay fast at millions of rows.
+
+Lists page by keyset: newest first on (created_at, id), the next page starts after the last row's key
+(an opaque cursor), so page 2,000 costs what page 1 does; each filter has an index that yields rows in
+that order (see the scale migration). Counts stop at LIST_COUNT_CAP. A text that looks like a case
+number or a phone number is looked up by index; other text is searched in the full-text documents
+(search.py), ranked. Only the ids are chosen here; the caller loads the columns its list shows.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, select, tuple_
+from sqlalchemy.orm import Session
+
+from ticketing.bureau.models import Bureau, Category, Street
+from ticketing.case import references, search
+from ticketing.case.errors import InvalidCursor, UnknownReference
+from ticketing.case.models import Case
+from ticketing.case.phone import InvalidPhone, normalize_phone
+from ticketing.database.types import UTCDateTime
+
+LIST_COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class Page:
+    """The ids of one page, best or newest first, with the (capped) count and the next page's cursor."""
+
+    ids: list[int]
+    total: int
+    total_capped: bool
+    next_cursor: str | None
+
+
+def encode_cursor(created_at: datetime, case_id: int) -> str:
+    """Opaque cursor of the row after which the next page starts."""
+    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{case_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """(created_at, id) of a cursor; InvalidCursor when it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment, case_id = raw.split("|")
+        created_at = datetime.fromisoformat(moment)
+        if created_at.tzinfo is None:
+            raise ValueError("naive")
+        return created_at, int(case_id)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise InvalidCursor() from err
+
+
+def page_ids(session: Session, criteria) -> Page:
+    """Choose the page of case ids for `criteria` (a service.CaseFilter)."""
+    query = select(Case.id, Case.created_at)
+    query = _filtered(session, query, criteria)
+    if criteria.q:
+        kind = search.kind_of(criteria.q)
+        if kind == "words":
+            return _ranked(session, criteria)
+        query = query.where(_lookup(kind, criteria.q.strip()))
+    return _keyset(session, query, criteria)
+
+
+def _keyset(session: Session, query, criteria) -> Page:
+    count = session.scalar(select(func.count()).select_from(query.limit(LIST_COUNT_CAP + 1).subquery()))
+    if criteria.cursor:
+        created_at, case_id = decode_cursor(criteria.cursor)
+        key = tuple_(bindparam("after_at", created_at, type_=UTCDateTime()), bindparam("after_id", case_id))
+        query = query.where(tuple_(Case.created_at, Case.id) < key)
+    else:
+        query = query.offset((criteria.page - 1) * criteria.per_page)
+    query = query.order_by(Case.created_at.desc(), Case.id.desc()).limit(criteria.per_page + 1)
+    rows = session.execute(query).all()[: criteria.per_page + 1]
+    more = len(rows) > criteria.per_page
+    rows = rows[: criteria.per_page]
+    cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None
+    return Page([r.id for r in rows], min(count or 0, LIST_COUNT_CAP), (count or 0) > LIST_COUNT_CAP, cursor)
+
+
+def _ranked(session: Session, criteria) -> Page:
+    found = search.matches(session, criteria.q, Case.id)
+    if found is None:
+        return Page([], 0, False, None)
+    source, on, match, newest, rank = found
+    # The newest SEARCH_CAP + 1 matches: the extra one only tells that the count is capped.
+    hits = select(Case.id.label("id"), rank.label("rank")).select_from(source).join(Case, on).where(match)
+    hits = _filtered(session, hits, criteria).order_by(newest.desc()).limit(search.SEARCH_CAP + 1)
+    hits = hits.subquery()
+    counted = select(hits.c.id, hits.c.rank, func.count().over().label("total"),
+                     func.row_number().over(order_by=hits.c.id.desc()).label("recency")).subquery()
+    query = (select(counted.c.id, counted.c.total).where(counted.c.recency <= search.SEARCH_CAP)
+             .order_by(counted.c.rank, counted.c.id.desc())
+             .offset((criteria.page - 1) * criteria.per_page).limit(criteria.per_page))
+    rows = session.execute(query).all()
+    total = rows[0].total if rows else session.scalar(select(func.count()).select_from(hits)) or 0
+    return Page([r.id for r in rows], min(total, search.SEARCH_CAP), total > search.SEARCH_CAP, None)
+
+
+def _lookup(kind: str, q: str):
+    if kind == "number":
+        q = q.upper()
+        if "-" in q:
+            return Case.number == q
+        return (Case.number >= q) & (Case.number < q + "~")  # a day's numbers: FT20261126-0001 ...
+    try:
+        return Case.caller_phone == normalize_phone(q)
+    except InvalidPhone:
+        return Case.caller_phone == q
+
+
+def _filtered(session: Session, query, c):
+    if c.status:
+        query = query.where(Case.status.in_(c.status.split(",")))
+    for model, field, code, column in ((Bureau, "bureau", c.bureau, Case.bureau_id),
+                                       (Category, "category", c.category, Case.category_id),
+                                       (Street, "street", c.street, Case.street_id)):
+        if code:
+            found = references.lookup(session, model, code)
+            if found is None:
+                raise UnknownReference(field, code)
+            query = query.where(column == found.id)
+    if c.bureau_id is not None:
+        query = query.where(Case.bureau_id == c.bureau_id, Case.dispatched_at.is_not(None))
+    if c.created_from:
+        query = query.where(Case.created_at >= c.created_from)
+    if c.created_to:
+        query = query.where(Case.created_at < c.created_to)
+    if c.caller_phone:
+        query = query.where(Case.caller_phone == c.caller_phone)
+    return query
