@@ -17,9 +17,9 @@ LAMP = {
     "caller_phone": "13800138000",
     "caller_name": "王先生",
 }
-# Token and user (one joined SELECT), the day's counter (one upsert), the case, its first event, its
-# search document.
-STATEMENTS_PER_CREATION = 5
+# The day's number (a sequence's nextval on PostgreSQL, a counter upsert on SQLite), the case, its first
+# event, its search document. The token was verified by the first request (kept for 30 s in the process).
+STATEMENTS_PER_CREATION = 4
 
 
 @contextmanager
@@ -43,7 +43,8 @@ def test_one_case_creation_issues_a_fixed_number_of_statements(client, headers, 
         response = client.post("/api/v1/cases", json=LAMP, headers=headers["agent"])
     assert response.status_code == 201, response.text
     assert response.json()["street"] == "futian" and response.json()["bureau_name"]
-    assert statements == ["SELECT", "INSERT", "INSERT", "INSERT", "INSERT"]
+    numbering = "SELECT" if session_factory.kw["bind"].dialect.name == "postgresql" else "INSERT"
+    assert statements == [numbering, "INSERT", "INSERT", "INSERT"]
     assert len(statements) == STATEMENTS_PER_CREATION
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from ticketing.bureau.models import Bureau, Category, Street
@@ -106,10 +106,17 @@ def _in_order(rows, ids: list[int]) -> list:
 
 
 def next_number(session: Session, prefix: str, day: date) -> str:
-    """Hand out the next case number of `day` (e.g. FT20261126-0042); safe under concurrent intake."""
+    """Hand out the next case number of `day` (e.g. FT20261126-0042); safe under concurrent intake.
+
+    PostgreSQL: a sequence per day (hotline_next_case_number), so concurrent intakes never wait on each
+    other; a number taken by an intake that then fails is not reused (numbers are unique and increasing
+    per day, not gap-free). SQLite, which runs one writer at a time: a counter row per day.
+    """
     key = f"{prefix}{day:%Y%m%d}"
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(CaseNumberCounter).values(key=key, last=1)
+    if session.get_bind().dialect.name == "postgresql":
+        last = session.execute(text("SELECT hotline_next_case_number(:key)"), {"key": key}).scalar_one()
+        return f"{key}-{last:04d}"
+    statement = sqlite.insert(CaseNumberCounter).values(key=key, last=1)
     statement = statement.on_conflict_do_update(
         index_elements=["key"], set_={"last": CaseNumberCounter.last + 1}
     )

@@ -21,11 +21,19 @@ def current_user(
     """Return the user owning the request's bearer token, or answer 401."""
     if credentials is None:
         raise _unauthorised("missing bearer token (send 'Authorization: Bearer <token>')")
+    user = service.cached_token_user(credentials.credentials)
+    if user is not None:
+        return user
     user = service.authenticate_token(session, credentials.credentials)
     if user is None:
         raise _unauthorised("invalid or revoked token")
     if session.dirty:  # the token's last-used time was refreshed
         session.commit()
+    # Out of this session, so that its rollback or close never expires what other requests read.
+    for loaded in (user, user.bureau):
+        if loaded is not None:
+            session.expunge(loaded)
+    service.remember_token(credentials.credentials, user)
     return user
 
 

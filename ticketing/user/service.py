@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -105,8 +106,35 @@ def authenticate_token(session: Session, token: str) -> User | None:
     return row.user
 
 
+# Verified tokens per process: token hash -> (monotonic expiry, user as loaded then). A hit skips the
+# database; a token revoked or a user deactivated by another process stops working within this time.
+TOKEN_CACHE_SECONDS = 30.0
+_verified: dict[str, tuple[float, User]] = {}
+
+
+def cached_token_user(token: str) -> User | None:
+    """The user of a token verified within TOKEN_CACHE_SECONDS in this process, or None."""
+    hit = _verified.get(security.token_hash(token))
+    if hit is None or hit[0] < time.monotonic():
+        return None
+    return hit[1]
+
+
+def remember_token(token: str, user: User) -> None:
+    """Keep a verified token's user (its columns and bureau are loaded; it is read, never changed)."""
+    if len(_verified) > 10_000:
+        _verified.clear()
+    _verified[security.token_hash(token)] = (time.monotonic() + TOKEN_CACHE_SECONDS, user)
+
+
+def forget_tokens() -> None:
+    """Drop every verified token (a revocation or user change in this process takes effect at once)."""
+    _verified.clear()
+
+
 def revoke_token(session: Session, prefix: str) -> int:
     """Revoke every token starting with `prefix`; return how many."""
+    forget_tokens()
     rows = list(
         session.scalars(select(ApiToken).where(ApiToken.prefix == prefix, ApiToken.revoked.is_(False)))
     )

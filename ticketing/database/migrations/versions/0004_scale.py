@@ -37,6 +37,30 @@ NEW = [("cases", "ix_cases_created", ["created_at", "id"], None),
        ("calls", "ix_calls_caller_started", ["caller", "started_at"], None)]
 
 
+# Case numbers on PostgreSQL: one sequence per prefix and day, created by the first intake of the day and
+# started after any number the day already has (from the counter rows of before, or loaded cases).
+NEXT_NUMBER = """
+CREATE FUNCTION hotline_next_case_number(day_key text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    seq text := 'case_number_' || lower(regexp_replace(day_key, '[^A-Za-z0-9]', '_', 'g'));
+    first bigint;
+BEGIN
+    RETURN nextval(seq);
+EXCEPTION WHEN undefined_table THEN
+    SELECT 1 + greatest(
+        coalesce((SELECT max(split_part(number, '-', 2)::bigint) FROM cases
+                   WHERE number > day_key || '-' AND number < day_key || '.'), 0),
+        coalesce((SELECT last FROM case_number_counters WHERE key = day_key), 0)) INTO first;
+    BEGIN
+        EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %I START WITH %s', seq, first);
+    EXCEPTION WHEN unique_violation OR duplicate_table THEN
+        NULL;  -- another intake created it first
+    END;
+    RETURN nextval(seq);
+END $$
+"""
+
+
 def upgrade() -> None:
     for table, name, _columns in OLD:
         op.drop_index(name, table_name=table)
@@ -55,10 +79,16 @@ def upgrade() -> None:
     reindex_all(bind)
     if bind.dialect.name == "postgresql":
         op.execute("CREATE INDEX ix_case_search_doc ON case_search USING gin (doc)")
+        op.execute(NEXT_NUMBER)
 
 
 def downgrade() -> None:
     op.execute("DROP TABLE case_search")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION hotline_next_case_number(text)")
+        for (name,) in op.get_bind().execute(sa.text(
+                "SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE 'case\\_number\\_%'")):
+            op.execute(f'DROP SEQUENCE "{name}"')
     for table, name, _columns, _where in NEW:
         op.drop_index(name, table_name=table)
     for table, name, columns in OLD:

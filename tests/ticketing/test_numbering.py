@@ -1,0 +1,34 @@
+"""Case numbers per day: a sequence per day on PostgreSQL (intakes never wait), a counter on SQLite."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import text
+
+from ticketing.case import service
+from ticketing.database.core import session_scope
+
+
+def test_a_day_continues_after_the_numbers_it_has_and_a_failed_intake_leaves_a_gap(session_factory):
+    prefix = "T" + uuid.uuid4().hex[:4].upper()  # a day nobody numbered yet (sequences outlive the tests)
+    day = date(2031, 5, 5)
+    with session_scope(session_factory) as session:
+        session.execute(text("INSERT INTO case_number_counters (key, last) VALUES (:k, 41)"),
+                        {"k": f"{prefix}20310505"})
+    with session_scope(session_factory) as session:
+        first = service.next_number(session, prefix, day)
+    assert first == f"{prefix}20310505-0042"
+    with session_factory() as session:
+        taken = service.next_number(session, prefix, day)
+        session.rollback()
+    with session_scope(session_factory) as session:
+        after = service.next_number(session, prefix, day)
+    postgres = session_factory.kw["bind"].dialect.name == "postgresql"
+    # PostgreSQL's sequence never hands a number out twice, even one whose intake rolled back; SQLite's
+    # counter row rolls back with it.
+    assert taken == f"{prefix}20310505-0043"
+    assert after == f"{prefix}20310505-{'0044' if postgres else '0043'}"
+    with session_scope(session_factory) as session:
+        assert service.next_number(session, prefix, date(2031, 5, 6)) == f"{prefix}20310506-0001"
