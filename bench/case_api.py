@@ -1,31 +1,37 @@
-"""Case creation through the real HTTP API vs a minimal FastAPI + SQLAlchemy endpoint, both on PostgreSQL.
+"""Case creation through `hotline serve` itself vs a fair minimal endpoint, with 1 and 2 worker processes.
 
-Both servers run as uvicorn processes on loopback against the same scratch database; the same async
-client load (CONCURRENCY requests in flight) drives each in turn, twice, and the best run of each counts.
-The real endpoint authenticates a bearer token, validates and normalises input (phone to E.164),
-routes the text, computes working-time deadlines, numbers the case under a per-day counter row,
-writes the case and its audit event. The baseline validates a small model and inserts one row.
+`hotline serve` runs as deployed: API and console mounted, the bus on Redis (HOTLINE_TEST_REDIS_URL),
+uvicorn's access log on (to a file), telephony components off (no Asterisk in this bench). Each case
+is authenticated (bearer token), validated, routed, given working-time deadlines, numbered, written with
+its first event and search document, committed, announced on the bus and returned in full.
+The baseline is a bare FastAPI endpoint writing the same rows with the same durability: the day's
+number from the same per-day sequence, the case, its first event and its search document in one
+committed transaction (synchronous_commit on), its access log on too. It skips what makes the
+hotline the hotline: auth, routing, deadlines, the read model, the bus. The same load (CONCURRENCY
+requests in flight from two client processes) drives each in turn, twice; the best run of each counts.
 
-    .venv/bin/python -m bench.case_api [--seconds 5] [--concurrency 16]
+    .venv/bin/python -m bench.case_api [--seconds 5] [--concurrency 16] [--workers 1,2]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, text
 
 from ticketing.config import Settings
 
@@ -36,6 +42,8 @@ BODY = {
     "caller_name": "王先生",
 }
 ENV_URL = "HOTLINE_BENCH_DATABASE_URL"
+HOTLINE_PORT = int(os.environ.get("HOTLINE_BENCH_PORT", "8108"))
+CLIENTS = 2
 
 
 class MinimalCase(BaseModel):
@@ -47,47 +55,38 @@ class MinimalCase(BaseModel):
     caller_name: str = ""
 
 
-def make_real_app():
-    """The hotline API on the bench database (uvicorn factory)."""
-    from ticketing.api import create_api
-
-    return create_api(Settings(database_url=os.environ[ENV_URL]))
+CASE_SQL = text("""
+INSERT INTO cases (number, channel, caller_phone, caller_name, address, description, priority, status,
+    routing_explanation, extended_days, paused_seconds, public_reply, created_at, updated_at, version)
+VALUES (:number, 'phone', :phone, :name, '', :description, 'normal', 'new', '', 0, 0, '', :now, :now, 1)
+RETURNING id""")
+EVENT_SQL = text("""
+INSERT INTO case_events (case_id, actor, at, action, from_status, to_status, note, visibility, data)
+VALUES (:id, 'baseline', :now, 'create', NULL, 'new', '', 'public', '{}')""")
+SEARCH_SQL = text("INSERT INTO case_search (case_id, doc) VALUES (:id, CAST(:doc AS tsvector))")
 
 
 def make_baseline_app():
-    """A minimal FastAPI endpoint inserting the same kind of row into `cases` (uvicorn factory)."""
-    from ticketing.case.models import Case
+    """A minimal FastAPI endpoint writing a case, its event and search document (uvicorn factory)."""
+    from ticketing.case.terms import tsvector_literal
 
-    engine = create_engine(
-        Settings(database_url=os.environ[ENV_URL]).sqlalchemy_url, pool_size=10, max_overflow=20
-    )
+    settings = Settings(database_url=os.environ[ENV_URL])
+    engine = create_engine(settings.sqlalchemy_url, pool_size=5, max_overflow=5)
     app = FastAPI()
-    numbers = itertools.count(1)
-    prefix = uuid.uuid4().hex[:6]
+    key = f"B{uuid.uuid4().hex[:4].upper()}{datetime.now(UTC):%Y%m%d}"
 
     @app.post("/cases", status_code=201)
     def create(case: MinimalCase) -> dict:
         now = datetime.now(UTC)
-        row = {
-            "number": f"B{prefix}-{next(numbers)}",
-            "channel": "phone",
-            "caller_phone": case.caller_phone,
-            "caller_name": case.caller_name,
-            "address": "",
-            "description": case.description,
-            "priority": "normal",
-            "status": "new",
-            "routing_explanation": "",
-            "extended_days": 0,
-            "paused_seconds": 0,
-            "public_reply": "",
-            "created_at": now,
-            "updated_at": now,
-            "version": 1,
-        }
         with engine.begin() as conn:
-            conn.execute(insert(Case.__table__).values(row))
-        return {"number": row["number"]}
+            last = conn.execute(text("SELECT hotline_next_case_number(:key)"), {"key": key}).scalar_one()
+            number = f"{key}-{last:04d}"
+            case_id = conn.execute(CASE_SQL, {"number": number, "phone": case.caller_phone,
+                                              "name": case.caller_name, "description": case.description,
+                                              "now": now}).scalar_one()
+            conn.execute(EVENT_SQL, {"id": case_id, "now": now})
+            conn.execute(SEARCH_SQL, {"id": case_id, "doc": tsvector_literal(case.description)})
+        return {"number": number}
 
     return app
 
@@ -122,45 +121,54 @@ def drop(admin_url: str, url: str) -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def serve(factory: str, url: str) -> tuple[subprocess.Popen, str]:
-    """Start uvicorn with FACTORY in a child process on a free loopback port; return it and its base URL."""
+def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        factory,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    process = subprocess.Popen(command, env={**os.environ, ENV_URL: url})
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+        return sock.getsockname()[1]
+
+
+def start(command: list[str], env: dict, ready: str, log: Path) -> subprocess.Popen:
+    """Start a server writing its (access) log to `log`; wait until GET `ready` answers."""
+    process = subprocess.Popen(command, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{command[:3]} exited with {process.returncode}; see {log}")
         try:
-            httpx.get(f"{base}/openapi.json", timeout=1)
-            return process, base
+            if httpx.get(ready, timeout=2).status_code < 500:
+                return process
         except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"{factory} did not start")
+            pass
+        time.sleep(0.3)
+    process.terminate()
+    raise RuntimeError(f"{command[:3]} did not start; see {log}")
 
 
-async def load(base: str, path: str, headers: dict, seconds: float, concurrency: int) -> tuple[float, int]:
-    """Post BODY as fast as CONCURRENCY workers can for SECONDS; return (requests/s, failures)."""
+def serve_hotline(url: str, redis: str, workers: int, log: Path) -> tuple[subprocess.Popen, str]:
+    """`hotline serve` on the bench database and Redis, telephony components off."""
+    env = {**os.environ, "HOTLINE_DATABASE_URL": url.replace("+psycopg", ""), "HOTLINE_REDIS_URL": redis,
+           "HOTLINE_AMI_ENABLED": "false", "HOTLINE_IVR_ENABLED": "false", "HOTLINE_SPEECH_ENABLED": "false",
+           "HOTLINE_RECORDER_ENABLED": "false", "HOTLINE_PROMPTS_AUTOBUILD": "false"}
+    command = [str(Path(sys.executable).parent / "hotline"), "serve", "--host", "127.0.0.1",
+               "--port", str(HOTLINE_PORT), "--workers", str(workers)]
+    base = f"http://127.0.0.1:{HOTLINE_PORT}"
+    return start(command, env, f"{base}/healthz", log), base
+
+
+def serve_baseline(url: str, workers: int, log: Path) -> tuple[subprocess.Popen, str]:
+    """The minimal endpoint under uvicorn with the same worker count, access log on."""
+    port = _free_port()
+    command = [sys.executable, "-m", "uvicorn", "--factory", "bench.case_api:make_baseline_app",
+               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "info"]
+    base = f"http://127.0.0.1:{port}"
+    return start(command, {**os.environ, ENV_URL: url}, f"{base}/openapi.json", log), base
+
+
+async def _load(base: str, path: str, headers: dict, seconds: float, concurrency: int) -> tuple[int, int]:
     done = failed = 0
     stop = time.monotonic() + seconds
-    async with httpx.AsyncClient(
-        base_url=base, headers=headers, timeout=30, limits=httpx.Limits(max_connections=concurrency)
-    ) as client:
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30,
+                                 limits=httpx.Limits(max_connections=concurrency)) as client:
 
         async def worker() -> None:
             nonlocal done, failed
@@ -169,52 +177,80 @@ async def load(base: str, path: str, headers: dict, seconds: float, concurrency:
                 done += 1
                 failed += response.status_code != 201
 
-        started = time.monotonic()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return done / (time.monotonic() - started), failed
+    return done, failed
+
+
+def _client(args: tuple) -> tuple[int, int]:
+    return asyncio.run(_load(*args))
+
+
+def load(pool: ProcessPoolExecutor, target: tuple, seconds: float, concurrency: int) -> tuple[float, int]:
+    """Drive `target` from CLIENTS processes for `seconds`; return (requests/s, failures)."""
+    base, path, headers = target
+    started = time.monotonic()
+    share = max(1, concurrency // CLIENTS)
+    results = list(pool.map(_client, [(base, path, headers, seconds, share)] * CLIENTS))
+    elapsed = time.monotonic() - started
+    return sum(r[0] for r in results) / elapsed, sum(r[1] for r in results)
+
+
+def measure(url: str, redis: str, token: str, workers: int, args, logs: Path) -> dict[str, float]:
+    """Best requests/s of the hotline and of the baseline with `workers` processes each."""
+    servers = []
+    try:
+        hotline, hotline_base = serve_hotline(url, redis, workers, logs / f"hotline-{workers}.log")
+        servers.append(hotline)
+        baseline, baseline_base = serve_baseline(url, workers, logs / f"baseline-{workers}.log")
+        servers.append(baseline)
+        targets = {"hotline serve": (hotline_base, "/api/v1/cases", {"Authorization": f"Bearer {token}"}),
+                   "baseline": (baseline_base, "/cases", {})}
+        best: dict[str, float] = {}
+        with ProcessPoolExecutor(CLIENTS) as pool:
+            for target in targets.values():  # warm up connections, imports and caches
+                load(pool, target, 1.5, 4)
+            for round_ in (1, 2):
+                for name, target in targets.items():
+                    rate, failed = load(pool, target, args.seconds, args.concurrency)
+                    print(f"  {workers} worker(s), round {round_}: {name:14} {rate:8.1f} req/s "
+                          f"({failed} failed)", flush=True)
+                    best[name] = max(best.get(name, 0.0), rate)
+        return best
+    finally:
+        for process in servers:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def main() -> None:
-    """Run both endpoints side by side and print requests/s and the ratio."""
+    """Run both endpoints side by side for each worker count; print requests/s, ratios and scaling."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", default="1,2")
     parser.add_argument(
         "--postgres",
         default=os.environ.get("HOTLINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
     )
+    parser.add_argument("--redis", default=os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
     args = parser.parse_args()
     admin_url, url, token = prepare(args.postgres)
-    servers = []
+    results: dict[int, dict[str, float]] = {}
     try:
-        real, real_base = serve("bench.case_api:make_real_app", url)
-        servers.append(real)
-        baseline, baseline_base = serve("bench.case_api:make_baseline_app", url)
-        servers.append(baseline)
-        targets = {
-            "hotline API": (real_base, "/api/v1/cases", {"Authorization": f"Bearer {token}"}),
-            "minimal FastAPI+SQLAlchemy": (baseline_base, "/cases", {}),
-        }
-        for base, path, headers in targets.values():  # warm up connections, imports and caches
-            asyncio.run(load(base, path, headers, 1.0, 2))
-        best: dict[str, float] = {}
-        for round_ in (1, 2):
-            for name, (base, path, headers) in targets.items():
-                rate, failed = asyncio.run(load(base, path, headers, args.seconds, args.concurrency))
-                print(f"round {round_}: {name:28} {rate:8.1f} req/s  ({failed} failed)")
-                best[name] = max(best.get(name, 0.0), rate)
-        real_rate, base_rate = best["hotline API"], best["minimal FastAPI+SQLAlchemy"]
-        print(
-            f"case creation, concurrency {args.concurrency}, best of 2 x {args.seconds:.0f} s on PostgreSQL:"
-        )
-        print(f"  hotline API                 {real_rate:8.1f} req/s")
-        print(f"  minimal FastAPI+SQLAlchemy  {base_rate:8.1f} req/s")
-        print(f"  ratio (hotline / minimal)   {real_rate / base_rate:8.2f}")
+        with tempfile.TemporaryDirectory(prefix="bench-case-api-") as logs:
+            for workers in (int(w) for w in args.workers.split(",")):
+                results[workers] = measure(url, args.redis, token, workers, args, Path(logs))
     finally:
-        for process in servers:
-            process.terminate()
-            process.wait(timeout=10)
         drop(admin_url, url)
+    print(f"case creation, concurrency {args.concurrency}, best of 2 x {args.seconds:.0f} s on PostgreSQL:")
+    print("| workers | hotline serve req/s | baseline req/s | ratio |")
+    print("|--------:|--------------------:|---------------:|------:|")
+    for workers, best in results.items():
+        ratio = best["hotline serve"] / best["baseline"]
+        print(f"| {workers} | {best['hotline serve']:.1f} | {best['baseline']:.1f} | {ratio:.2f} |")
+    if 1 in results and 2 in results:
+        for name in ("hotline serve", "baseline"):
+            print(f"  {name}: 2 workers / 1 worker = {results[2][name] / results[1][name]:.2f}")
 
 
 if __name__ == "__main__":
