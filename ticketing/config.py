@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     dataset: str = "futian"  # which shipped district data set to load (bureaus, categories, rules, calendar)
     data_dir: Path | None = None  # a district's own data directory instead of the shipped one
     case_prefix: str = "FT"  # case numbers look like FT20261126-0042
+    db_pool_size: int = 5  # PostgreSQL connections one process keeps open (see docs/operations.md)
+    db_max_overflow: int = 5  # more connections a busy process may open beyond db_pool_size, closed after
     var_dir: Path = Path("./var")  # this install's state: SQLite file, prompts, recordings, Asterisk
     supervision_interval: float = 30.0  # seconds between two runs of the deadline scheduler; 0 turns it off
     merge_window_days: int = 7  # duplicates are suggested among cases this many days apart or closer

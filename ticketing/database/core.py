@@ -34,9 +34,12 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    from ticketing.config import get_settings
+
+    settings = get_settings()
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_size", settings.db_pool_size)  # per process: size it with max_connections
+    kwargs.setdefault("max_overflow", settings.db_max_overflow)
     return create_engine(url, **kwargs)
 
 
