@@ -110,7 +110,7 @@ def measure(operation: Callable[[int], object], runs: int) -> tuple[float, float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=20_000)
-    parser.add_argument("--days", type=int, default=0, help="span of the cases (default: 3 years per 1 M)")
+    parser.add_argument("--days", type=int, default=1095, help="span of the cases (default 3 years)")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--postgres", default=DEFAULT_ADMIN)
     parser.add_argument("--name", default="", help="database name (default hotline_scale_<cases>)")
@@ -129,9 +129,8 @@ def main() -> None:
     loaded: dict[str, float] = {}
     if not (args.reuse and exists(admin_url, name)):
         recreate(admin_url, name)
-        days = args.days or max(30, round(1095 * args.cases / 1_000_000))
-        print(f"loading {args.cases:,} cases over {days} days into {name}")
-        loaded = build(url, args.cases, days, now)
+        print(f"loading {args.cases:,} cases over {args.days} days into {name}")
+        loaded = build(url, args.cases, args.days, now)
     _normal_priority()
     try:
         results = scale_ops.run_all(url, args.runs, measure, set(filter(None, args.only.split(","))))
