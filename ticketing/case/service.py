@@ -87,17 +87,19 @@ def summaries(session: Session, ids: list[int]) -> list[CaseSummary]:
     """Case summaries of these ids, in this order, reading only the columns a list shows."""
     if not ids:
         return []
-    query = (
+    rows = _in_order(session.execute(_summary_query().where(Case.id.in_(ids))), ids)
+    return [CaseSummary.model_validate(row._mapping) for row in rows]
+
+
+def _summary_query():
+    return (
         select(Case.id, Case.number, Case.status, Case.channel, Category.code.label("category"),
                Bureau.code.label("bureau"), Street.code.label("street"), Case.description, Case.created_at,
                Case.resolve_by)
         .outerjoin(Category, Category.id == Case.category_id)
         .outerjoin(Bureau, Bureau.id == Case.bureau_id)
         .outerjoin(Street, Street.id == Case.street_id)
-        .where(Case.id.in_(ids))
     )
-    rows = _in_order(session.execute(query), ids)
-    return [CaseSummary.model_validate(row._mapping) for row in rows]
 
 
 def _in_order(rows, ids: list[int]) -> list:
@@ -215,15 +217,14 @@ def link_call(session: Session, case: Case, linkedid: str) -> Call | None:
 def caller_history(session: Session, phone: str) -> CallerHistory:
     """Return the cases and calls of a phone number (raises InvalidPhone when it does not parse)."""
     e164 = normalize_phone(phone)
-    cases = session.scalars(
-        select(Case).where(Case.caller_phone == e164).order_by(Case.created_at.desc()).limit(HISTORY_LIMIT)
-    ).unique()
+    newest = _summary_query().where(Case.caller_phone == e164)  # (caller_phone, created_at) backwards
+    cases = session.execute(newest.order_by(Case.created_at.desc()).limit(HISTORY_LIMIT))
     calls = session.scalars(
         select(Call).where(Call.caller == e164).order_by(Call.started_at.desc()).limit(HISTORY_LIMIT)
     )
     return CallerHistory(
         phone=e164,
-        cases=[summary(case) for case in cases],
+        cases=[CaseSummary.model_validate(row._mapping) for row in cases],
         calls=[CallSummary.model_validate(call) for call in calls],
     )
 
