@@ -96,14 +96,18 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))]
 
 
-def measure(operation: Callable[[int], object], runs: int) -> tuple[float, float]:
-    """Run once to warm up, then `runs` times; return (median, p95) in milliseconds."""
+def measure(operation: Callable[[int], object], runs: int, budget: float = 60.0) -> tuple[float, float]:
+    """Run once to warm up, then `runs` times (at least 5, fewer when they pass `budget` seconds);
+    return (median, p95) in milliseconds."""
     operation(0)
-    times = []
+    times: list[float] = []
+    stop = time.monotonic() + budget
     for i in range(1, runs + 1):
         started = time.perf_counter()
         operation(i)
         times.append((time.perf_counter() - started) * 1000)
+        if len(times) >= 5 and time.monotonic() > stop:
+            break
     return statistics.median(times), percentile(times, 0.95)
 
 
