@@ -88,8 +88,11 @@ def _ranked(session: Session, criteria) -> Page:
         return Page([], 0, False, None)
     source, on, match, newest, rank = found
     # The newest SEARCH_CAP + 1 matches: the extra one only tells that the count is capped.
-    hits = select(Case.id.label("id"), rank.label("rank")).select_from(source).join(Case, on).where(match)
-    hits = _filtered(session, hits, criteria).order_by(newest.desc()).limit(search.SEARCH_CAP + 1)
+    hits = select(newest.label("id"), rank.label("rank")).select_from(source).where(match)
+    filtered = _filtered(session, hits, criteria)
+    if filtered is not hits:  # a filter on the case's own columns: join the cases
+        hits = _filtered(session, hits.join(Case, on), criteria)
+    hits = hits.order_by(newest.desc()).limit(search.SEARCH_CAP + 1)
     hits = hits.subquery()
     counted = select(hits.c.id, hits.c.rank, func.count().over().label("total"),
                      func.row_number().over(order_by=hits.c.id.desc()).label("recency")).subquery()
