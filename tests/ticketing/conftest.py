@@ -116,6 +116,11 @@ def _empty(engine) -> None:
             conn.execute(
                 text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
             )
+            # The days' case-number sequences start again too (as the counter rows did).
+            days = conn.execute(text("SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE "
+                                     "'case_number_%'")).scalars().all()
+            for name in days:
+                conn.execute(text(f'DROP SEQUENCE "{name}"'))
             return
         conn.execute(text("PRAGMA foreign_keys=OFF"))
         for table in tables:

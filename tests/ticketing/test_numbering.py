@@ -12,7 +12,7 @@ from ticketing.database.core import session_scope
 
 
 def test_a_day_continues_after_the_numbers_it_has_and_a_failed_intake_leaves_a_gap(session_factory):
-    prefix = "T" + uuid.uuid4().hex[:4].upper()  # a day nobody numbered yet (sequences outlive the tests)
+    prefix = "T" + uuid.uuid4().hex[:4].upper()  # a day nobody numbered yet
     day = date(2031, 5, 5)
     with session_scope(session_factory) as session:
         session.execute(text("INSERT INTO case_number_counters (key, last) VALUES (:k, 41)"),
