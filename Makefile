@@ -44,7 +44,7 @@ models: install
 lint: install
 	$(BIN)/ruff check .
 
-BENCHES ?= routing case_api ami_ingest ivr_calls screen_pop speech
+BENCHES ?= routing case_api ami_ingest ivr_calls screen_pop speech scale
 bench: install services asterisk models
 	@for b in $(BENCHES); do echo "== bench.$$b"; $(BIN)/python -m bench.$$b || exit 1; done
 
