@@ -104,6 +104,18 @@ def _ranked(session: Session, criteria) -> Page:
     return Page([r.id for r in rows], min(total, search.SEARCH_CAP), total > search.SEARCH_CAP, None)
 
 
+def text_match(session: Session, q: str):
+    """WHERE clause on Case of every case `q` finds: number or phone by index, words in the documents."""
+    kind = search.kind_of(q)
+    if kind != "words":
+        return _lookup(kind, q.strip())
+    found = search.matches(session, q, Case.id)
+    if found is None:
+        return Case.id.is_(None)
+    source, _on, match, newest, _rank = found
+    return Case.id.in_(select(newest).select_from(source).where(match))
+
+
 def _lookup(kind: str, q: str):
     if kind == "number":
         q = q.upper()

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from ticketing.bureau.models import Bureau, Category, Street
 from ticketing.case.errors import InvalidAction
+from ticketing.case.listing import text_match
 from ticketing.case.models import Case, CaseAssist
-from ticketing.case.service import _text_match
 
 Order = Literal["newest", "due"]
 Deadline = Literal["", "near", "overdue"]
@@ -54,7 +54,7 @@ class CasePage:
 
 def page(session: Session, criteria: ListCriteria, now: datetime) -> CasePage:
     """Return one page of cases matching CRITERIA at NOW."""
-    query = _ordered(_filtered(select(Case), criteria, now), criteria)
+    query = _ordered(_filtered(select(Case), criteria, now, session), criteria)
     rows = list(session.scalars(query.limit(criteria.limit + 1)).unique())
     more = len(rows) > criteria.limit
     rows = rows[: criteria.limit]
@@ -68,7 +68,7 @@ def cursor_of(case: Case, order: Order) -> str:
     return str(case.id)
 
 
-def _filtered(query: Select, c: ListCriteria, now: datetime) -> Select:
+def _filtered(query: Select, c: ListCriteria, now: datetime, session: Session) -> Select:
     if c.statuses:
         query = query.where(Case.status.in_(c.statuses))
     if c.bureau_id is not None:
@@ -92,7 +92,7 @@ def _filtered(query: Select, c: ListCriteria, now: datetime) -> Select:
     if c.supervised:
         query = query.where(Case.supervised_at.is_not(None))
     if c.q:
-        query = query.where(_text_match(c.q))
+        query = query.where(text_match(session, c.q))
     return query
 
 
