@@ -1,7 +1,7 @@
 """Scale: full-text search documents (tsvector + GIN / FTS5), keyset and partial indexes of lists.
 
 Revision ID: 0004_scale
-Revises: 0013_webhooks
+Revises: 0009_reports_callbacks
 Create Date: 2026-12-02 03:40:00
 
 Single-column indexes that lists could not use for their order give way to (filter, created_at, id)
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_scale"
-down_revision = "0013_webhooks"
+down_revision = "0009_reports_callbacks"
 branch_labels = None
 depends_on = None
 
