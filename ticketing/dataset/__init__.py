@@ -1,6 +1,7 @@
 """A district's reference data (bureaus, streets, categories, rules, SLA, calendar) read from YAML."""
 
 from ticketing.dataset.errors import DatasetError
+from ticketing.dataset.lexicon import Lexicon, UrgencySign
 from ticketing.dataset.loader import load_dataset
 from ticketing.dataset.model import (
     TARGET_DEFAULT,
@@ -26,8 +27,10 @@ __all__ = [
     "Condition",
     "Dataset",
     "DatasetError",
+    "Lexicon",
     "Rule",
     "Street",
     "TimeWindow",
+    "UrgencySign",
     "load_dataset",
 ]

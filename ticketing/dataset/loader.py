@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ticketing.dataset.errors import DatasetError
 from ticketing.dataset.escalation import read_escalation
+from ticketing.dataset.lexicon import read_lexicon
 from ticketing.dataset.model import Dataset
 from ticketing.dataset.reference import read_bureaus, read_categories, read_streets
 from ticketing.dataset.rules import read_rules
@@ -26,6 +27,7 @@ def load_dataset(directory: Path) -> Dataset:
     rules = read_rules(directory / "rules.yaml", bureaus, streets, categories)
     policy, zone, periods, weekdays = read_sla(directory / "sla.yaml")
     calendar = read_calendar(directory / "calendar", zone, periods, weekdays)
+    lexicon = read_lexicon(directory / "lexicon.yaml")
     log.info("loaded dataset %s: %s bureaus, %s streets, %s categories, %s rules, calendar years %s",
              directory.name, len(bureaus), len(streets), len(categories), len(rules), sorted(calendar.years))
     if calendar.provisional_years:
@@ -34,5 +36,5 @@ def load_dataset(directory: Path) -> Dataset:
     return Dataset(
         name=directory.name, bureaus=bureaus, streets=streets, categories=categories, rules=rules,
         calendar=calendar, sla=policy, triage_bureau=triage,
-        escalation=read_escalation(directory / "supervision.yaml"),
+        escalation=read_escalation(directory / "supervision.yaml"), lexicon=lexicon,
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from typing import Literal
 
+from ticketing.dataset.lexicon import Lexicon
 from ticketing.sla import SlaPolicy, WorkCalendar
 from ticketing.sla.escalation import DEFAULT_RULES, EscalationRules
 
@@ -127,6 +128,7 @@ class Dataset:
     sla: SlaPolicy
     triage_bureau: str
     escalation: EscalationRules = DEFAULT_RULES  # supervision.yaml: 临期提醒, 超期, 催办, 督办
+    lexicon: Lexicon = field(default_factory=Lexicon, compare=False)
 
     def ancestors(self, category: str) -> tuple[str, ...]:
         """Return CATEGORY followed by its parent groups, nearest first."""

@@ -8,9 +8,11 @@ from datetime import datetime
 from ticketing.dataset import TARGET_DEFAULT, TARGET_STREET, TARGET_TRIAGE, Condition, Dataset, Rule
 from ticketing.routing.keywords import Hit, KeywordMatcher, normalise
 from ticketing.routing.suggest import CategorySuggestion, matcher_for, rank
+from ticketing.routing.urgency import Urgency, detect_urgency, urgency_matcher
+from ticketing.routing.words import Segmentation, Segmenter, segmenter_for
 
 _CACHE_SIZE = 4
-_rule_matchers: dict[int, tuple[Dataset, KeywordMatcher]] = {}
+_rule_matchers: dict[int, tuple[Dataset, KeywordMatcher, KeywordMatcher, Segmenter]] = {}
 
 
 class RoutingError(ValueError):
@@ -38,6 +40,8 @@ class RoutingDecision:
     confidence: float
     urgent: bool = False
     matched: tuple[str, ...] = ()
+    urgency: tuple[Urgency, ...] = ()  # urgency signs in the words, whichever rule decided
+    ignored: tuple[tuple[str, str], ...] = ()  # (keyword, negation) pairs not counted: 不是 工地
 
 
 @dataclass(frozen=True)
@@ -48,17 +52,22 @@ class _Facts:
     local_at: datetime | None
     working_time: bool | None
     rule_hits: dict[str, tuple[str, ...]]  # "<rule>+" (keywords_any), "<rule>-" (keywords_none) → words
+    urgency: tuple[Urgency, ...] = ()
+    ignored: tuple[tuple[str, str], ...] = ()
 
 
 def route(dataset: Dataset, request: RoutingRequest) -> RoutingDecision:
     """Return the decision of the first rule that holds and resolves to a bureau."""
     _check_codes(dataset, request)
     folded = normalise(request.text)
+    rule_matcher, signs, segmenter = _matchers(dataset)
+    words = segmenter.segment(folded)
     suggestion = None
+    category_hits, ignored = matcher_for(dataset.categories).spot(request.text, folded, words)
     if request.category is None:
-        suggestion = rank(matcher_for(dataset.categories).find(request.text, folded))
+        suggestion = rank(category_hits)
     category = request.category or (suggestion.code if suggestion else None)
-    hits = _rule_matcher(dataset).find(request.text, folded)
+    hits, ignored_by_rules = rule_matcher.spot(request.text, folded, words)
     local_at = dataset.calendar.local(request.at) if request.at is not None else None
     facts = _Facts(
         category=category,
@@ -67,6 +76,8 @@ def route(dataset: Dataset, request: RoutingRequest) -> RoutingDecision:
         local_at=local_at,
         working_time=dataset.calendar.is_working_time(local_at) if local_at else None,
         rule_hits=_by_owner(hits),
+        urgency=_urgency(dataset, signs, request.text, folded, words),
+        ignored=_ignored(ignored + ignored_by_rules),
     )
     for rule in dataset.rules:
         if not _holds(rule, facts):
@@ -125,17 +136,48 @@ def _target(dataset: Dataset, target: str, category: str | None, street: str | N
     return target
 
 
-def _rule_matcher(dataset: Dataset) -> KeywordMatcher:
+def _matchers(dataset: Dataset) -> tuple[KeywordMatcher, KeywordMatcher, Segmenter]:
+    """Return the rules' keyword matcher, the urgency matcher and the segmenter of DATASET."""
     cached = _rule_matchers.get(id(dataset))
     if cached is not None and cached[0] is dataset:
-        return cached[1]
+        return cached[1:]
     entries = [(r.id + "+", keyword, 1.0) for r in dataset.rules for keyword in r.when.keywords_any]
     entries += [(r.id + "-", keyword, 1.0) for r in dataset.rules for keyword in r.when.keywords_none]
-    matcher = KeywordMatcher(entries)
+    built = (KeywordMatcher(entries), urgency_matcher(dataset.lexicon), _segmenter(dataset))
     if len(_rule_matchers) >= _CACHE_SIZE:
         _rule_matchers.pop(next(iter(_rule_matchers)))
-    _rule_matchers[id(dataset)] = (dataset, matcher)
-    return matcher
+    _rule_matchers[id(dataset)] = (dataset, *built)
+    return built
+
+
+def _segmenter(dataset: Dataset) -> Segmenter:
+    """Return the segmenter knowing the lexicon's words and every keyword of categories, rules and urgency."""
+    lexicon = dataset.lexicon
+    words = set(lexicon.words) | _place_names(dataset)
+    words.update(normalise(k) for c in dataset.categories.values() for k in c.keywords)
+    words.update(normalise(k) for r in dataset.rules for k in (*r.when.keywords_any, *r.when.keywords_none))
+    words.update(normalise(w) for sign in lexicon.urgency for group in sign.groups for w in group)
+    return segmenter_for(tuple(sorted(words)), tuple(normalise(n) for n in lexicon.negations))
+
+
+def _place_names(dataset: Dataset) -> set[str]:
+    """Return street, community and bureau names, with and without 街道/社区 (华强北街道, 华强北)."""
+    names = {b.name_zh for b in dataset.bureaus.values()}
+    for street in dataset.streets.values():
+        for name in (street.name_zh, *(c.name_zh for c in street.communities)):
+            names.update({name, name.removesuffix("街道").removesuffix("社区")})
+    return {n for n in names if len(n) > 1}
+
+
+def _urgency(dataset: Dataset, signs: KeywordMatcher, text: str, folded: str,
+             words: Segmentation) -> tuple[Urgency, ...]:
+    hits, _ = signs.spot(text, folded, words)
+    return detect_urgency(dataset.lexicon, hits)
+
+
+def _ignored(negated: list[tuple[Hit, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple(dict.fromkeys((hit.keyword, negation) for hit, negation in sorted(
+        negated, key=lambda pair: pair[0].start)))
 
 
 def _decision(dataset: Dataset, rule: Rule, category: str | None, bureau: str, request: RoutingRequest,
@@ -147,7 +189,8 @@ def _decision(dataset: Dataset, rule: Rule, category: str | None, bureau: str, r
     return RoutingDecision(
         category=category, bureau=bureau, rule=rule.id,
         explanation=_explain(dataset, rule, category, request, matched + rule_words, facts, office.name_en),
-        confidence=confidence, urgent=rule.urgent, matched=matched,
+        confidence=confidence, urgent=rule.urgent or bool(facts.urgency), matched=matched,
+        urgency=facts.urgency, ignored=facts.ignored,
     )
 
 
@@ -166,4 +209,9 @@ def _explain(dataset: Dataset, rule: Rule, category: str | None, request: Routin
         basis += f", street {facts.street}"
     if rule.when.hours is not None and facts.local_at is not None:
         basis += f", at {facts.local_at:%H:%M}"
-    return f"{rule.reason} ({basis}): sent to {bureau_name}."
+    if facts.ignored:
+        basis += ", not counting " + ", ".join(f"“{word}” after “{neg}”" for word, neg in facts.ignored)
+    sentence = f"{rule.reason} ({basis}): sent to {bureau_name}"
+    for sign in facts.urgency:
+        sentence += f"; urgent: {sign.reason} (" + ", ".join(f"“{w}”" for w in sign.words) + ")"
+    return sentence + "."

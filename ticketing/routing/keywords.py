@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -39,6 +40,14 @@ def is_english(keyword: str) -> bool:
     return keyword.isascii()
 
 
+class WordBoundaries(Protocol):
+    """A text's segmentation as the matcher sees it (ticketing.routing.words.Segmentation)."""
+
+    def aligned(self, start: int, end: int) -> bool: ...
+
+    def negation(self, start: int) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class Hit:
     """One keyword found in a text: who owns it, the keyword as written in the data, its weight and span."""
@@ -69,18 +78,31 @@ class KeywordMatcher:
         self._cjk_lengths = _lengths_by_first(self._cjk, len)
         self._english_lengths = _lengths_by_first(self._english, len)
 
-    def find(self, text: str, folded: str | None = None) -> list[Hit]:
+    def find(self, text: str, folded: str | None = None, words: WordBoundaries | None = None) -> list[Hit]:
         """Return the hits in TEXT (FOLDED: its normalise() if already computed).
 
+        With WORDS (the text's segmentation) a Chinese keyword counts only on word boundaries and no
+        keyword counts right after a negation; without, Chinese keywords match as substrings.
         A hit inside a longer hit's span is dropped (施工 in 施工噪音).
         """
+        return self.spot(text, folded, words)[0]
+
+    def spot(self, text: str, folded: str | None = None,
+             words: WordBoundaries | None = None) -> tuple[list[Hit], list[tuple[Hit, str]]]:
+        """Return the hits in TEXT and the hits dropped for a negation (with the negation word)."""
         folded = normalise(text) if folded is None else folded
         hits = self._find_cjk(folded)
+        negated: list[tuple[Hit, str]] = []
+        if words is not None:
+            hits = [h for h in hits if words.aligned(h.start, h.end)]
         if self._english:
             hits += self._find_english(folded)
+        if words is not None:
+            negated = [(h, n) for h in hits if (n := words.negation(h.start)) is not None]
+            hits = [h for h in hits if words.negation(h.start) is None]
         if len(hits) > 1:
             hits = [h for h in hits if not any(_inside(h, other) for other in hits)]
-        return hits
+        return hits, negated
 
     def _find_cjk(self, text: str) -> list[Hit]:
         hits: list[Hit] = []

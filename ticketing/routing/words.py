@@ -1,0 +1,105 @@
+"""Chinese word segmentation (jieba with the district's own words) and what a keyword hit may count as.
+
+A Chinese keyword counts only where it lines up with word boundaries: 偷 is not found in 偷偷 ("secretly"),
+while 施工 and 噪音 are found in 施工噪音 (a compound of two words) and 步行 in 步行街 (jieba's search mode
+lists the dictionary words inside a longer word). A keyword right after a negation (不是工地) does not count.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jieba
+
+from ticketing.routing.keywords import WORD_RE
+
+jieba.setLogLevel(logging.WARNING)
+_PUNCTUATION = frozenset("，。！？；：、,.!?;:()（）“”\"' \n\t")
+_ARTICLES = frozenset({"a", "an", "the", "from", "about", "by"})
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """The words of one (normalised) text with their spans, and the negations that precede them."""
+
+    words: tuple[tuple[str, int, int], ...]
+    starts: frozenset[int]
+    ends: frozenset[int]
+    inner: frozenset[tuple[int, int]]  # dictionary words inside longer words (search mode)
+    negated_at: dict[int, str]  # start of a word → the negation word right before it
+
+    def aligned(self, start: int, end: int) -> bool:
+        """Return whether START..END covers whole words, or is a dictionary word inside a longer one."""
+        return (start in self.starts and end in self.ends) or (start, end) in self.inner
+
+    def negation(self, start: int) -> str | None:
+        """Return the negation word that applies to a keyword starting at START, if any."""
+        return self.negated_at.get(start)
+
+
+class Segmenter:
+    """Split normalised text into words with jieba, the district's words added to its dictionary."""
+
+    def __init__(self, words: Iterable[str], negations: Iterable[str]) -> None:
+        self._tokenizer = jieba.Tokenizer()
+        with _lock:  # jieba's initialize writes a shared cache file
+            self._tokenizer.initialize()
+        for word in sorted(set(words)):
+            if not word.isascii() and len(word) > 1:
+                self._tokenizer.add_word(word)
+        self._negations = frozenset(negations)
+        self._english_negations = frozenset(n for n in self._negations if n.isascii())
+
+    def segment(self, folded: str) -> Segmentation:
+        """Return the segmentation of FOLDED (text already passed through normalise())."""
+        words = tuple(self._tokenizer.tokenize(folded, HMM=False))
+        inner = frozenset(
+            (start, end) for _, start, end in self._tokenizer.tokenize(folded, mode="search", HMM=False)
+        )
+        return Segmentation(
+            words=words,
+            starts=frozenset(start for _, start, _ in words),
+            ends=frozenset(end for _, _, end in words),
+            inner=inner,
+            negated_at=self._negated(words, folded),
+        )
+
+    def _negated(self, words: tuple[tuple[str, int, int], ...], folded: str) -> dict[int, str]:
+        """Map the start of each word in a negation's reach (next two words, same clause) to the negation."""
+        negated: dict[int, str] = {}
+        for index, (word, _, _) in enumerate(words):
+            if word not in self._negations or word in self._english_negations:
+                continue
+            for following, start, _ in words[index + 1:index + 3]:
+                if following in _PUNCTUATION or following in self._negations:
+                    break
+                negated.setdefault(start, word)
+        if self._english_negations:
+            self._negated_english(folded, negated)
+        return negated
+
+    def _negated_english(self, folded: str, negated: dict[int, str]) -> None:
+        """Mark the word after an English negation ("not a building site"), skipping an article."""
+        matches = list(WORD_RE.finditer(folded))
+        for index, match in enumerate(matches):
+            if match.group() not in self._english_negations:
+                continue
+            previous_end = match.end()
+            for following in matches[index + 1:index + 3]:
+                if folded[previous_end:following.start()].strip(" "):
+                    break  # punctuation ends the negation's reach
+                negated.setdefault(following.start(), match.group())
+                if following.group() not in _ARTICLES:
+                    break
+                previous_end = following.end()
+
+
+@lru_cache(maxsize=4)
+def segmenter_for(words: tuple[str, ...], negations: tuple[str, ...]) -> Segmenter:
+    """Return the segmenter of a word list, built once per process (building one takes about a second)."""
+    return Segmenter(words, negations)
