@@ -1,4 +1,4 @@
-"""Routing accuracy on held-out texts written before the routing was tuned (tests/ticketing/routing_heldout.yaml).
+"""Routing accuracy on held-out texts written before tuning (tests/ticketing/routing_heldout.yaml).
 
 Run: .venv/bin/python -m bench.routing_accuracy [--show-misses]
 Prints the share of texts sent to the expected bureau, the share whose urgency was right, and the misses.

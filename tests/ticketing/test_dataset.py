@@ -280,6 +280,33 @@ BAD_FILES = [
         "rules[",
         "the last rule must",
     ),
+    (
+        "lexicon.yaml",
+        "  - [户口, 户籍]",
+        "  - [户口, 户籍]\n  - [户籍, 户口本子]",
+        None,
+        "[户籍, 户口本子]",
+        "synonyms[",
+        "'户籍' is already in synonyms[",
+    ),
+    (
+        "lexicon.yaml",
+        "  - {reason: fire, reason_zh: 火情, any:",
+        "  - {reason: fire, reason_zh: 火情, all: [火], any:",
+        None,
+        "reason: fire",
+        "urgency[",
+        "either 'any'",
+    ),
+    (
+        "lexicon.yaml",
+        "negations: [",
+        "negation: [",
+        None,
+        "negation: [",
+        "negation",
+        "unknown key",
+    ),
 ]
 
 
@@ -331,3 +358,11 @@ def test_missing_directory(tmp_path):
 def test_error_without_line_or_field_reads_cleanly():
     assert str(DatasetError("a.yaml", None, None, "file is missing")) == "a.yaml: file is missing"
     assert str(DatasetError("a.yaml", 3, "x.y", "bad")) == "a.yaml:3: x.y: bad"
+
+
+def test_a_district_without_a_lexicon_loads_and_routes_by_words(tmp_path):
+    directory = tmp_path / "district"
+    shutil.copytree(FUTIAN, directory)
+    (directory / "lexicon.yaml").unlink()
+    dataset = load_dataset(directory)
+    assert dataset.lexicon.words == () and dataset.lexicon.urgency == ()

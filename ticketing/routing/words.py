@@ -58,16 +58,28 @@ class Segmenter:
     def segment(self, folded: str) -> Segmentation:
         """Return the segmentation of FOLDED (text already passed through normalise())."""
         words = tuple(self._tokenizer.tokenize(folded, HMM=False))
-        inner = frozenset(
-            (start, end) for _, start, end in self._tokenizer.tokenize(folded, mode="search", HMM=False)
-        )
+        inner = frozenset(self._inner_spans(words))
+        # Boundaries of the words and of the dictionary words inside them: jieba picks one reading of
+        # 校外培训机构 (校外培训|机构), the keyword 培训机构 of the other reading still lines up.
         return Segmentation(
             words=words,
-            starts=frozenset(start for _, start, _ in words),
-            ends=frozenset(end for _, _, end in words),
+            starts=frozenset(start for start, _ in inner),
+            ends=frozenset(end for _, end in inner),
             inner=inner,
             negated_at=self._negated(words, folded),
         )
+
+    def _inner_spans(self, words: tuple[tuple[str, int, int], ...]) -> list[tuple[int, int]]:
+        """Return the spans of the words and of the 2- and 3-character dictionary words inside longer ones."""
+        spans = [(start, end) for _, start, end in words]
+        frequency = self._tokenizer.FREQ
+        for word, start, end in words:
+            for size in (2, 3):
+                if end - start <= size:
+                    continue
+                spans.extend((start + i, start + i + size) for i in range(end - start - size + 1)
+                             if frequency.get(word[i:i + size]))
+        return spans
 
     def _negated(self, words: tuple[tuple[str, int, int], ...], folded: str) -> dict[int, str]:
         """Map the start of each word in a negation's reach (next two words, same clause) to the negation."""
