@@ -10,6 +10,10 @@ from ticketing.case.states import STATUSES
 
 DTMF_KEY = re.compile(r"^[0-9*#]$")
 DEFAULT_PROMPTS = ("invalid_prompt", "no_input_prompt")
+# Number fields: (smallest allowed, what to write). `timeout: six` or `timeout: -5` would only fail on a call.
+NUMBERS = {"timeout": (1, "a whole number of seconds, at least 1"),
+           "max_seconds": (1, "a whole number of seconds, at least 1"),
+           "retries": (0, "a whole number of attempts, 0 or more")}
 
 
 def status_prompt(status: str) -> str:
@@ -56,6 +60,8 @@ def _check_top(menu: Menu) -> Iterator[Problem]:
         yield Problem(menu.line_of("operator"), "operator", f"unknown node {menu.operator!r}")
     for name in DEFAULT_PROMPTS:
         yield from _check_prompt(menu, menu.defaults.get(name), ("defaults", name))
+    for name, value in menu.defaults.items():
+        yield from _check_number(menu, name, value, ("defaults", name))
     for name, key in menu.keys.items():
         if not DTMF_KEY.match(key):
             yield Problem(menu.line_of("keys", name), f"keys.{name}", f"{key!r} is not a DTMF key")
@@ -87,7 +93,18 @@ def _check_node(menu: Menu, node: Node, queues: set[str] | None) -> Iterator[Pro
             yield from _check_prompt(menu, value, (*base, name))
         elif kind == "queue":
             yield from _check_queue(menu, value, (*base, name), queues)
+        else:
+            yield from _check_number(menu, name, value, (*base, name))
     yield from _check_options(menu, node)
+
+
+def _check_number(menu: Menu, name: str, value: object, path: tuple[str, ...]) -> Iterator[Problem]:
+    """Refuse a timeout, retry count or length that is not a whole number in range."""
+    if name not in NUMBERS:
+        return
+    smallest, wanted = NUMBERS[name]
+    if isinstance(value, bool) or not isinstance(value, int) or value < smallest:
+        yield Problem(menu.line_of(*path), ".".join(path), f"{value!r} is not {wanted}")
 
 
 def _check_node_map(menu: Menu, value: object, path: tuple[str, ...]) -> Iterator[Problem]:

@@ -129,7 +129,7 @@ def load_menu(path: Path) -> Menu:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as err:
         raise MenuError(f"{path}: cannot read: {err}") from err
-    return parse_menu(text, name=Path(path).stem)
+    return parse_menu(text, name=Path(path).stem, source=str(path))
 
 
 def load_node_types() -> None:
@@ -138,12 +138,18 @@ def load_node_types() -> None:
         importlib.import_module(module)
 
 
-def parse_menu(text: str, name: str = "menu") -> Menu:
-    """Parse menu YAML text into a Menu; raise MenuError with a line number when the shape is wrong."""
+def parse_menu(text: str, name: str = "menu", source: str = "menu") -> Menu:
+    """Parse menu YAML text into a Menu; raise MenuError with a line number when the shape is wrong.
+
+    SOURCE names the text in YAML syntax errors (the file's path; PyYAML would say `<unicode string>`).
+    """
     load_node_types()
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as err:
+        for mark in (getattr(err, "context_mark", None), getattr(err, "problem_mark", None)):
+            if mark is not None:
+                mark.name = source
         raise MenuError(f"invalid YAML: {err}") from err
     if not isinstance(root, yaml.MappingNode):
         raise MenuError("line 1: the menu must be a mapping")

@@ -70,6 +70,29 @@ def test_each_mistake_is_reported(old, new, expected):
     assert expected in problems(SMALL.replace(old, new))
 
 
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("    on_fail: bye\n", "    on_fail: bye\n    timeout: six\n",
+     (14, "nodes.main.timeout", "'six' is not a whole number of seconds, at least 1")),
+    ("    on_fail: bye\n", "    on_fail: bye\n    timeout: -5\n",
+     (14, "nodes.main.timeout", "-5 is not a whole number of seconds, at least 1")),
+    ("    on_fail: bye\n", "    on_fail: bye\n    retries: 1.5\n",
+     (14, "nodes.main.retries", "1.5 is not a whole number of attempts, 0 or more")),
+    ("defaults: {invalid_prompt: invalid,", "defaults: {timeout: 0, invalid_prompt: invalid,",
+     (5, "defaults.timeout", "0 is not a whole number of seconds, at least 1")),
+])
+def test_numbers_are_checked(old, new, expected):
+    assert old in SMALL
+    assert expected in problems(SMALL.replace(old, new))
+
+
+def test_yaml_syntax_error_names_the_file(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(SMALL.replace("  main:\n", "  main:\n   - [\n", 1), encoding="utf-8")
+    with pytest.raises(MenuError) as caught:
+        load_menu(broken)
+    assert str(broken) in str(caught.value) and "<unicode string>" not in str(caught.value)
+
+
 def test_loop_without_exit():
     loop = """\
   ping:
