@@ -88,7 +88,13 @@ class Machine:
         node = self.menu.entries.get(entry or "", self.menu.start)
         language = language if language in self.menu.languages else self.menu.default_language
         state = CallState(node=node, language=language)
-        return self.goto(state, node, entry or "")
+        transition = self.goto(state, node, entry or "")
+        if entry is None or node == self.menu.start:
+            # The channel's own language (Asterisk's default is en) is what a later script of this call
+            # (the dial plan's "message" after an unanswered queue) starts in: set it even when the caller
+            # never pressed a language key.
+            transition = transition.after((c.SetLanguage(language),), ())
+        return transition
 
     def advance(self, state: CallState, event: c.Input) -> Transition:
         """Apply one input to a state."""

@@ -133,10 +133,10 @@ def test_message_case_number_is_kept_and_spoken():
 
 
 @pytest.mark.parametrize(("entry", "language", "node", "first"), [
-    (None, None, "welcome", c.Collect("welcome", "zh", 6.0, 1)),
+    (None, None, "welcome", c.SetLanguage("zh")),  # set even if no key is pressed: later scripts read it
     ("message", "en", "message", c.Play(("queue_busy",), "en")),
     ("message", "fr", "message", c.Play(("queue_busy",), "zh")),  # unknown language: the default
-    ("nonsense", None, "welcome", c.Collect("welcome", "zh", 6.0, 1)),
+    ("nonsense", None, "welcome", c.SetLanguage("zh")),
 ])
 def test_entries_and_language_from_the_channel(entry, language, node, first):
     transition = Machine(MENU).start(entry, language)
@@ -164,3 +164,51 @@ def test_case_number_from_digits(digits, number):
 ])
 def test_spoken_number(n, prompts):
     assert spoken_number(n) == prompts
+
+
+# Every node of the menu, entered in every language, and what a caller there may do next.
+KEYS = (c.Timeout(), c.Digits("9"), c.Digits("1"), c.Digits("2"), c.Digits("0"), c.Digits("#"))
+EVENTS = {
+    "menu": KEYS, "play": (), "hangup": (), "hours": (c.HoursChecked(True), c.HoursChecked(False)),
+    "case_status": (*KEYS, c.Digits("202611260042"), FOUND, c.CaseLookedUp("FT20261126-0042", False, "", "")),
+    "queue": (c.QueueInfo(2), c.QueueLeft("TIMEOUT")),
+    "message": (c.Recorded("/r/m.wav"), c.Recorded(None)),
+    "speech_request": (Heard("", "no_model"), c.Digits("1")),
+}
+LANGUAGE_TABLE = [(node, language) for node in MENU.nodes for language in MENU.languages]
+
+
+def spoken_languages(transition):
+    return {cmd.language for cmd in transition.commands if isinstance(cmd, c.Play | c.Collect)}
+
+
+@pytest.mark.parametrize(("node", "language"), LANGUAGE_TABLE, ids=[f"{n}-{x}" for n, x in LANGUAGE_TABLE])
+def test_every_path_speaks_the_callers_language(node, language):
+    """No prompt of another language on any node or the next step from it (a Mandarin caller heard en)."""
+    from ivr.agi.machine import CallState
+
+    machine = Machine(MENU, "FT")
+    entered = machine.goto(CallState(node=node, language=language), node, "table")
+    assert spoken_languages(entered) <= {language}
+    for event in EVENTS[MENU.nodes[entered.state.node].type]:
+        if entered.state.ended:
+            break
+        following = machine.advance(entered.state, event)
+        assert spoken_languages(following) <= {language}, (node, event)
+        switched = {cmd.language for cmd in following.commands if isinstance(cmd, c.SetLanguage)}
+        if not switched:
+            assert following.state.language == language
+
+
+@pytest.mark.parametrize("language", MENU.languages)
+def test_nobody_free_message_speaks_the_language_chosen_or_defaulted(language):
+    """After an unanswered queue the dial plan starts the "message" script in the channel's language."""
+    keys = [c.Digits("1" if language == "zh" else "2")] if language != MENU.default_language else []
+    first = walk(keys)
+    set_languages = [cmd.language for cmd in first.commands if isinstance(cmd, c.SetLanguage)]
+    channel_language = set_languages[-1] if set_languages else None
+    if language == MENU.default_language:
+        assert Machine(MENU).start().commands[0] == c.SetLanguage(language)
+        channel_language = language
+    message = Machine(MENU).start("message", channel_language)
+    assert spoken_languages(message) == {language}
