@@ -30,6 +30,8 @@ from ticketing.case.routes import router as case_router
 from ticketing.case.states import IllegalTransition
 from ticketing.config import Settings
 from ticketing.dataset import Dataset, load_dataset
+from ticketing.knowledge.routes import router as knowledge_router
+from ticketing.knowledge.service import ArticleNotFound
 from ticketing.open311.routes import router as open311_router
 from ticketing.qa.routes import router as qa_router
 from ticketing.report.routes import router as report_router
@@ -45,6 +47,7 @@ log = logging.getLogger(__name__)
 
 ERROR_STATUS: dict[type[Exception], int] = {
     CaseNotFound: status.HTTP_404_NOT_FOUND,
+    ArticleNotFound: status.HTTP_404_NOT_FOUND,
     UnknownReference: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidAction: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidCursor: status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -83,7 +86,7 @@ def create_api(
     app.state.dataset = dataset or load_dataset(settings.dataset_dir)
     app.state.bus = bus
     for router in (case_router, bureau_router, user_router, call_router, report_router, qa_router,
-                   case_media_router, webhook_router, callback_router):
+                   case_media_router, webhook_router, callback_router, knowledge_router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(open311_router)
     _add_error_handlers(app)

@@ -15,6 +15,7 @@ from ticketing.case.models import CaseEvent
 from ticketing.case.schemas import CaseCreate
 from ticketing.database.types import utcnow
 from ticketing.dataset import Dataset
+from ticketing.knowledge.seed import seed_articles
 from ticketing.user import service as users
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,9 @@ def seed(
                 session, dataset, CaseCreate(**sample), SEED_ACTOR, now=start + timedelta(hours=offset)
             )
             cases += 1
+    articles = seed_articles(session, dataset.directory)
+    if articles:
+        log.info("seed: %d knowledge articles added", articles)
     session.flush()
     return report, added, cases
 

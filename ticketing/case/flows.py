@@ -117,8 +117,12 @@ def apply_action(
     actor: Actor | str,
     *,
     now: datetime | None = None,
+    event_data: dict | None = None,
 ) -> Case:
-    """Apply one lifecycle action to a case; raises IllegalTransition, NotPermitted, InvalidAction..."""
+    """Apply one lifecycle action to a case; raises IllegalTransition, NotPermitted, InvalidAction...
+
+    EVENT_DATA is added to the audit entry's data (a direct answer names the article it cites).
+    """
     actor, now = as_actor(actor), now or utcnow()
     payload = payload if isinstance(payload, ActionPayload) else ActionPayload.model_validate(payload or {})
     case = _locked(session, number, action, payload)
@@ -138,6 +142,7 @@ def apply_action(
         session=session, dataset=dataset, case=case, payload=payload, now=now, actor=actor.name
     )
     actions.HANDLERS[action](step)
+    step.data.update(event_data or {})
     if target != case.status:
         actions.end_pause(step)  # leaving in_progress (resolve, extension, merge...) ends a pause
     from_status, case.status, case.updated_at = case.status, target, now

@@ -6,6 +6,7 @@ from ticketing.call.models import Call, CaseCall
 from ticketing.callback.models import CallbackTask, DoNotCall
 from ticketing.case.models import Case, CaseAssist, CaseAttachment, CaseEvent, CaseNumberCounter
 from ticketing.database.core import Base
+from ticketing.knowledge.models import Article, ArticleVersion
 from ticketing.open311.models import Open311Client, Open311Request
 from ticketing.qa.models import CallTranscript, QaScore
 from ticketing.supervision.models import CaseNotice, SupervisionOrder
@@ -18,6 +19,8 @@ __all__ = [
     "CaseNotice",
     "SupervisionOrder",
     "ApiToken",
+    "Article",
+    "ArticleVersion",
     "Base",
     "Bureau",
     "Call",

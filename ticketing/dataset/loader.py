@@ -37,4 +37,5 @@ def load_dataset(directory: Path) -> Dataset:
         name=directory.name, bureaus=bureaus, streets=streets, categories=categories, rules=rules,
         calendar=calendar, sla=policy, triage_bureau=triage,
         escalation=read_escalation(directory / "supervision.yaml"), lexicon=lexicon,
+        directory=directory,
     )

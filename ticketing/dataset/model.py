@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import time
+from pathlib import Path
 from typing import Literal
 
 from ticketing.dataset.lexicon import Lexicon
@@ -129,6 +130,7 @@ class Dataset:
     triage_bureau: str
     escalation: EscalationRules = DEFAULT_RULES  # supervision.yaml: 临期提醒, 超期, 催办, 督办
     lexicon: Lexicon = field(default_factory=Lexicon, compare=False)
+    directory: Path | None = field(default=None, compare=False)  # where it was read from (seed files)
 
     def ancestors(self, category: str) -> tuple[str, ...]:
         """Return CATEGORY followed by its parent groups, nearest first."""

@@ -1,6 +1,6 @@
 """Routing engine: suggest a category from free text and route a request to a bureau by ordered rules."""
 
-from ticketing.routing.engine import RoutingDecision, RoutingError, RoutingRequest, route
+from ticketing.routing.engine import RoutingDecision, RoutingError, RoutingRequest, route, segment
 from ticketing.routing.keywords import KeywordMatcher, normalise
 from ticketing.routing.suggest import CategorySuggestion, suggest_category
 
@@ -12,5 +12,6 @@ __all__ = [
     "RoutingRequest",
     "normalise",
     "route",
+    "segment",
     "suggest_category",
 ]

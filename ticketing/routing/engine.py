@@ -89,6 +89,11 @@ def route(dataset: Dataset, request: RoutingRequest) -> RoutingDecision:
     raise AssertionError("unreachable: the dataset's last rule always holds")
 
 
+def segment(dataset: Dataset, text: str) -> Segmentation:
+    """Return TEXT's words as routing sees them (the district's lexicon and keywords included)."""
+    return _matchers(dataset)[2].segment(normalise(text))
+
+
 def _check_codes(dataset: Dataset, request: RoutingRequest) -> None:
     if request.category is not None and request.category not in dataset.categories:
         raise RoutingError(f"unknown category '{request.category}'")

@@ -1,0 +1,1 @@
+"""Knowledge base (知识库): articles kept by the centre and bureaus, searched by words, cited."""
