@@ -20,13 +20,14 @@ def routers() -> list[APIRouter]:
         callbacks,
         casepage,
         desks,
+        knowledge,
         qa,
         reports,
         wallboard,
     )
 
     return [auth.router, agent.router, bureau.router, wallboard.router, reports.router, qa.router,
-            casepage.router, desks.router, audit.router, callbacks.router]
+            casepage.router, desks.router, audit.router, callbacks.router, knowledge.router]
 
 
 def register_error_handlers(app: FastAPI) -> None:

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 # Words that say nothing about the topic of a question.
 STOPWORDS = frozenset("""的 了 吗 呢 吧 啊 呀 我 我们 你 你们 他 她 它 在 是 有 和 与 或 就 都 也
 还 要 想 会 能 可以 怎么 怎样 如何 什么 哪里 哪儿 哪个 多少 请问 一下 一个 这个 那个 这 那 给 把
-被 对 从 到 为 嘛 请 问 您 好 你好 the a an of to in on for is are do does how what
+被 对 从 到 为 嘛 请 问 您 好 你好 来电 来电人 市民 询问 咨询 反映 情况 知道 现在 时候
+the a an of to in on for is are do does how what
 where when can i my we our you your it and or""".split())
 TITLE_WEIGHT = 3.0
+RELATIVE_FLOOR = 0.35  # articles scoring under this share of the best one are left out (noise)
 BODY_WEIGHT = 1.0
 
 
@@ -90,4 +92,5 @@ class Index:
             if score > 0:
                 matches.append(Match(code, round(score, 3), tuple(words)))
         matches.sort(key=lambda m: (-m.score, m.code))
-        return matches[:limit]
+        floor = matches[0].score * RELATIVE_FLOOR if matches else 0.0
+        return [m for m in matches if m.score >= floor][:limit]
