@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,6 +36,8 @@ class ConsoleSettings(BaseSettings):
     wallboard_interval: float = 1.0  # seconds between wallboard pushes
     survey_interval: float = 30.0  # seconds between rounds of 回访 survey calls (0: this process places none)
     survey_channel: str = "Local/{digits}@hotline-outbound"  # what a survey call rings ({digits}: resident)
+    repeat_caller_days: int = Field(7, ge=1, le=365)  # window in which repeated calls flag a repeat caller
+    repeat_caller_calls: int = Field(3, ge=2, le=100)  # calls from one number within the window that flag it
 
 
 @lru_cache

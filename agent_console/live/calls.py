@@ -27,13 +27,14 @@ class CallContext:
     ivr_path: list[dict[str, Any]] = field(default_factory=list)
     transcript: list[dict[str, Any]] = field(default_factory=list)  # final segments, then the current partial
     partial: str = ""
+    ended: bool = False  # the caller hung up: the pop keeps the facts for the case, without live controls
 
     def to_json(self) -> dict[str, Any]:
         """Plain data for the page."""
         return {"linkedid": self.linkedid, "caller": self.caller, "caller_name": self.caller_name,
                 "language": self.language, "queue": self.queue, "channel": self.channel,
                 "agent_channel": self.agent_channel, "ivr_path": list(self.ivr_path),
-                "transcript": list(self.transcript), "partial": self.partial}
+                "transcript": list(self.transcript), "partial": self.partial, "ended": self.ended}
 
 
 class CallContexts:
@@ -116,6 +117,11 @@ def _final(context: CallContext, data: dict[str, Any]) -> None:
     context.partial = ""
 
 
+def _ended(context: CallContext, data: dict[str, Any]) -> None:
+    context.ended = True
+    context.partial = ""
+
+
 _HANDLERS = {
     "call.started": _started,
     "call.caller_changed": _caller,
@@ -125,4 +131,5 @@ _HANDLERS = {
     "ivr.step": _ivr_step,
     "transcript.partial": _partial,
     "transcript.final": _final,
+    "call.ended": _ended,
 }

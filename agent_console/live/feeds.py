@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from agent_console import callers
 from agent_console import wallboard as wb
 from ticketing.call.models import Call
 from ticketing.case import service as cases_service
@@ -22,24 +23,27 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def caller_history(console: Console, caller: str) -> list[dict[str, Any]]:
-    """Return the caller's earlier cases as plain data (empty for a withheld or unparsable number)."""
+def caller_history(console: Console, caller: str) -> tuple[list[dict[str, Any]], dict[str, int] | None]:
+    """Return the caller's earlier cases (open ones first) and the repeat-caller flag (None: not one)."""
     if not caller:
-        return []
+        return [], None
     with session_scope(console.session_factory) as session:
         try:
             history = cases_service.caller_history(session, caller)
         except InvalidPhone:
-            return []
-        return [case.model_dump(mode="json") for case in history.cases]
+            return [], None
+        settings = console.settings
+        repeat = callers.repeat_caller((call.started_at for call in history.calls), utcnow(),
+                                       settings.repeat_caller_days, settings.repeat_caller_calls)
+        return callers.open_first([case.model_dump(mode="json") for case in history.cases]), repeat
 
 
 async def send_history(console: Console, user_id: int, pop: dict[str, Any]) -> None:
-    """Follow a screen pop with the caller's earlier cases."""
+    """Follow a screen pop with the caller's earlier cases and whether they call again and again."""
     caller = pop["call"].get("caller", "")
-    history = await asyncio.to_thread(caller_history, console, caller)
+    history, repeat = await asyncio.to_thread(caller_history, console, caller)
     console.hub.send_user(user_id, {"type": "history", "linkedid": pop["linkedid"], "caller": caller,
-                                    "cases": history})
+                                    "cases": history, "repeat": repeat})
 
 
 async def push_wallboard(console: Console) -> None:

@@ -73,6 +73,9 @@ async def _greet(console, connection: Connection) -> None:
         call = console.hub.calls.get(presence.linkedid) if presence.linkedid else None
         connection.push({"type": "hello", "presence": presence.to_json(),
                          "call": call.to_json() if call else None})
+        if call is not None and console.hub.on_pop is not None:  # a reload shows the caller's history too
+            await console.hub.on_pop(connection.user_id, {"type": "pop", "linkedid": call.linkedid,
+                                                          "call": call.to_json()})
     elif connection.page == "wallboard":
         snapshot = console.hub.wallboard_snapshot(console.settings.service_level_seconds)
         connection.push({"type": "wallboard", **snapshot})

@@ -13,13 +13,16 @@ document.addEventListener("DOMContentLoaded", () => {
     const state = presence.state;
     $("state").dataset.state = state;
     $("state").textContent = t("state_" + state);
-    $("state-reason").textContent = presence.reason && state === "paused" ? t("reason_" + presence.reason) : "";
+    $("state-reason").textContent = presence.reason && state === "paused" && presence.reason !== state
+      ? t("reason_" + presence.reason) : "";
     $("login-panel").hidden = state !== "offline";
     $("controls-online").hidden = state === "offline";
     $("btn-pause").disabled = !["available", "paused", "wrapup"].includes(state);
     $("btn-resume").disabled = !["paused"].includes(state);
     $("btn-end-wrapup").hidden = state !== "wrapup";
     $("btn-leave").disabled = ["ringing", "on_call"].includes(state);
+    // The pop's life cycle: an ended call stays for the case form during wrap-up, then clears.
+    if (call && (state === "offline" || (call.ended && ["available", "paused"].includes(state)))) renderCall(null);
     tick();
   }
 
@@ -27,7 +30,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const now = Date.now();
     if (presence.state === "wrapup" && presence.wrapup_until) {
       const left = (Date.parse(presence.wrapup_until) - now) / 1000;
-      $("state-timer").textContent = `${Math.max(0, Math.ceil(left))} ${t("seconds_left")}`;
+      $("state-timer").textContent = t("seconds_left_n").replace("{n}", Math.max(0, Math.ceil(left)));
     } else if (presence.since && presence.state !== "offline") {
       $("state-timer").textContent = duration((now - Date.parse(presence.since)) / 1000);
     } else {
@@ -65,19 +68,53 @@ document.addEventListener("DOMContentLoaded", () => {
     $("pop-empty").hidden = !!call;
     $("pop-body").hidden = !call;
     $("pop").classList.toggle("active", !!call);
-    if (!call) return;
+    $("pop").classList.toggle("ended", !!(call && call.ended));
+    $("btn-hangup").disabled = $("btn-transfer").disabled = !call || !!call.ended;
+    if (!call) {
+      $("pop-queue").textContent = "";
+      $("case-linkedid").value = "";
+      $("pop-repeat").hidden = true;
+      $("pop-history").replaceChildren(el("li", t("no_history"), "muted"));
+      return;
+    }
     $("pop-caller").textContent = call.caller || "—";
-    $("pop-queue").textContent = call.queue || "";
-    $("pop-language").textContent = call.language || "—";
-    $("pop-ivr").replaceChildren(...(call.ivr_path || []).map((s) =>
-      el("li", [s.label || s.node, s.input ? `[${s.input}]` : ""].join(" ").trim())));
+    $("pop-queue").textContent = [label("queue_", call.queue), call.ended ? t("call_ended") : ""]
+      .filter(Boolean).join(" · ");
+    $("pop-language").textContent = call.language ? label("lang_", call.language, t("lang_other")) : "—";
+    $("pop-ivr").replaceChildren(...(call.ivr_path || []).map((s) => el("li", ivrStep(s))));
     const lines = (call.transcript || []).map((s) => el("p", s.text));
     if (call.partial) lines.push(el("p", call.partial, "partial"));
     $("pop-transcript").replaceChildren(...lines);
     $("pop-transcript").scrollTop = $("pop-transcript").scrollHeight;
   }
 
-  function renderHistory(cases) {
+  // Codes never reach the screen: a known code has a label, an unknown one a generic word.
+  function label(prefix, code, fallback = "") {
+    const key = prefix + (code || "");
+    const text = t(key);
+    return text === key ? fallback : text;
+  }
+
+  function ivrStep(step) {
+    const node = label("ivr_", step.node, t("ivr_step"));
+    let input = step.input || "";
+    const gaveUp = input.endsWith(":gave-up");
+    if (gaveUp) input = input.slice(0, -":gave-up".length);
+    let cause = "";
+    if (/^[0-9*#]+$/.test(input)) cause = `${t("ivr_pressed")} ${input}`;
+    else if (input.startsWith("speech:")) cause = label("cause_speech_", input.slice(7), t("cause_speech"));
+    else if (/:(found|not-found)$/.test(input)) {
+      const [number, found] = input.split(":");
+      cause = `${number} ${t(found === "found" ? "cause_found" : "cause_not_found")}`;
+    } else if (input.startsWith("waiting=")) cause = t("cause_waiting").replace("{n}", input.slice(8));
+    else cause = label("cause_", input.toLowerCase());
+    if (gaveUp) cause = [cause, t("cause_gave_up")].filter(Boolean).join("，");
+    return cause ? `${node}（${cause}）` : node;
+  }
+
+  function renderHistory(cases, repeat) {
+    $("pop-repeat").hidden = !repeat;
+    if (repeat) $("pop-repeat").textContent = t("repeat_caller").replace("{calls}", repeat.calls).replace("{days}", repeat.days);
     if (!cases.length) { $("pop-history").replaceChildren(el("li", t("no_history"), "muted")); return; }
     $("pop-history").replaceChildren(...cases.map((c) => {
       const item = el("li");
@@ -169,6 +206,7 @@ document.addEventListener("DOMContentLoaded", () => {
 
   $("attach-form").addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (!$("case-linkedid").value) { banner(t("attach_needs_call")); return; }
     const data = await act("/agent/cases/attach", { number: $("attach-number").value.trim(), linkedid: $("case-linkedid").value });
     if (data) banner(`${t("case_attached")}: ${data.case.number}`, "ok");
   });
@@ -185,10 +223,17 @@ document.addEventListener("DOMContentLoaded", () => {
   // -- live feed ------------------------------------------------------------------------------------
   Console.live("agent", (message) => {
     switch (message.type) {
-      case "hello": renderPresence(message.presence); if (message.call) renderCall(message.call); break;
+      case "hello": {
+        const shown = message.call && !(message.call.ended && message.presence.state !== "wrapup");
+        renderCall(shown ? message.call : null);
+        renderPresence(message.presence);
+        break;
+      }
       case "presence": renderPresence(message.presence); break;
       case "pop": pop(message); break;
-      case "history": if (call && call.linkedid === message.linkedid) renderHistory(message.cases); break;
+      case "history":
+        if (call && call.linkedid === message.linkedid) renderHistory(message.cases, message.repeat);
+        break;
       case "phone": $("phone-warning").hidden = message.state !== "unavailable"; break;
       case "tab_taken":
         inactive = true;
@@ -203,7 +248,10 @@ document.addEventListener("DOMContentLoaded", () => {
         }
         break;
       case "call.ended":
-        if (call && call.linkedid === message.linkedid) banner(t("call_ended"), "ok");
+        if (call && call.linkedid === message.linkedid) {
+          renderCall(message.call);
+          banner(t("call_ended"), "ok");
+        }
         break;
       default:
         if (message.call && call && message.call.linkedid === call.linkedid) renderCall(message.call);

@@ -1,5 +1,10 @@
 // Supervisor wallboard: queue figures, agents by state and deadline cases, redrawn from live messages.
 "use strict";
+// "PJSIP/1001" is shown as "分机 1001": technology prefixes are Asterisk's business, not the supervisor's.
+function extension(iface) {
+  const number = String(iface || "").split("/").pop();
+  return number ? `${Console.t("extension")} ${number}` : "—";
+}
 document.addEventListener("DOMContentLoaded", () => {
   const { t, el, duration } = Console;
 
@@ -14,7 +19,7 @@ document.addEventListener("DOMContentLoaded", () => {
 
   function drawAgents(agents, byState) {
     document.getElementById("agent-rows").replaceChildren(...agents.map((a) => {
-      const row = cells(el("tr"), [a.name, a.interface, t("state_" + a.state) + (a.reason ? ` (${t("reason_" + a.reason)})` : ""),
+      const row = cells(el("tr"), [a.name, extension(a.interface), t("state_" + a.state) + (a.reason && a.reason !== a.state ? ` (${t("reason_" + a.reason)})` : ""),
         duration(a.seconds)]);
       row.className = "agent-" + a.state;
       return row;
