@@ -20,6 +20,7 @@ from agent_console.live.commands import AmiCommands
 from agent_console.live.hub import Hub
 from agent_console.live.sync import PresenceSync
 from agent_console.presence import PresenceService
+from agent_console.transfer import DirectoryEntry, load_directory
 from ticketing.bus import Bus
 from ticketing.dataset import Dataset, load_dataset
 
@@ -43,6 +44,8 @@ class Console:
     sync: PresenceSync
     dataset: Dataset
     surveys: Any = None  # agent_console.surveys.SurveyDialer, None when this process places no survey calls
+    phones: Any = None  # browser phones' SIP accounts: .account(extension) -> dict | None
+    directory: tuple[DirectoryEntry, ...] = ()  # outside numbers agents may consult (transfer_directory.yaml)
     tasks: list[asyncio.Task] = field(default_factory=list)
 
 
@@ -57,7 +60,8 @@ def build_console(services: Any, settings: ConsoleSettings | None = None,
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     return Console(settings=settings, session_factory=services.session_factory, bus=services.bus, timezone=tz,
                    templates=templates, hub=Hub(tz), commands=commands, presence=presence,
-                   sync=PresenceSync(presence), dataset=dataset,
+                   sync=PresenceSync(presence), dataset=dataset, phones=getattr(services, "phones", None),
+                   directory=load_directory(settings.transfer_directory),
                    surveys=_survey_dialer(services, settings, dataset, commands, tz))
 
 
@@ -74,13 +78,14 @@ def _survey_dialer(services: Any, settings: ConsoleSettings, dataset: Dataset, c
 
 def mount(app: FastAPI, services: Any, settings: ConsoleSettings | None = None) -> Console:
     """Add the console's routes and static files to `app` and its background work to `services`."""
+    from agent_console.live.phone_relay import router as phone_relay_router
     from agent_console.live.ws import router as ws_router
     from agent_console.views import register_error_handlers, routers
 
     console = build_console(services, settings, getattr(app.state, "dataset", None))
     app.state.console = console
     prefix = console.settings.prefix
-    for router in (*routers(), ws_router):
+    for router in (*routers(), ws_router, phone_relay_router):
         app.include_router(router, prefix=prefix)
     app.mount(f"{prefix}/static", StaticFiles(directory=str(HERE / "static")), name="console-static")
     register_error_handlers(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,10 @@ class ConsoleSettings(BaseSettings):
     survey_channel: str = "Local/{digits}@hotline-outbound"  # what a survey call rings ({digits}: resident)
     repeat_caller_days: int = Field(7, ge=1, le=365)  # window in which repeated calls flag a repeat caller
     repeat_caller_calls: int = Field(3, ge=2, le=100)  # calls from one number within the window that flag it
+    browser_interface_template: str = "PJSIP/webrtc-{extension}"  # member interface of a browser phone
+    phone_register_expires: int = 300  # seconds a browser phone's registration lasts before it renews
+    transfer_directory: Path = Path(__file__).parent / "transfer_directory.yaml"  # outside numbers to consult
+    phone_relay: bool = True  # phones reach Asterisk's WSS through the console; false: directly
 
 
 @lru_cache

@@ -79,12 +79,15 @@ class PresenceService:
 
     # -- agent actions ---------------------------------------------------------------------------------
 
-    async def login(self, agent: Agent, extension: str, queues: Iterable[str]) -> sm.Presence:
-        """Put the agent's phone into the chosen queues; refuse (and undo) when it is not registered."""
+    async def login(self, agent: Agent, extension: str, queues: Iterable[str],
+                    phone: str = "desk") -> sm.Presence:
+        """Put the agent's desk or browser phone into the queues; refuse (and undo) when unregistered."""
         queues = tuple(q for q in self._settings.queues if q in set(queues))
         if extension not in self._settings.extensions:
             raise PresenceError("unknown_extension", extension)
-        interface = self._settings.interface_template.format(extension=extension)
+        template = (self._settings.browser_interface_template if phone == "browser"
+                    else self._settings.interface_template)
+        interface = template.format(extension=extension)
         await asyncio.to_thread(self._check_interface_free, agent.user_id, interface)
         if self._settings.check_registration and self.devices.get(interface) == "unavailable":
             raise PresenceError("phone_not_registered", interface)

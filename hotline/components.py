@@ -35,6 +35,7 @@ class Services:
     session_factory: sessionmaker[Session]
     bus: Bus
     components: list[Component] = field(default_factory=list)
+    phones: object | None = None  # browser phones' SIP accounts (ivr.asterisk.webrtc.BrowserPhones)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -43,11 +44,13 @@ class Services:
         redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
         services = cls(settings=settings, engine=engine, session_factory=make_session_factory(engine),
                        bus=create_bus(redis_url))
+        from ivr.runtime import browser_phones
         from ivr.runtime import build_components as ivr_components
 
         services.components.extend(ivr_components(services))
         services.components.append(_supervision(services))
         services.components.append(_webhooks(services))
+        services.phones = browser_phones()
         return services
 
     async def start(self) -> None:

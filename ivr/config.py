@@ -28,6 +28,11 @@ class IvrSettings(BaseSettings):
     asterisk_config_dir: Path = PROJECT_DIR / "asterisk-config"  # committed .conf files
     asterisk_start_timeout: float = 60.0  # seconds to wait for FullyBooted before `asterisk start` fails
     sip_port: int = 5060  # UDP port of the PJSIP transport on the instance's address
+    http_port: int = 8088  # Asterisk's HTTP server: plain WebSocket (ws://) for SIP on the instance's address
+    wss_port: int = 8089  # TLS WebSocket (wss://) the console's browser phones register over
+    webrtc_cert_file: Path | None = None  # a real certificate for WSS; default: one generated per instance
+    webrtc_key_file: Path | None = None  # the key of webrtc_cert_file
+    webrtc_websocket_url: str = ""  # URL browsers reach the WSS at (a proxy's); default wss://<address>:<wss_port>/ws
     hotline_number: str = "12345"  # the number residents dial (the hotline extension in the dial plan)
     sip_trunk: str = ""  # PJSIP endpoint for outbound callbacks; "" rings the demo resident softphone
     queue_timeout: int = 300  # seconds a caller waits in a queue before being offered a message

@@ -23,3 +23,13 @@ def build_components(services) -> list:
     from ivr.agi.component import build_ivr_components  # FastAGI IVR and call recorder (IVR helper)
     components.extend(build_ivr_components(services, settings, speech=speech.service if speech else None))
     return components
+
+
+def browser_phones(settings=None):
+    """Return the SIP accounts of the console's browser phones on this process's Asterisk instance."""
+    from ivr.asterisk.instance import Instance
+    from ivr.asterisk.webrtc import BrowserPhones
+    from ivr.config import get_ivr_settings
+
+    settings = settings or get_ivr_settings()
+    return BrowserPhones(Instance.from_settings(settings), settings.webrtc_websocket_url)

@@ -59,11 +59,15 @@ BRIDGE_COMMANDS = {
     "QueuePause": lambda a: ("queue_pause", {"interface": a["Interface"], "paused": _flag(a["Paused"]),
                                              "queue": a.get("Queue", ""), "reason": a.get("Reason", "")}),
     "Hangup": lambda a: ("hangup", {"channel": a["Channel"]}),
+    "Atxfer": lambda a: ("atxfer", {"channel": a["Channel"], "exten": a["Exten"], "context": a["Context"]}),
     "Redirect": lambda a: ("redirect", {"channel": a["Channel"], "context": a["Context"],
                                         "exten": a["Exten"]}),
     "Originate": lambda a: ("originate", {"channel": a["Channel"], "context": a["Context"],
                                           "exten": a["Exten"], "caller_id": a.get("CallerID", ""),
-                                          **_originate_extras(a)}),
+                                          **_originate_extras(a)}
+                            if "Exten" in a else
+                            {"channel": a["Channel"], "application": a["Application"],
+                             "data": a.get("Data", ""), "caller_id": a.get("CallerID", "")}),
 }
 
 

@@ -55,7 +55,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("queue-login").addEventListener("submit", (event) => {
     event.preventDefault();
     const queues = [...document.querySelectorAll("input[name=queues]:checked")].map((i) => i.value);
-    act("/agent/presence/login", { extension: $("extension").value, queues });
+    const phone = (document.querySelector("input[name=phone]:checked") || {}).value || "desk";
+    act("/agent/presence/login", { extension: $("extension").value, queues, phone });
   });
   $("btn-pause").addEventListener("click", () => act("/agent/presence/pause", { reason: $("pause-reason").value }));
   $("btn-resume").addEventListener("click", () => act("/agent/presence/resume"));
@@ -238,6 +239,7 @@ document.addEventListener("DOMContentLoaded", () => {
       case "tab_taken":
         inactive = true;
         Console.stop();
+        document.dispatchEvent(new CustomEvent("console:inactive"));
         document.body.classList.add("inactive");
         banner(t("another_tab"), "warn", { href: location.pathname, label: t("take_over") });
         break;

@@ -6,7 +6,8 @@ function extension(iface) {
   return number ? `${Console.t("extension")} ${number}` : "—";
 }
 document.addEventListener("DOMContentLoaded", () => {
-  const { t, el, duration } = Console;
+  const { t, el, duration, post, banner } = Console;
+  const MODES = ["listen", "whisper", "barge"];
 
   function cells(row, values) { row.replaceChildren(...values.map((v) => el("td", v))); return row; }
 
@@ -22,6 +23,16 @@ document.addEventListener("DOMContentLoaded", () => {
       const row = cells(el("tr"), [a.name, extension(a.interface), t("state_" + a.state) + (a.reason && a.reason !== a.state ? ` (${t("reason_" + a.reason)})` : ""),
         duration(a.seconds)]);
       row.className = "agent-" + a.state;
+      const tools = el("td");
+      if (a.state === "on_call") {
+        tools.append(...MODES.map((mode) => {
+          const button = el("button", t("monitor_" + mode));
+          Object.assign(button.dataset, { mode, interface: a.interface, agent: a.name });
+          button.type = "button";
+          return button;
+        }));
+      }
+      row.append(tools);
       return row;
     }));
     document.getElementById("agents-by-state").textContent =
@@ -47,6 +58,20 @@ document.addEventListener("DOMContentLoaded", () => {
       return row;
     }));
   }
+  // Listen / whisper / barge: ring the supervisor's own phone into the agent's call (views/monitor.py).
+  document.getElementById("agent-rows").addEventListener("click", async (event) => {
+    const { mode, interface: target, agent } = event.target.dataset || {};
+    if (!mode) return;
+    const phone = typeof HotlinePhone === "undefined" ? null : HotlinePhone;
+    const kind = phone ? phone.kind() : "desk";
+    if (phone && kind === "browser") phone.expectMonitorCall(30);
+    try {
+      await post("/monitor", { interface: target, mode, extension: phone ? phone.extension() : "", phone: kind });
+      banner(t("monitor_started").replace("{mode}", t("monitor_" + mode)).replace("{agent}", agent), "ok");
+    } catch (err) {
+      banner(err.message || String(err));
+    }
+  });
 
   Console.live("wallboard", (message) => {
     if (message.type === "wallboard") { drawQueues(message.queues); drawAgents(message.agents, message.agents_by_state); }

@@ -21,13 +21,17 @@ def routers() -> list[APIRouter]:
         casepage,
         desks,
         knowledge,
+        monitor,
+        phone,
         qa,
         reports,
+        transfer,
         wallboard,
     )
 
     return [auth.router, agent.router, bureau.router, wallboard.router, reports.router, qa.router,
-            casepage.router, desks.router, audit.router, callbacks.router, knowledge.router]
+            casepage.router, desks.router, audit.router, callbacks.router, knowledge.router, phone.router,
+            monitor.router, transfer.router]
 
 
 def register_error_handlers(app: FastAPI) -> None:

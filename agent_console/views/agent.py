@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
@@ -30,6 +30,7 @@ AgentViewer = Depends(guarded(*AGENTS))
 class LoginBody(BaseModel):
     extension: str = Field(max_length=32)
     queues: list[str] = Field(default_factory=list, max_length=50)
+    phone: Literal["desk", "browser"] = "desk"
 
 
 class PauseBody(BaseModel):
@@ -89,6 +90,7 @@ def agent_page(request: Request, viewer: Viewer = Depends(require_roles(*AGENTS)
         return item.name_en if lang == "en" and item.name_en else item.name_zh
 
     return render(request, "agent.html", viewer, presence=presence.to_json(), settings=console.settings,
+                  browser_phone=console.phones is not None, transfer_directory=console.directory,
                   streets=[(s.code, name(s)) for s in dataset.streets.values()],
                   categories=[(c.code, name(c)) for c in dataset.leaf_categories().values()],
                   bureaus=[(b.code, name(b)) for b in dataset.bureaus.values()])
@@ -109,7 +111,8 @@ async def go_available(request: Request, body: LoginBody, viewer: Viewer = Agent
     console = console_of(request)
 
     async def run() -> dict[str, Any]:
-        presence = await console.presence.login(_agent(request, viewer), body.extension, body.queues)
+        presence = await console.presence.login(_agent(request, viewer), body.extension, body.queues,
+                                                body.phone)
         console.hub.track(viewer.user_id, presence.interface)
         return {"presence": presence.to_json()}
 

@@ -19,4 +19,5 @@ def wallboard_page(request: Request, viewer: Viewer = Depends(require_roles(*SUP
     console = console_of(request)
     snapshot = console.hub.wallboard_snapshot(console.settings.service_level_seconds)
     return render(request, "wallboard.html", viewer, snapshot=snapshot, deadlines=deadline_rows(console),
-                  notices=notice_rows(console))
+                  notices=notice_rows(console), phone_extensions=console.settings.extensions,
+                  browser_phone=console.phones is not None)

@@ -88,6 +88,10 @@ class AmiActions:
                        "ExtraPriority": priority}
         await self.send(fields)
 
+    async def atxfer(self, channel: str, exten: str, context: str) -> None:
+        """Start an attended transfer from `channel` (the agent); its peer waits on hold meanwhile."""
+        await self.send({"Action": "Atxfer", "Channel": channel, "Exten": exten, "Context": context})
+
     async def hangup(self, channel: str, cause: int = 16) -> None:
         """Hang up a channel (cause 16 = normal clearing)."""
         await self.send({"Action": "Hangup", "Channel": channel, "Cause": cause})

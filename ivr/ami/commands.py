@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 COMMAND_TYPE = "ami.command"
 REPLY_TYPE = "ami.reply"
 ACTIONS = frozenset({"originate", "redirect", "hangup", "queue_add", "queue_remove", "queue_pause",
-                     "mixmonitor", "ping"})
+                     "mixmonitor", "ping", "atxfer"})
 REMEMBERED = 5_000
 
 

@@ -26,7 +26,9 @@ class AmiLoginFailed(RuntimeError):
 def instance_ports(instance: Instance) -> list[ports.Port]:
     """Return the ports Asterisk binds on the instance's address."""
     return [ports.Port("udp", instance.sip_port, "SIP", "HOTLINE_SIP_PORT"),
-            ports.Port("tcp", instance.ami_port, "AMI", "HOTLINE_AMI_PORT")]
+            ports.Port("tcp", instance.ami_port, "AMI", "HOTLINE_AMI_PORT"),
+            ports.Port("tcp", instance.http_port, "HTTP/WS", "HOTLINE_HTTP_PORT"),
+            ports.Port("tcp", instance.wss_port, "WSS (browser phones)", "HOTLINE_WSS_PORT")]
 
 
 def ensure_ports_free(instance: Instance) -> None:

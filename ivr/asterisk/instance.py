@@ -18,6 +18,7 @@ import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ivr.asterisk import webrtc
 from ivr.config import IvrSettings
 
 AGENT_EXTENSIONS = tuple(str(n) for n in range(1001, 1021))
@@ -61,6 +62,9 @@ class Instance:
     address: str = "127.0.0.1"
     sip_port: int = 5060
     ami_port: int = 5038
+    http_port: int = 8088
+    wss_port: int = 8089
+    tls_files: webrtc.TlsFiles | None = None
     ami_username: str = "hotline"
     agi: str = "127.0.0.1:4573"
     audiosocket: str = "127.0.0.1:9092"
@@ -75,6 +79,7 @@ class Instance:
         """Describe the instance the settings name."""
         return cls(name=settings.asterisk_instance, state_dir=settings.state_dir.resolve(),
                    address=settings.asterisk_address, sip_port=settings.sip_port, ami_port=settings.ami_port,
+                   http_port=settings.http_port, wss_port=settings.wss_port, tls_files=_tls_files(settings),
                    ami_username=settings.ami_username, agi=f"{settings.agi_host}:{settings.agi_port}",
                    audiosocket=f"{settings.audiosocket_host}:{settings.audiosocket_port}",
                    hotline_number=settings.hotline_number, sip_trunk=settings.sip_trunk,
@@ -130,6 +135,7 @@ class Instance:
         if self.prompts_dir is not None:
             self.prompts_dir.mkdir(parents=True, exist_ok=True)
         self._copy_config()
+        webrtc.ensure_certificate(self.path("etc/keys"), self.address, self.tls_files)
         generated = self.path("etc/generated")
         generated.mkdir(exist_ok=True)
         for name, text in render_generated(self, self.secrets()).items():
@@ -163,8 +169,17 @@ def render_generated(instance: Instance, creds: InstanceSecrets) -> dict[str, st
                 "HOTLINE_INSTANCE": instance.name, "HOTLINE_QUEUE_TIMEOUT": str(instance.queue_timeout)}
     extensions = head + "[globals]\n" + "".join(f"{k} = {v}\n" for k, v in globals_.items())
     options = f"{head}systemname = {_system_name(instance.name)}\n"
+    browser_phones = [head, *webrtc.pjsip_auths(AGENT_EXTENSIONS, creds.sip_passwords),
+                      *webrtc.pjsip_sections(AGENT_EXTENSIONS)]
     return {"manager.conf": manager, "pjsip.conf": "\n".join(pjsip), "extensions.conf": extensions,
-            "asterisk-options.conf": options}
+            "asterisk-options.conf": options, "pjsip-webrtc.conf": "\n".join(browser_phones),
+            "http.conf": webrtc.http_conf(head, instance.address, instance.http_port, instance.wss_port)}
+
+
+def _tls_files(settings: IvrSettings) -> webrtc.TlsFiles | None:
+    if settings.webrtc_cert_file is None or settings.webrtc_key_file is None:
+        return None
+    return webrtc.TlsFiles(cert=settings.webrtc_cert_file, key=settings.webrtc_key_file)
 
 
 def _system_name(name: str) -> str:

@@ -106,7 +106,7 @@ async def test_agent_takes_a_call_files_a_case_the_bureau_sees_it(make_app, serv
                                                                    "position": 1, "waiting": 1})
     await expect(boss.get_by_test_id("queues")).to_contain_text("general-zh")
     await boss.screenshot(path=str(SHOTS / "wallboard.png"), full_page=True)
-    await boss.click("a.lang")
+    await boss.click("a.lang[href*='/lang/']")  # the header's other links (reports, QA) share the class
     await expect(boss.locator("h1")).to_have_text("Wallboard")
     await boss.screenshot(path=str(SHOTS / "wallboard-en.png"), full_page=True)
     print(f"screen pop shown {pop_seconds * 1000:.0f} ms after call.offered was published")

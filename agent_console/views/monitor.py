@@ -1,0 +1,76 @@
+"""Supervisor monitoring from the wallboard: listen (silent), whisper (the agent hears), barge (three-way).
+
+The supervisor's own phone (browser or desk) is rung with ChanSpy on the agent's call: Asterisk's
+Originate of the supervisor's interface into the ChanSpy application, options q (no announcement of the
+spied channel), E (end when the agent's call ends) and w (whisper) or B (barge). Each use is logged
+with who listened to whom.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from agent_console import agent_state as sm
+from agent_console import i18n
+from agent_console.auth import Viewer
+from agent_console.live.commands import CommandFailed, TelephonyUnavailable
+from agent_console.views.deps import console_of, guarded, language
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/monitor")
+SUPERVISORS = ("supervisor", "admin")
+MONITOR_CALLER_ID = "monitor <monitor>"  # a browser phone that asked for it answers this call by itself
+SPY_OPTIONS = {"listen": "qE", "whisper": "qwE", "barge": "qBE"}
+
+
+class MonitorBody(BaseModel):
+    interface: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z]+/[0-9A-Za-z_-]+$")
+    mode: Literal["listen", "whisper", "barge"]
+    extension: str = Field(min_length=1, max_length=32)
+    phone: Literal["desk", "browser"] = "browser"
+
+
+def chanspy_data(agent_interface: str, mode: str) -> str:
+    """Return ChanSpy's arguments for spying on the agent's call in a mode ("PJSIP/1001-,qwE")."""
+    # The trailing "-" keeps PJSIP/1001 from matching PJSIP/10010-...: channel names are <endpoint>-<id>.
+    return f"{agent_interface}-,{SPY_OPTIONS[mode]}"
+
+
+def _refuse(request: Request, code: str, status_code: int, detail: str = "") -> JSONResponse:
+    return JSONResponse({"error": code, "message": i18n.translate(code, language(request)), "detail": detail},
+                        status_code=status_code)
+
+
+@router.post("")
+async def monitor_call(request: Request, body: MonitorBody,
+                       viewer: Viewer = Depends(guarded(*SUPERVISORS))) -> Response:
+    """Ring the supervisor's phone into the agent's live call, listening, whispering or barging in."""
+    console = console_of(request)
+    settings = console.settings
+    if body.extension not in settings.extensions:
+        return _refuse(request, "unknown_extension", 422, body.extension)
+    online = await asyncio.to_thread(console.presence.online)
+    agent = next(((name, p) for _id, name, p in online if p.interface == body.interface), None)
+    if agent is None or agent[1].state not in (sm.AgentState.ON_CALL, sm.AgentState.RINGING):
+        return _refuse(request, "no_call_to_monitor", 409, body.interface)
+    template = settings.browser_interface_template if body.phone == "browser" else settings.interface_template
+    own = template.format(extension=body.extension)
+    if own == body.interface:
+        return _refuse(request, "monitor_self", 409, own)
+    args: dict[str, Any] = {"Channel": own, "Application": "ChanSpy",
+                            "Data": chanspy_data(body.interface, body.mode), "CallerID": MONITOR_CALLER_ID}
+    try:
+        await console.commands.run("Originate", args)
+    except TelephonyUnavailable as err:
+        return _refuse(request, "telephony_unavailable", 503, str(err))
+    except CommandFailed as err:
+        return _refuse(request, "asterisk_refused", 502, err.message)
+    log.info("AUDIT monitor: %s (%s) %s %s (%s) from %s", viewer.username, viewer.role, body.mode, agent[0],
+             body.interface, own)
+    return JSONResponse({"ok": True, "mode": body.mode, "agent": agent[0], "phone": own})
