@@ -1,6 +1,7 @@
 """The console's use of the case service: routing proposal, intake, attach, bureau work, deadlines.
 
-Every function takes an open session and flushes only; the view commits and then announces on the bus.
+Every function takes an open session and flushes only; the view commits (the case flows put
+the events in the outbox).
 """
 
 from __future__ import annotations
@@ -214,13 +215,6 @@ def deadline_cases(session: Session, dataset: Dataset, now: datetime,
     found = lists.page(session, criteria, now).items
     return [{**_row(case, dataset, now), "bureau": case.bureau.name_zh if case.bureau else "",
              "supervised": case.supervised_at is not None} for case in found]
-
-
-def event_data(case: Case, action: str, actor: str) -> dict[str, Any]:
-    """Payload of the case.created / case.changed event the console publishes on Streams.CASES."""
-    return {"number": case.number, "action": action, "actor": actor, "status": case.status,
-            "bureau": case.bureau.code if case.bureau else None,
-            "category": case.category.code if case.category else None, "version": case.version}
 
 
 def dial_digits(e164: str) -> str:

@@ -15,14 +15,13 @@ from agent_console import agent_state as sm
 from agent_console.config import ConsoleSettings
 from agent_console.live.commands import AmiCommands, CommandFailed
 from agent_console.models import AgentPresenceRow
-from ticketing.bus import Bus, Streams
+from ticketing.bus import Bus
+from ticketing.bus.contract import AgentPresence, PresenceView, TabClaimed
 from ticketing.database.core import session_scope
 from ticketing.user.models import User
 
 log = logging.getLogger(__name__)
 
-PRESENCE_EVENT = "console.agent_presence"
-TAB_EVENT = "console.tab_claimed"
 
 
 class PresenceError(Exception):
@@ -213,13 +212,13 @@ class PresenceService:
                 row.tab = tab
 
     async def announce(self, user_id: int, name: str, presence: sm.Presence) -> None:
-        """Tell every console process (agent pages, wallboards) about a presence change."""
-        await self._bus.publish(Streams.AGENTS, PRESENCE_EVENT, str(user_id),
-                                {"user_id": user_id, "name": name, "presence": presence.to_json()})
+        """Tell every console process (agent pages, wallboards) about a presence change (queued)."""
+        view = PresenceView.from_data(presence.to_json())
+        self._bus.emit(AgentPresence(user_id=user_id, name=name, presence=view))
 
     async def announce_tab(self, user_id: int, tab: str) -> None:
-        """Tell other tabs of the agent that `tab` took over."""
-        await self._bus.publish(Streams.AGENTS, TAB_EVENT, str(user_id), {"user_id": user_id, "tab": tab})
+        """Tell other tabs of the agent that `tab` took over (queued, never fails)."""
+        self._bus.emit(TabClaimed(user_id=user_id, tab=tab))
 
     # -- changes reported by Asterisk -----------------------------------------------------------------
 

@@ -6,10 +6,13 @@ calls offered today (answered + abandoned) that an agent answered within the thr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from ticketing.bus import contract as ct
 
 
 @dataclass
@@ -47,16 +50,16 @@ class Wallboard:
     queue_of_call: dict[str, str] = field(default_factory=dict)
 
 
-def fold(board: Wallboard, type_: str, data: dict[str, Any], at: datetime) -> Wallboard:
-    """Apply one bus event (type and payload) that happened at `at` to the board and return it."""
-    if type_ == "console.agent_presence":
-        _agent_presence(board, data)
+def fold(board: Wallboard, event: ct.Event, at: datetime) -> Wallboard:
+    """Apply one bus event that happened at `at` to the board and return it."""
+    if isinstance(event, ct.AgentPresence):
+        _agent_presence(board, event)
         return board
     if not _in_today(board, at):
         return board
-    handler = _CALL_HANDLERS.get(type_)
+    handler = _CALL_HANDLERS.get(type(event))
     if handler is not None:
-        handler(board, data, at)
+        handler(board, event, at)
     return board
 
 
@@ -75,67 +78,62 @@ def _queue(board: Wallboard, name: str) -> QueueBoard:
     return board.queues.setdefault(name, QueueBoard(name=name))
 
 
-def _queued(board: Wallboard, data: dict[str, Any], at: datetime) -> None:
-    linkedid, name = data["linkedid"], data["queue"]
-    queue = _queue(board, name)
-    if linkedid not in queue.answered and linkedid not in queue.abandoned:
-        queue.waiting.setdefault(linkedid, at)
-        board.queue_of_call[linkedid] = name
+def _queued(board: Wallboard, e: ct.CallQueued, at: datetime) -> None:
+    queue = _queue(board, e.queue)
+    if e.linkedid not in queue.answered and e.linkedid not in queue.abandoned:
+        queue.waiting.setdefault(e.linkedid, at)
+        board.queue_of_call[e.linkedid] = e.queue
 
 
-def _connected(board: Wallboard, data: dict[str, Any], at: datetime) -> None:
-    linkedid = data["linkedid"]
-    queue = _queue(board, data.get("queue") or board.queue_of_call.get(linkedid, ""))
-    joined = queue.waiting.pop(linkedid, None)
-    waited = data.get("hold_seconds")
-    if waited is None:
-        waited = (at - joined).total_seconds() if joined else 0.0
-    queue.answered.setdefault(linkedid, float(waited))
+def _connected(board: Wallboard, e: ct.CallConnected, at: datetime) -> None:
+    queue = _queue(board, e.queue or board.queue_of_call.get(e.linkedid, ""))
+    queue.waiting.pop(e.linkedid, None)
+    queue.answered.setdefault(e.linkedid, float(e.hold_seconds))
 
 
-def _abandoned(board: Wallboard, data: dict[str, Any], at: datetime) -> None:
-    linkedid = data["linkedid"]
-    name = data.get("queue") or board.queue_of_call.get(linkedid)
+def _abandoned(board: Wallboard, e: ct.CallAbandoned, at: datetime) -> None:
+    _abandon(board, e.linkedid, e.queue)
+
+
+def _abandon(board: Wallboard, linkedid: str, reported_queue: str) -> None:
+    name = reported_queue or board.queue_of_call.get(linkedid)
     if not name:
         return
     queue = _queue(board, name)
-    if linkedid in queue.waiting or data.get("queue"):
+    if linkedid in queue.waiting or reported_queue:
         queue.waiting.pop(linkedid, None)
         if linkedid not in queue.answered:
             queue.abandoned.add(linkedid)
 
 
-def _ended(board: Wallboard, data: dict[str, Any], at: datetime) -> None:
-    linkedid = data["linkedid"]
-    name = board.queue_of_call.pop(linkedid, None)
-    if name and linkedid in _queue(board, name).waiting:
-        _abandoned(board, {"linkedid": linkedid, "queue": name}, at)
+def _ended(board: Wallboard, e: ct.CallEnded, at: datetime) -> None:
+    name = board.queue_of_call.pop(e.linkedid, None)
+    if name and e.linkedid in _queue(board, name).waiting:
+        _abandon(board, e.linkedid, name)
 
 
-def _stats(board: Wallboard, data: dict[str, Any], at: datetime) -> None:
-    queue = _queue(board, data["queue"])
-    queue.reported_waiting = int(data.get("waiting", 0))
-    queue.reported_longest = int(data.get("longest_hold_seconds", 0))
+def _stats(board: Wallboard, e: ct.QueueStats, at: datetime) -> None:
+    queue = _queue(board, e.queue)
+    queue.reported_waiting = e.waiting
+    queue.reported_longest = e.longest_hold_seconds
 
 
-def _agent_presence(board: Wallboard, data: dict[str, Any]) -> None:
-    presence = data.get("presence") or {}
-    key = str(data["user_id"])
-    if presence.get("state", "offline") == "offline":
+def _agent_presence(board: Wallboard, e: ct.AgentPresence) -> None:
+    presence, key = e.presence, str(e.user_id)
+    if presence.state == "offline":
         board.agents.pop(key, None)
         return
-    since = presence.get("since")
-    board.agents[key] = AgentRow(key=key, name=data.get("name", key), interface=presence.get("interface", ""),
-                                 state=presence["state"], reason=presence.get("reason", ""),
-                                 since=datetime.fromisoformat(since) if since else None)
+    since = datetime.fromisoformat(presence.since) if presence.since else None
+    board.agents[key] = AgentRow(key=key, name=e.name or key, interface=presence.interface,
+                                 state=presence.state, reason=presence.reason, since=since)
 
 
-_CALL_HANDLERS = {
-    "call.queued": _queued,
-    "call.connected": _connected,
-    "call.abandoned": _abandoned,
-    "call.ended": _ended,
-    "queue.stats": _stats,
+_CALL_HANDLERS: dict[type, Callable[[Wallboard, Any, datetime], None]] = {
+    ct.CallQueued: _queued,
+    ct.CallConnected: _connected,
+    ct.CallAbandoned: _abandoned,
+    ct.CallEnded: _ended,
+    ct.QueueStats: _stats,
 }
 
 

@@ -10,8 +10,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ticketing.bus import Bus, create_bus
+from ticketing.bus.health import WorkerHealth
 from ticketing.config import Settings
 from ticketing.database.core import make_engine, make_session_factory
+from ticketing.outbox import Relay
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +49,24 @@ class Services:
         from ivr.runtime import browser_phones
         from ivr.runtime import build_components as ivr_components
 
+        services.components.append(Relay(services.session_factory, services.bus))
         services.components.extend(ivr_components(services))
         services.components.append(_supervision(services))
         services.components.append(_webhooks(services))
         services.phones = browser_phones()
         return services
+
+    def health(self) -> list[WorkerHealth]:
+        """Return the liveness of every bus worker of this process (consumers, senders, outbox relay).
+
+        For /readyz ("consumers alive": every entry `healthy`) and /metrics (backlogs).
+        """
+        reports = list(self.bus.health())
+        for component in self.components:
+            report = getattr(component, "health", None)
+            if report is not None:
+                reports.extend(_as_list(report()))
+        return reports
 
     async def start(self) -> None:
         """Start components (which subscribe to the bus), then the bus consumers."""
@@ -90,6 +105,10 @@ def _webhooks(services: Services) -> Component:
     from ticketing.webhook.worker import WebhookSender
 
     return WebhookSender(services.session_factory, services.bus)
+
+
+def _as_list(report: WorkerHealth | list[WorkerHealth]) -> list[WorkerHealth]:
+    return report if isinstance(report, list) else [report]
 
 
 async def _stop_quietly(component: Component) -> None:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ivr.agi.events import IvrCaseOpened, IvrStep
-from ivr.ami import events as ev
 from ticketing.bus import Bus, Envelope, Streams
+from ticketing.bus import contract as ev
+from ticketing.bus.contract import IvrCaseOpened, IvrStep
 from ticketing.call import service as calls
 from ticketing.database.core import session_scope
 
@@ -99,7 +99,7 @@ class CallRecorder:
     async def handle(self, envelope: Envelope) -> None:
         """Apply one event in its own transaction; unknown types are skipped, failures re-raised for retry."""
         try:
-            event = ev.parse_event(envelope)
+            event = ev.parse(envelope)
         except ev.UnknownEventType:
             return
         except ValueError as err:

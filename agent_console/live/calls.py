@@ -6,8 +6,11 @@ Filled from bus events as they pass (every console process sees every event), bo
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from ticketing.bus import contract as ct
 
 MAX_CALLS = 2_000
 MAX_SEGMENTS = 200
@@ -38,7 +41,7 @@ class CallContext:
 
 
 class CallContexts:
-    """A bounded map Linkedid -> CallContext updated by `apply(type, data)`; safe to apply an event twice."""
+    """A bounded map Linkedid -> CallContext updated by `apply(event)`; safe to apply an event twice."""
 
     def __init__(self, limit: int = MAX_CALLS) -> None:
         self._calls: OrderedDict[str, CallContext] = OrderedDict()
@@ -57,79 +60,81 @@ class CallContexts:
                 self._calls.popitem(last=False)
         return context
 
-    def apply(self, type_: str, data: dict[str, Any]) -> CallContext | None:
+    def apply(self, event: ct.Event) -> CallContext | None:
         """Fold one call, IVR or transcript event in; return the changed context (None if not a call's)."""
-        linkedid = str(data.get("linkedid") or "")
-        handler = _HANDLERS.get(type_)
+        handler = _HANDLERS.get(type(event))
+        linkedid = getattr(event, "linkedid", "")
         if not linkedid or handler is None:
             return None
         context = self.ensure(linkedid)
-        handler(context, data)
+        handler(context, event)
         return context
 
 
-def _started(context: CallContext, data: dict[str, Any]) -> None:
-    context.caller = context.caller or str(data.get("caller") or "")
-    context.caller_name = context.caller_name or str(data.get("caller_name") or "")
-    context.language = context.language or str(data.get("language") or "")
-    context.channel = context.channel or str(data.get("channel") or "")
+def _started(context: CallContext, e: ct.CallStarted) -> None:
+    context.caller = context.caller or e.caller
+    context.caller_name = context.caller_name or e.caller_name
+    context.language = context.language or e.language
+    context.channel = context.channel or e.channel
 
 
-def _caller(context: CallContext, data: dict[str, Any]) -> None:
+def _caller(context: CallContext, e: ct.CallerIdChanged | ct.CallQueued | ct.CallOffered) -> None:
     """Take the caller's number from a later event (Local channels get it after call.started)."""
-    if data.get("caller"):
-        context.caller = str(data["caller"])
-        context.caller_name = str(data.get("caller_name") or context.caller_name)
+    if e.caller:
+        context.caller = e.caller
+        context.caller_name = e.caller_name or context.caller_name
 
 
-def _queued(context: CallContext, data: dict[str, Any]) -> None:
-    context.queue = str(data.get("queue") or context.queue)
-    _caller(context, data)
+def _queued(context: CallContext, e: ct.CallQueued) -> None:
+    context.queue = e.queue or context.queue
+    _caller(context, e)
 
 
-def _agent_leg(context: CallContext, data: dict[str, Any]) -> None:
-    _queued(context, data)
-    context.agent_channel = str(data.get("agent_channel") or context.agent_channel)
+def _offered(context: CallContext, e: ct.CallOffered) -> None:
+    _queued(context, e)
+    context.agent_channel = e.agent_channel or context.agent_channel
 
 
-def _ivr_step(context: CallContext, data: dict[str, Any]) -> None:
-    step = {"node": str(data.get("node") or data.get("step") or data.get("menu") or ""),
-            "input": str(data.get("input") or data.get("digits") or data.get("choice") or ""),
-            "label": str(data.get("label") or data.get("title") or ""),
-            "at": str(data.get("at") or "")}
+def _connected(context: CallContext, e: ct.CallConnected) -> None:
+    context.queue = e.queue or context.queue
+    context.agent_channel = e.agent_channel or context.agent_channel
+
+
+def _ivr_step(context: CallContext, e: ct.IvrStep) -> None:
+    step = {"node": e.node, "input": e.input, "label": "", "at": e.at}
     if step not in context.ivr_path:
         context.ivr_path.append(step)
-    if data.get("language"):
-        context.language = str(data["language"])
-    if data.get("caller") and not context.caller:
-        context.caller = str(data["caller"])
+    if e.language:
+        context.language = e.language
+    if e.caller and not context.caller:
+        context.caller = e.caller
 
 
-def _partial(context: CallContext, data: dict[str, Any]) -> None:
-    context.partial = str(data.get("text") or "")
+def _partial(context: CallContext, e: ct.TranscriptPartial) -> None:
+    context.partial = e.text
 
 
-def _final(context: CallContext, data: dict[str, Any]) -> None:
-    segment = {"text": str(data.get("text") or ""), "stream_id": str(data.get("stream_id") or "")}
+def _final(context: CallContext, e: ct.TranscriptFinal) -> None:
+    segment = {"text": e.text, "stream_id": e.stream_id}
     if segment["text"] and segment not in context.transcript[-5:]:
         context.transcript.append(segment)
         del context.transcript[:-MAX_SEGMENTS]
     context.partial = ""
 
 
-def _ended(context: CallContext, data: dict[str, Any]) -> None:
+def _ended(context: CallContext, e: ct.CallEnded) -> None:
     context.ended = True
     context.partial = ""
 
 
-_HANDLERS = {
-    "call.started": _started,
-    "call.caller_changed": _caller,
-    "call.queued": _queued,
-    "call.offered": _agent_leg,
-    "call.connected": _agent_leg,
-    "ivr.step": _ivr_step,
-    "transcript.partial": _partial,
-    "transcript.final": _final,
-    "call.ended": _ended,
+_HANDLERS: dict[type, Callable[[CallContext, Any], None]] = {
+    ct.CallStarted: _started,
+    ct.CallerIdChanged: _caller,
+    ct.CallQueued: _queued,
+    ct.CallOffered: _offered,
+    ct.CallConnected: _connected,
+    ct.IvrStep: _ivr_step,
+    ct.TranscriptPartial: _partial,
+    ct.TranscriptFinal: _final,
+    ct.CallEnded: _ended,
 }

@@ -1,18 +1,19 @@
-"""Ask the AMI bridge to act (QueueAdd, QueuePause, Originate, ...) over the bus and wait for its reply."""
+"""Ask the AMI bridge to act (QueueAdd, QueuePause, Originate, ...) over the bus and wait for its reply.
+
+The console speaks AMI actions (agent_state's commands); this module translates them into the bridge's
+commands and sends them through the one command client (ticketing/bus/commands.py).
+"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
-from ticketing.bus import Bus, Envelope, Streams
+from ticketing.bus import Bus, Envelope
+from ticketing.bus.commands import CommandClient, NoReply
+from ticketing.bus.contract import AmiReply
 
 log = logging.getLogger(__name__)
-
-COMMAND_TYPE = "ami.command"
 
 
 class TelephonyUnavailable(Exception):
@@ -26,24 +27,6 @@ class CommandFailed(Exception):
         super().__init__(f"{action} failed: {message}")
         self.action = action
         self.message = message
-
-
-@dataclass(frozen=True)
-class Reply:
-    """The bridge's answer to one command."""
-
-    ok: bool
-    message: str = ""
-    fields: dict[str, Any] = field(default_factory=dict)
-
-
-def parse_reply(data: dict[str, Any]) -> Reply:
-    """Read the bridge's reply payload {id, ok, result | error} (ivr/ami/commands.py)."""
-    fields = data.get("result") or data.get("fields") or {}
-    if not isinstance(fields, dict):
-        fields = {"value": fields}
-    return Reply(ok=bool(data.get("ok")), message=str(data.get("error") or data.get("message") or ""),
-                 fields=fields)
 
 
 def _flag(value: str) -> bool:
@@ -94,36 +77,27 @@ def bridge_command(action: str, args: dict[str, str]) -> tuple[str, dict[str, An
 
 
 class AmiCommands:
-    """Publishes commands on Streams.AMI_COMMANDS; replies arrive through `on_reply` (fan-out subscriber)."""
+    """Sends console actions to the bridge; replies arrive through `on_reply` (fan-out subscriber)."""
 
     def __init__(self, bus: Bus, timeout: float) -> None:
-        self._bus = bus
-        self._timeout = timeout
-        self._pending: dict[str, asyncio.Future[Reply]] = {}
+        self.client = CommandClient(bus, timeout=timeout)
 
     async def on_reply(self, envelope: Envelope) -> None:
         """Resolve the waiting command a reply belongs to (replies of other processes are ignored)."""
-        command_id = str(envelope.data.get("id") or envelope.key)
-        future = self._pending.get(command_id)
-        if future is not None and not future.done():
-            future.set_result(parse_reply(envelope.data))
+        await self.client.on_reply(envelope)
 
-    async def run(self, action: str, args: dict[str, Any], *, check: bool = True,
-                  wait: float | None = None) -> Reply:
-        """Send one action and return its reply; raise CommandFailed (when check) or TelephonyUnavailable."""
+    async def run(self, action: str, args: dict[str, Any], *, check: bool = True, server: str = "",
+                  wait: float | None = None) -> AmiReply:
+        """Send one action to the bridge of `server` and return its reply (within `wait` seconds if given).
+
+        Raises CommandFailed (when check and Asterisk refused) or TelephonyUnavailable (no reply in time).
+        """
         name, kwargs = bridge_command(action, args)
-        command_id = uuid.uuid4().hex
-        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
-        self._pending[command_id] = future
         try:
-            await self._bus.publish(Streams.AMI_COMMANDS, COMMAND_TYPE, command_id,
-                                    {"id": command_id, "action": name, "args": kwargs, "server": ""})
-            reply = await asyncio.wait_for(future, wait or self._timeout)
-        except TimeoutError as err:
-            raise TelephonyUnavailable(f"no reply to {action} within {wait or self._timeout:g} s") from err
-        finally:
-            self._pending.pop(command_id, None)
+            reply = await self.client.send(name, kwargs, server=server, limit=wait)
+        except NoReply as err:
+            raise TelephonyUnavailable(str(err)) from err
         if check and not reply.ok:
-            raise CommandFailed(action, reply.message)
+            raise CommandFailed(action, reply.error)
         log.debug("%s %s -> %s", action, args, reply)
         return reply

@@ -7,6 +7,7 @@ delivers it to its own sockets. A slow browser gets its own bounded queue and is
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -17,8 +18,9 @@ from zoneinfo import ZoneInfo
 
 from agent_console import wallboard as wb
 from agent_console.live.calls import CallContexts
-from agent_console.presence import PRESENCE_EVENT, TAB_EVENT
 from ticketing.bus import Bus, Envelope, Streams
+from ticketing.bus import contract as ct
+from ticketing.case.permissions import Actor, sees
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,11 @@ class Connection:
     tab: str = ""
     bureau_id: int | None = None
     outbox: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
+
+    def sees(self, event: ct.CaseEvent) -> bool:
+        """Tell whether this tab's user may see the case (the REST API's rule, ticketing.case.permissions)."""
+        actor = Actor(name=str(self.user_id), role=self.role, bureau_id=self.bureau_id)
+        return sees(actor, event.bureau_id, event.dispatched)
 
     def push(self, message: dict[str, Any]) -> bool:
         """Queue a message; False when the browser is too far behind (the caller drops it)."""
@@ -124,26 +131,28 @@ class Hub:
 
     async def on_call(self, envelope: Envelope) -> None:
         """Keep call context and the wallboard current; pop the call on the agent it is offered to."""
-        data = envelope.data
-        context = self.calls.apply(envelope.type, data)
-        wb.fold(self.board, envelope.type, data, _at(envelope))
-        if envelope.type == "call.offered":
-            await self._pop(data)
+        event = _parse(envelope)
+        if event is None:
+            return
+        context = self.calls.apply(event)
+        wb.fold(self.board, event, _at(event, envelope))
+        if isinstance(event, ct.CallOffered):
+            await self._pop(event)
         elif context is not None:
-            message = {"type": envelope.type, "linkedid": context.linkedid, "call": context.to_json()}
+            message = {"type": event.TYPE, "linkedid": context.linkedid, "call": context.to_json()}
             viewers = self._to_viewers(context.linkedid, message)
-            if envelope.type == "call.caller_changed" and self.on_pop is not None:
+            if isinstance(event, ct.CallerIdChanged) and self.on_pop is not None:
                 for user_id in viewers:  # the number came after the pop: fetch the history now
                     await self.on_pop(user_id, message)
 
-    async def _pop(self, data: dict[str, Any]) -> None:
-        user_id = self._interfaces.get(data.get("agent", ""))
+    async def _pop(self, event: ct.CallOffered) -> None:
+        user_id = self._interfaces.get(event.agent)
         if user_id is None:
             return
-        context = self.calls.ensure(data["linkedid"])
+        context = self.calls.ensure(event.linkedid)
         self._linkedid_of[user_id] = context.linkedid
-        message = {"type": "pop", "linkedid": context.linkedid, "queue": data.get("queue", ""),
-                   "call": context.to_json(), "offered_at": data.get("at", "")}
+        message = {"type": "pop", "linkedid": context.linkedid, "queue": event.queue,
+                   "call": context.to_json(), "offered_at": event.at}
         if self.send_user(user_id, message) and self.on_pop is not None:
             await self.on_pop(user_id, message)
 
@@ -156,29 +165,34 @@ class Hub:
 
     async def on_agent(self, envelope: Envelope) -> None:
         """Deliver presence changes, tab take-overs and phone status to agents; feed the wallboard."""
-        data = envelope.data
-        wb.fold(self.board, envelope.type, data, _at(envelope))
-        if envelope.type == PRESENCE_EVENT:
-            presence = data.get("presence") or {}
-            self.track(int(data["user_id"]), presence.get("interface", ""), presence.get("linkedid", ""))
-            self.send_user(int(data["user_id"]), {"type": "presence", "presence": presence})
-        elif envelope.type == TAB_EVENT:
-            for connection in list(self._by_user.get(int(data["user_id"]), ())):
-                if connection.page == "agent" and connection.tab != data.get("tab"):
+        event = _parse(envelope)
+        if event is None:
+            return
+        wb.fold(self.board, event, _at(event, envelope))
+        if isinstance(event, ct.AgentPresence):
+            presence = event.presence
+            self.track(event.user_id, presence.interface, presence.linkedid)
+            self.send_user(event.user_id, {"type": "presence", "presence": dataclasses.asdict(presence)})
+        elif isinstance(event, ct.TabClaimed):
+            for connection in list(self._by_user.get(event.user_id, ())):
+                if connection.page == "agent" and connection.tab != event.tab:
                     self._push(connection, {"type": "tab_taken"})
-        elif envelope.type == "agent.state_changed":
-            if self.on_device is not None and data.get("state") != "removed":
-                self.on_device(data.get("interface", ""), data.get("state", ""))
-            user_id = self._interfaces.get(data.get("interface", ""))
+        elif isinstance(event, ct.AgentStateChanged):
+            if self.on_device is not None and event.state != "removed":
+                self.on_device(event.interface, event.state)
+            user_id = self._interfaces.get(event.interface)
             if user_id is not None:
-                self.send_user(user_id, {"type": "phone", "state": data.get("state", ""),
-                                         "queue": data.get("queue", "")})
+                self.send_user(user_id, {"type": "phone", "state": event.state, "queue": event.queue})
 
     async def on_case(self, envelope: Envelope) -> None:
-        """Tell bureau lists and wallboards that a case changed."""
-        message = {"type": "case", "event": envelope.type, "number": envelope.key}
-        self.broadcast("bureau", message)
-        self.broadcast("wallboard", message)
+        """Tell bureau lists and wallboards that a case changed, only where the user may see the case."""
+        event = _parse(envelope)
+        if not isinstance(event, ct.CaseEvent):
+            return
+        message = {"type": "case", "event": event.TYPE, "number": event.number}
+        for connection in list(self._connections):
+            if connection.page in ("bureau", "wallboard") and connection.sees(event):
+                self._push(connection, message)
 
     def wallboard_snapshot(self, sl_seconds: int) -> dict[str, Any]:
         """Return the wallboard figures now."""
@@ -189,10 +203,20 @@ class Hub:
         return any(c.page == page for c in self._connections)
 
 
-def _at(envelope: Envelope) -> datetime:
-    raw = envelope.data.get("at") or envelope.occurred_at
+def _parse(envelope: Envelope) -> ct.Event | None:
+    """Return the typed event of an envelope, None (logged) for types and payloads the contract refuses."""
     try:
-        at = datetime.fromisoformat(raw)
+        return ct.parse(envelope)
+    except ct.UnknownEventType:
+        return None
+    except ValueError as err:
+        log.warning("ignoring %s %s: %s", envelope.type, envelope.id, err)
+        return None
+
+
+def _at(event: ct.Event, envelope: Envelope) -> datetime:
+    try:
+        at = datetime.fromisoformat(event.at or envelope.occurred_at)
     except (TypeError, ValueError):
         return datetime.now(UTC)
     return at if at.tzinfo else at.replace(tzinfo=UTC)

@@ -8,12 +8,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
 from agent_console import agent_state as sm
 from agent_console.presence import PresenceService, now_utc
 from ticketing.bus import Bus, Envelope, Streams
+from ticketing.bus import contract as ct
 
 log = logging.getLogger(__name__)
 
@@ -36,24 +36,27 @@ class PresenceSync:
 
     async def on_call(self, envelope: Envelope) -> None:
         """Move the agent a call is offered to, answered by or ended for."""
-        data, at = envelope.data, _at(envelope)
-        if envelope.type in ("call.offered", "call.connected"):
-            kind = sm.CallOffered if envelope.type == "call.offered" else sm.CallConnected
-            event = kind(data["linkedid"])
-            await self._apply_where(lambda p: p.interface == data.get("agent"), event, at)
-        elif envelope.type in ("call.ended", "call.abandoned"):
-            linkedid = data["linkedid"]
+        event = _parse(envelope)
+        if event is None:
+            return
+        at = _at(event)
+        if isinstance(event, ct.CallOffered | ct.CallConnected):
+            kind = sm.CallOffered if isinstance(event, ct.CallOffered) else sm.CallConnected
+            await self._apply_where(lambda p: p.interface == event.agent, kind(event.linkedid), at)
+        elif isinstance(event, ct.CallEnded | ct.CallAbandoned):
+            linkedid = event.linkedid
             await self._apply_where(lambda p: p.linkedid == linkedid, sm.CallEnded(linkedid), at)
 
     async def on_agent(self, envelope: Envelope) -> None:
         """Follow pauses made from a phone and re-add members Asterisk lost."""
-        data, at = envelope.data, _at(envelope)
-        if envelope.type == "agent.state_changed":
-            event = _member_event(data, at)
-            if event is not None:
-                await self._apply_where(lambda p: p.interface == data.get("interface"), event, at)
-        elif envelope.type == "queue.stats":
-            await self._repush_if_short(data)
+        event = _parse(envelope)
+        if isinstance(event, ct.AgentStateChanged):
+            at = _at(event)
+            change = _member_event(event, at)
+            if change is not None:
+                await self._apply_where(lambda p: p.interface == event.interface, change, at)
+        elif isinstance(event, ct.QueueStats):
+            await self._repush_if_short(event)
 
     async def _apply_where(self, match, event: sm.Event, at: datetime) -> None:
         online = await asyncio.to_thread(self._presence.online)
@@ -61,16 +64,16 @@ class PresenceSync:
             if match(presence) and not (presence.since and at < presence.since - STALE):
                 await self._presence.apply(user_id, name, event)
 
-    async def _repush_if_short(self, data: dict[str, Any]) -> None:
-        queue = data.get("queue", "")
+    async def _repush_if_short(self, stats: ct.QueueStats) -> None:
+        queue = stats.queue
         online = await asyncio.to_thread(self._presence.online)
         members = [(uid, name) for uid, name, p in online if queue in p.queues]
-        if int(data.get("logged_in", 0)) >= len(members):
+        if stats.logged_in >= len(members):
             return
         if time.monotonic() - self._last_repush.get(queue, -REPUSH_EVERY) < REPUSH_EVERY:
             return
         self._last_repush[queue] = time.monotonic()
-        log.info("queue %s reports %s members, console has %d: re-adding", queue, data.get("logged_in"),
+        log.info("queue %s reports %s members, console has %d: re-adding", queue, stats.logged_in,
                  len(members))
         for user_id, name in members:
             await self._presence.apply(user_id, name, sm.MemberLost(queue))
@@ -86,18 +89,27 @@ class PresenceSync:
         return len(due)
 
 
-def _member_event(data: dict[str, Any], at: datetime) -> sm.Event | None:
-    state = data.get("state", "")
-    if state == "removed":
-        return sm.MemberLost(data.get("queue", ""))
-    if state in ("unavailable", "unknown"):
+def _member_event(event: ct.AgentStateChanged, at: datetime) -> sm.Event | None:
+    if event.state == "removed":
+        return sm.MemberLost(event.queue)
+    if event.state in ("unavailable", "unknown"):
         return None  # the phone, not the membership: shown to the agent by the hub
-    return sm.PhonePaused(paused=bool(data.get("paused")), reason=data.get("paused_reason", ""), at=at)
+    return sm.PhonePaused(paused=event.paused, reason=event.paused_reason, at=at)
 
 
-def _at(envelope: Envelope) -> datetime:
-    raw = envelope.data.get("at") or envelope.occurred_at
+def _parse(envelope: Envelope) -> ct.Event | None:
     try:
-        return datetime.fromisoformat(raw)
+        return ct.parse(envelope)
+    except ct.UnknownEventType:
+        return None
+    except ValueError as err:
+        log.warning("ignoring %s %s: %s", envelope.type, envelope.id, err)
+        return None
+
+
+def _at(event: ct.Event) -> datetime:
+    try:
+        at = datetime.fromisoformat(event.at)
     except (TypeError, ValueError):
         return now_utc()
+    return at if at.tzinfo else at.replace(tzinfo=UTC)

@@ -16,7 +16,6 @@ from agent_console.auth import Viewer
 from agent_console.live.commands import CommandFailed, TelephonyUnavailable
 from agent_console.presence import Agent, PresenceError
 from agent_console.views.deps import TAB_HEADER, console_of, guarded, language, render, require_roles
-from ticketing.bus import Streams
 from ticketing.case import service as case_service
 from ticketing.database.core import session_scope
 from ticketing.database.types import utcnow
@@ -224,14 +223,12 @@ def _local(console, moment) -> str | None:
 
 @router.post("/cases")
 async def create_case(request: Request, viewer: Viewer = AgentViewer) -> Response:
-    """Take in a case from the form, linked to the call on screen; announce it on the bus."""
+    """Take in a case from the form, linked to the call on screen (its event goes out through the outbox)."""
     console = console_of(request)
     form = dict(await request.form())
 
     async def run() -> dict[str, Any]:
-        created = await asyncio.to_thread(_create, console, form, viewer)
-        await console.bus.publish(Streams.CASES, "case.created", created["number"], created["event"])
-        return {"case": created["case"]}
+        return {"case": await asyncio.to_thread(_create, console, form, viewer)}
 
     return await _guard(request, run)
 
@@ -240,13 +237,12 @@ def _create(console, form: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
     with session_scope(console.session_factory) as session:
         case = cases.create(session, console.dataset, form, viewer)
         session.flush()
-        return {"number": case.number, "event": cases.event_data(case, "create", viewer.username),
-                "case": {"number": case.number, "status": case.status,
-                         "bureau": case.bureau.name_zh if case.bureau else "",
-                         "category": case.category.name_zh if case.category else "",
-                         "dispatch_by": _local(console, case.dispatch_by),
-                         "acknowledge_by": _local(console, case.acknowledge_by),
-                         "resolve_by": _local(console, case.resolve_by)}}
+        return {"number": case.number, "status": case.status,
+                "bureau": case.bureau.name_zh if case.bureau else "",
+                "category": case.category.name_zh if case.category else "",
+                "dispatch_by": _local(console, case.dispatch_by),
+                "acknowledge_by": _local(console, case.acknowledge_by),
+                "resolve_by": _local(console, case.resolve_by)}
 
 
 @router.post("/cases/attach")

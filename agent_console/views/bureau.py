@@ -12,7 +12,6 @@ from agent_console import cases, i18n
 from agent_console.auth import Viewer
 from agent_console.views.deps import console_of, guarded, language, require_roles
 from agent_console.views.listing import list_page
-from ticketing.bus import Streams
 from ticketing.database.core import session_scope
 
 router = APIRouter(prefix="/bureau")
@@ -62,18 +61,15 @@ async def act(
     tab = request.query_params.get("tab", "")
     suffix = f"&tab={quote(tab)}" if tab else ""
     try:
-        event = await asyncio.to_thread(_act, console, number, action, note, viewer)
+        await asyncio.to_thread(_act, console, number, action, note, viewer)
     except cases.ActionRefused as err:
         error = i18n.refusal(err.code, err.params, str(err), language(request))
         return RedirectResponse(
             f"{target}?error={quote(error)}&number={quote(number)}{suffix}", status_code=303
         )
-    await console.bus.publish(Streams.CASES, "case.changed", number, event)
     return RedirectResponse(f"{target}?done={quote(action)}&number={quote(number)}{suffix}", status_code=303)
 
 
-def _act(console, number: str, action: str, note: str, viewer: Viewer) -> dict:
+def _act(console, number: str, action: str, note: str, viewer: Viewer) -> None:
     with session_scope(console.session_factory) as session:
-        case = cases.act(session, console.dataset, number, action, note, viewer)
-        session.flush()
-        return cases.event_data(case, action, viewer.username)
+        cases.act(session, console.dataset, number, action, note, viewer)

@@ -13,7 +13,6 @@ from starlette.datastructures import FormData
 from agent_console import cases, casework, i18n
 from agent_console.auth import Viewer
 from agent_console.views.deps import console_of, guarded, language, render, require_roles
-from ticketing.bus import Streams
 from ticketing.case import media, uploads
 from ticketing.case.access import require_visible
 from ticketing.case.errors import CaseNotFound, MediaUnavailable, RangeNotSatisfiable, UploadRefused
@@ -77,11 +76,10 @@ async def act(
     form = _form(await request.form())
     target = f"{console.settings.prefix}/cases/{quote(number)}"
     try:
-        event = await asyncio.to_thread(_act, console, number, action, form, viewer)
+        await asyncio.to_thread(_act, console, number, action, form, viewer)  # its events: outbox
     except cases.ActionRefused as err:
         message = i18n.refusal(err.code, err.params, str(err), language(request))
         return RedirectResponse(f"{target}?error={quote(message)}", status_code=303)
-    await _announce(console, number, event)
     return RedirectResponse(f"{target}?done={quote(action)}", status_code=303)
 
 
@@ -94,18 +92,9 @@ def _form(data: FormData) -> casework.Form:
     return casework.Form(**text, assist=assist, public=data.get("public") == "1")
 
 
-def _act(console, number: str, action: str, form: casework.Form, viewer: Viewer) -> dict:
+def _act(console, number: str, action: str, form: casework.Form, viewer: Viewer) -> None:
     with session_scope(console.session_factory) as session:
-        case = casework.act(session, console.dataset, number, action, form, viewer)
-        session.flush()
-        return cases.event_data(case, action, viewer.username)
-
-
-async def _announce(console, number: str, event: dict) -> None:
-    try:
-        await console.bus.publish(Streams.CASES, "case.changed", number, event)
-    except Exception:  # the change is committed; live pages catch up on their next refresh
-        log.exception("announcing the change of case %s failed", number)
+        casework.act(session, console.dataset, number, action, form, viewer)
 
 
 @router.post("/{number}/attachments")

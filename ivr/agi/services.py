@@ -62,7 +62,7 @@ class IvrServices:
         with session_scope(self.session_factory) as session:
             case = intake(session, self.dataset, data, ACTOR, now=self.clock(), prefix=self.case_prefix)
             cases.add_attachment(session, case, "recording", path=recording, actor=ACTOR)
-            number = case.number
+            number = case.number  # its case.created goes out through the outbox (flows.intake)
         log.info("message from %s on call %s opened case %s", caller or "unknown", linkedid, number)
         return number
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ivr.agi import commands as c
-from ivr.agi.events import IvrCaseOpened, IvrStep
 from ivr.agi.machine import Machine, Step, Transition
 from ivr.agi.protocol import AgiChannel, AgiError, AgiHangup
 from ivr.agi.services import IvrServices
 from ticketing.bus import Bus
+from ticketing.bus.contract import IvrCaseOpened, IvrStep
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ class CallSession:
             event = IvrStep(linkedid=call.linkedid, node=step.node, input=step.input, language=step.language,
                             menu=self.machine.menu.name, uniqueid=call.uniqueid, caller=call.caller,
                             dialled=call.dialled, recording=call.recording if len(self.path) == 1 else "")
-            await self.bus.publish(event.STREAM, event.TYPE, event.key, event.to_data())
+            self.bus.emit(event)  # queued: a bus outage never ends the call
 
     # ---- one coroutine per command ------------------------------------------------------------
     async def play(self, cmd: c.Play) -> None:
@@ -171,9 +171,9 @@ class CallSession:
         except Exception:
             log.exception("opening a case for the message of call %s failed", call.linkedid)
             return c.CaseCreated(number=None)
-        event = IvrCaseOpened(linkedid=call.linkedid, case_number=number, recording=cmd.recording,
-                              caller=call.caller, language=cmd.language)
-        await self.bus.publish(event.STREAM, event.TYPE, event.key, event.to_data())
+        # Queued in order with the IVR's steps (before the goodbye that reads the number out).
+        self.bus.emit(IvrCaseOpened(linkedid=call.linkedid, case_number=number, recording=cmd.recording,
+                                    caller=call.caller, language=cmd.language))
         return c.CaseCreated(number=number)
 
     async def queue_size(self, cmd: c.QueueSize) -> c.Input:

@@ -2,9 +2,9 @@
 
 It keeps one logged-in AMI session up (reconnect with backoff; a Ping every few seconds that must be
 answered in time, since panoramisk never notices a dead peer), turns AMI events into typed telephony
-events through the handlers, reconciles after every (re)connect and FullyBooted, publishes through the
-notifier and executes commands other processes put on the bus. Asterisk being down never stops the
-process: the bridge logs and keeps retrying.
+events through the handlers, reconciles after every (re)connect and FullyBooted, publishes through its
+bounded sender (ticketing/bus/sender.py) and executes commands other processes put on the bus. Asterisk
+being down never stops the process: the bridge logs and keeps retrying.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from ivr.ami.commands import CommandConsumer
 from ivr.ami.connection import AmiConnection
 from ivr.ami.errors import AmiAuthError, AmiError
 from ivr.ami.handlers import HandlerContext, handle
-from ivr.ami.notifier import Notifier
 from ivr.ami.reconcile import reconcile, refresh_queues
 from ivr.ami.state import CallRegistry
 from ivr.config import IvrSettings
 from ticketing.bus import Bus
+from ticketing.bus.sender import Sender
 
 log = logging.getLogger(__name__)
 RECONCILE_RETRY_MIN = 0.5  # seconds before retrying a failed reconciliation (doubles)
@@ -44,7 +44,7 @@ class AmiBridge:
         self.address = (host, port)
         self._credentials = (username, secret)
         self.ctx = HandlerContext(CallRegistry(server))
-        self.notifier = Notifier(bus)
+        self.notifier = Sender(bus, name=f"ami-bridge.{server}")  # bounded local queue with retry
         self.actions = AmiActions(self._live_connection, action_timeout)
         self.commands = CommandConsumer(bus, self.actions, server=server, ttl=command_ttl)
         self.ping_interval, self.ping_timeout = ping_interval, ping_timeout
@@ -91,6 +91,10 @@ class AmiBridge:
         self._task = None
         self._close_connection()
         await self.notifier.stop()
+
+    def health(self):
+        """Report the liveness of the bridge's sender (its bounded queue of telephony events)."""
+        return self.notifier.health()
 
     async def wait_connected(self, limit: float) -> None:
         """Wait until the bridge is logged in (raises TimeoutError)."""

@@ -2,7 +2,7 @@
 
 Each handler returns early on what it does not care about, is safe to run twice for the same
 message (the registry and the last-published snapshots remember what was already said), never
-touches SQL and never publishes itself: the bridge hands the returned events to the notifier.
+touches SQL and never publishes itself: the bridge hands the returned events to its sender.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from ivr.ami.events import (
+from ivr.ami.state import CallRegistry, ChannelInfo
+from ticketing.bus.contract import (
     AgentStateChanged,
     CallAbandoned,
     CallConnected,
@@ -22,7 +23,6 @@ from ivr.ami.events import (
     QueueStats,
     TelephonyEvent,
 )
-from ivr.ami.state import CallRegistry, ChannelInfo
 
 log = logging.getLogger(__name__)
 

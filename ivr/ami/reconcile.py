@@ -11,9 +11,9 @@ import logging
 from collections.abc import Callable
 
 from ivr.ami.actions import AmiActions
-from ivr.ami.events import CallQueued, TelephonyEvent
 from ivr.ami.handlers import HandlerContext, as_int, channel_info, handle
 from ivr.ami.state import ChannelInfo
+from ticketing.bus.contract import CallQueued, TelephonyEvent
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from ivr.ami.events import LOST_DURING_OUTAGE, CallEnded, CallerIdChanged, CallStarted, TelephonyEvent
+from ticketing.bus.contract import LOST_DURING_OUTAGE, CallEnded, CallerIdChanged, CallStarted, TelephonyEvent
 
 TOMBSTONES = 10_000  # recently hung-up channels remembered, so a late duplicate cannot resurrect them
 

@@ -13,6 +13,7 @@ from ivr.speech.engines import build_engines
 from ivr.speech.messages import MessageTranscriber
 from ivr.speech.pool import RecognizerPool
 from ticketing.bus import Bus, Streams
+from ticketing.bus.contract import Event
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +47,9 @@ class SpeechComponent:
         self.messages = (MessageTranscriber(self.engines, session_factory, self.publish)
                          if session_factory is not None else None)
 
-    async def publish(self, type_: str, key: str, data: dict) -> None:
-        """Publish a transcript event; a bus failure is logged, never breaks the call."""
-        try:
-            await self.bus.publish(Streams.TRANSCRIPTS, type_, key, data)
-        except Exception:
-            log.exception("publishing %s for call %s failed", type_, key)
+    async def publish(self, event: Event) -> None:
+        """Queue a speech event for the bus (never blocks or fails the call)."""
+        self.bus.emit(event)
 
     async def start(self) -> None:
         """Load the model (DTMF-only on failure), open the server, follow recorded messages."""

@@ -11,9 +11,8 @@ from ivr.agi.protocol import AgiHangup
 from ivr.agi.session import PROMPT_ROOT, CallSession
 from ivr.speech import node as n
 from ivr.speech.cases import open_spoken_case
-from ivr.speech.events import REQUEST_CONFIRMED
 from ivr.speech.results import ListenReason
-from ticketing.bus import Streams
+from ticketing.bus.contract import RequestConfirmed
 from ticketing.routing.suggest import suggest_category
 
 log = logging.getLogger(__name__)
@@ -75,8 +74,7 @@ async def tag_call(session: CallSession, cmd: n.TagCall) -> None:
     """Put the confirmed category and transcript on the channel (for the queue) and on the bus."""
     await session.channel.send(f"SET VARIABLE HOTLINE_CATEGORY {cmd.code}")
     await session.channel.send(f'SET VARIABLE HOTLINE_TRANSCRIPT "{_quoted(cmd.text)}"')
-    data = {"linkedid": session.call.linkedid, "category": cmd.code, "text": cmd.text}
-    await session.bus.publish(Streams.TRANSCRIPTS, REQUEST_CONFIRMED, session.call.linkedid, data)
+    session.bus.emit(RequestConfirmed(linkedid=session.call.linkedid, category=cmd.code, text=cmd.text))
 
 
 async def open_case(session: CallSession, cmd: n.OpenSpokenCase) -> c.CaseCreated:

@@ -9,18 +9,17 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ivr.speech.engines import EngineSet
-from ivr.speech.events import MESSAGE_TRANSCRIBED, MessageTranscribed
 from ivr.speech.model import ModelHolder, ModelUnavailable
 from ivr.speech.session import Publish
 from ivr.speech.transcribe import AudioFileError, transcribe_file
 from ticketing.bus import Envelope
+from ticketing.bus.contract import IvrCaseOpened, MessageTranscribed, parse
 from ticketing.case import service as cases
 from ticketing.case.models import CaseAttachment
 from ticketing.database.core import session_scope
 
 log = logging.getLogger(__name__)
 
-CASE_OPENED = "ivr.case_opened"
 ACTOR = "speech"
 
 
@@ -34,10 +33,17 @@ class MessageTranscriber:
 
     async def on_call_event(self, envelope: Envelope) -> None:
         """Transcribe the message of a case the IVR opened (idempotent: one transcript per recording)."""
-        if envelope.type != CASE_OPENED or not envelope.data.get("recording"):
+        if envelope.type != IvrCaseOpened.TYPE:
             return
-        case_number, recording = envelope.data["case_number"], envelope.data["recording"]
-        language = envelope.data.get("language") or None
+        try:
+            opened = parse(envelope)
+        except ValueError as err:
+            log.warning("ignoring %s %s: %s", envelope.type, envelope.id, err)
+            return
+        if not isinstance(opened, IvrCaseOpened) or not opened.recording:
+            return
+        case_number, recording = opened.case_number, opened.recording
+        language = opened.language or None
         if not self.holder.ready or not self.holder.supports(language):
             log.info("message of case %s (%s) not transcribed: %s", case_number, language, self.holder.error)
             return
@@ -46,8 +52,8 @@ class MessageTranscriber:
             return
         attached = await asyncio.to_thread(self.attach, case_number, recording, text)
         if attached:
-            event = MessageTranscribed(envelope.key, case_number, recording, text, confidence)
-            await self.publish(MESSAGE_TRANSCRIBED, envelope.key, event.data())
+            await self.publish(MessageTranscribed(linkedid=opened.linkedid, case_number=case_number,
+                                                  path=recording, text=text, confidence=confidence))
 
     async def transcribe(self, path: Path, language: str | None = None) -> tuple[str | None, float]:
         """Decode a recording in its own thread (live calls keep the pool); None when unreadable."""

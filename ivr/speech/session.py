@@ -16,15 +16,15 @@ from pathlib import Path
 from ivr.speech.decoder import Step
 from ivr.speech.endpoint import Limits, Progress, decide
 from ivr.speech.engines import EngineSet
-from ivr.speech.events import TRANSCRIPT_FINAL, TRANSCRIPT_PARTIAL, TranscriptFinal, TranscriptPartial
 from ivr.speech.frames import Frame, FrameError, Kind, read_frame
 from ivr.speech.model import ModelHolder, ModelUnavailable
 from ivr.speech.pool import Lease, RecognizerPool
 from ivr.speech.results import ListenReason, SpeechResult
+from ticketing.bus.contract import Event, TranscriptFinal, TranscriptPartial
 
 log = logging.getLogger(__name__)
 
-Publish = Callable[[str, str, dict], Awaitable[None]]
+Publish = Callable[[Event], Awaitable[None]]
 CHUNK_SECONDS = 0.1  # decode in 100 ms steps: few pool hops, partials still lively
 TICK_SECONDS = 0.1
 
@@ -219,14 +219,15 @@ class StreamSession:
     async def _publish_partial(self, step: Step) -> None:
         if step.partial and step.partial != self.last_partial and not step.final:
             self.last_partial = step.partial
-            event = TranscriptPartial(self.request.linkedid, self.request.stream_id, step.partial)
-            await self.publish(TRANSCRIPT_PARTIAL, self.request.linkedid, event.data())
+            request = self.request
+            await self.publish(TranscriptPartial(linkedid=request.linkedid, stream_id=request.stream_id,
+                                                 text=step.partial))
 
     async def _publish_final(self, result: SpeechResult) -> None:
         seconds = round(self.decoder.audio_seconds, 3) if self.decoder else 0.0
-        event = TranscriptFinal(self.request.linkedid, self.request.stream_id, result.text,
-                                result.confidence, result.reason.value, seconds)
-        await self.publish(TRANSCRIPT_FINAL, self.request.linkedid, event.data())
+        await self.publish(TranscriptFinal(linkedid=self.request.linkedid, stream_id=self.request.stream_id,
+                                           text=result.text, confidence=result.confidence,
+                                           reason=result.reason.value, audio_seconds=seconds))
 
 
 def utterance_path(audio_dir: Path, linkedid: str, stream_id: str) -> Path:

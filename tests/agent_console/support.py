@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from agent_console.config import ConsoleSettings
 from agent_console.models import AgentPresenceRow
 from ticketing.bus import Streams, create_bus
+from ticketing.bus import contract as ct
 from ticketing.config import Settings
 from ticketing.database.core import make_engine, make_session_factory, session_scope
 from ticketing.database.migrate import upgrade
@@ -92,30 +93,31 @@ class FakeBridge:
         self.refuse: dict[str, str] = {}  # command -> Asterisk's error
         self.refuse_nth: dict[str, tuple[int, str]] = {}  # command -> (refuse its n-th use, error)
         self.silent = False
+        self.server = "default"
         bus.subscribe(Streams.AMI_COMMANDS, "fake-bridge", self.on_command, durable=False)
 
     async def on_command(self, envelope) -> None:
-        data = envelope.data
-        self.commands.append(data)
+        command = ct.parse(envelope)
+        self.commands.append(command)
         if self.silent:
             return
-        action, args = data["action"], data["args"]
+        action, args = command.action, command.args
         nth = self.refuse_nth.get(action)
-        if nth and sum(1 for c in self.commands if c["action"] == action) == nth[0]:
-            reply = {"id": data["id"], "ok": False, "error": nth[1]}
+        if nth and sum(1 for c in self.commands if c.action == action) == nth[0]:
+            reply = ct.AmiReply.of(command, self.server, error=nth[1])
         elif action in self.refuse:
-            reply = {"id": data["id"], "ok": False, "error": self.refuse[action]}
+            reply = ct.AmiReply.of(command, self.server, error=self.refuse[action])
         else:
-            reply = {"id": data["id"], "ok": True, "result": None}
-        await self.bus.publish(Streams.AMI_REPLIES, "ami.reply", data["id"], reply)
-        if action == "queue_add" and reply["ok"]:
-            await self.bus.publish(Streams.AGENTS, "agent.state_changed", args["interface"], {
-                "interface": args["interface"], "queue": args["queue"], "state": self.device_state,
-                "paused": args["paused"], "member_name": args["member_name"]})
+            reply = ct.AmiReply.of(command, self.server)
+        await self.bus.publish_event(reply)
+        if action == "queue_add" and reply.ok:
+            await self.bus.publish_event(ct.AgentStateChanged(
+                interface=args["interface"], queue=args["queue"], state=self.device_state,
+                paused=args["paused"], member_name=args["member_name"], server=self.server))
 
     def actions(self) -> list[tuple[str, dict]]:
         """Return (command, args) of every command seen."""
-        return [(c["action"], c["args"]) for c in self.commands]
+        return [(c.action, c.args) for c in self.commands]
 
 
 @pytest.fixture
@@ -124,12 +126,14 @@ def make_app(console_db, session_factory, console_settings):
     from agent_console.app import mount
     from hotline.components import Services
     from ticketing.api import create_api
+    from ticketing.outbox import Relay
 
     def build(redis_url: str | None = None, with_bridge: bool = True, bus=None, settings_=None):
         settings = Settings(database_url=console_db, redis_url=redis_url)
         bus = bus or create_bus(redis_url)
         services = Services(settings=settings, engine=session_factory.kw["bind"],
                             session_factory=session_factory, bus=bus)
+        services.components.append(Relay(session_factory, bus))  # case events leave through the outbox
 
         @asynccontextmanager
         async def lifespan(_app):

@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from agent_console.models import AgentPresenceRow
 from tests.agent_console.support import ConsoleClient, wait_for
-from ticketing.bus import Streams
+from ticketing.bus import contract as ct
 from ticketing.database.core import session_scope
 from ticketing.database.types import utcnow
 from ticketing.user.models import ConsoleSession
@@ -204,25 +204,24 @@ async def test_call_pops_then_wrapup_then_available(running):
     await c.post("/console/agent/presence/login", json=LOGIN)
     await next_of(ws, "presence")
     bus = console.bus
-    await bus.publish(Streams.CALLS, "call.started", "L1", {
-        "linkedid": "L1", "uniqueid": "L1", "channel": "PJSIP/inbound-1", "caller": "13800138001"})
-    await bus.publish(Streams.CALLS, "ivr.step", "L1", {"linkedid": "L1", "node": "main", "input": "1",
-                                                        "language": "zh"})
-    await bus.publish(Streams.CALLS, "call.offered", "L1", {
-        "linkedid": "L1", "queue": "general-zh", "agent": "PJSIP/1001", "agent_channel": "PJSIP/1001-1"})
+    await bus.publish_event(ct.CallStarted(linkedid="L1", uniqueid="L1", channel="PJSIP/inbound-1",
+                                           caller="13800138001"))
+    await bus.publish_event(ct.IvrStep(linkedid="L1", node="main", input="1", language="zh"))
+    await bus.publish_event(ct.CallOffered(linkedid="L1", queue="general-zh", agent="PJSIP/1001",
+                                           agent_channel="PJSIP/1001-1"))
     pop = await next_of(ws, "pop", within=1.0)
     assert pop["call"]["caller"] == "13800138001" and pop["call"]["ivr_path"][0]["node"] == "main"
     history = await next_of(ws, "history")
     assert any(case["description"].startswith("小区门口路灯") for case in history["cases"])
-    await bus.publish(Streams.TRANSCRIPTS, "transcript.final", "L1", {"linkedid": "L1", "text": "路灯坏了",
-                                                                      "stream_id": "s"})
+    await bus.publish_event(ct.TranscriptFinal(linkedid="L1", text="路灯坏了", stream_id="s", confidence=0.9,
+                                               reason="silence", audio_seconds=1.2))
     update_ = await next_of(ws, "transcript.final")
     assert update_["call"]["transcript"][0]["text"] == "路灯坏了"
-    await bus.publish(Streams.CALLS, "call.connected", "L1", {"linkedid": "L1", "queue": "general-zh",
-                                                              "agent": "PJSIP/1001", "hold_seconds": 3})
+    await bus.publish_event(ct.CallConnected(linkedid="L1", queue="general-zh", agent="PJSIP/1001",
+                                             hold_seconds=3))
     user_id = await _user_id(console, "agent1")
     await wait_for(lambda: console.presence.get(user_id)[0].state == "on_call")
-    await bus.publish(Streams.CALLS, "call.ended", "L1", {"linkedid": "L1", "cause": "Normal Clearing"})
+    await bus.publish_event(ct.CallEnded(linkedid="L1", cause="Normal Clearing"))
     await wait_for(lambda: console.presence.get(user_id)[0].state == "wrapup")
     wrapup = {"interface": "PJSIP/1001", "paused": True, "queue": "", "reason": "wrapup"}
     await wait_for(lambda: ("queue_pause", wrapup) in bridge.actions())  # the command follows the state
@@ -238,13 +237,12 @@ async def test_phone_pause_and_lost_member_follow_asterisk(running):
     with session_scope(console.session_factory) as session:  # the login happened a while ago
         row = session.get(AgentPresenceRow, user_id)
         row.data = {**row.data, "since": (utcnow() - timedelta(minutes=1)).isoformat()}
-    await console.bus.publish(Streams.AGENTS, "agent.state_changed", "PJSIP/1001", {
-        "interface": "PJSIP/1001", "queue": "general-zh", "state": "paused", "paused": True,
-        "paused_reason": "phone", "at": utcnow().isoformat()})
+    await console.bus.publish_event(ct.AgentStateChanged(interface="PJSIP/1001", queue="general-zh",
+                                                         state="paused", paused=True, paused_reason="phone"))
     await wait_for(lambda: console.presence.get(user_id)[0].state == "paused")
     before = len(bridge.commands)
-    await console.bus.publish(Streams.AGENTS, "agent.state_changed", "PJSIP/1001", {
-        "interface": "PJSIP/1001", "queue": "general-zh", "state": "removed", "at": utcnow().isoformat()})
+    await console.bus.publish_event(ct.AgentStateChanged(interface="PJSIP/1001", queue="general-zh",
+                                                         state="removed"))
     await wait_for(lambda: len(bridge.commands) > before)
     assert bridge.actions()[-1] == ("queue_add", {"queue": "general-zh", "interface": "PJSIP/1001",
                                                   "member_name": "话务员 李娜", "paused": True})

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from agent_console import wallboard as wb
+from ticketing.bus import contract as ct
 
 TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 10:00 in Shenzhen
@@ -18,20 +19,19 @@ def at(seconds: float) -> datetime:
 
 
 def queued(lid, q="general-zh"):
-    return ("call.queued", {"linkedid": lid, "queue": q, "position": 1, "waiting": 1})
+    return ct.CallQueued(linkedid=lid, queue=q, position=1, waiting=1)
 
 
 def connected(lid, hold, q="general-zh"):
-    return ("call.connected", {"linkedid": lid, "queue": q, "agent": "PJSIP/1001", "hold_seconds": hold})
+    return ct.CallConnected(linkedid=lid, queue=q, agent="PJSIP/1001", hold_seconds=hold)
 
 
 def abandoned(lid, q="general-zh"):
-    return ("call.abandoned", {"linkedid": lid, "queue": q, "position": 1, "original_position": 1,
-                               "hold_seconds": 20})
+    return ct.CallAbandoned(linkedid=lid, queue=q, position=1, original_position=1, hold_seconds=20)
 
 
 def ended(lid):
-    return ("call.ended", {"linkedid": lid, "cause": "Normal Clearing"})
+    return ct.CallEnded(linkedid=lid, cause="Normal Clearing")
 
 
 CASES = [
@@ -56,8 +56,8 @@ CASES = [
 @pytest.mark.parametrize(("events", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_queue_figures(events, expected):
     board = wb.Wallboard(tz=TZ)
-    for offset, (type_, data) in events:
-        wb.fold(board, type_, data, at(offset))
+    for offset, event in events:
+        wb.fold(board, event, at(offset))
     snapshot = wb.snapshot(board, at(30), sl_seconds=15)
     row = next((q for q in snapshot["queues"] if q["queue"] == "general-zh"), {})
     for key, value in expected.items():
@@ -66,11 +66,11 @@ def test_queue_figures(events, expected):
 
 def test_new_day_resets_counters_and_old_events_are_ignored():
     board = wb.Wallboard(tz=TZ)
-    wb.fold(board, *queued("A"), at(0))
-    wb.fold(board, *connected("A", 3), at(3))
+    wb.fold(board, queued("A"), at(0))
+    wb.fold(board, connected("A", 3), at(3))
     tomorrow = T0 + timedelta(days=1)
-    wb.fold(board, *queued("B"), tomorrow)
-    wb.fold(board, *connected("Z", 3), T0)  # yesterday's event arriving late
+    wb.fold(board, queued("B"), tomorrow)
+    wb.fold(board, connected("Z", 3), T0)  # yesterday's event arriving late
     row = wb.snapshot(board, tomorrow, 15)["queues"][0]
     assert (row["answered"], row["waiting"]) == (0, 1)
 
@@ -79,14 +79,14 @@ def test_agents_by_state_with_durations():
     board = wb.Wallboard(tz=TZ)
     for uid, name, state, since in ((1, "李娜", "available", at(0)), (2, "陈刚", "paused", at(10)),
                                     (3, "王", "offline", at(0))):
-        wb.fold(board, "console.agent_presence", {"user_id": uid, "name": name, "presence": {
-            "state": state, "interface": f"PJSIP/100{uid}", "reason": "meal" if state == "paused" else "",
-            "since": since.isoformat()}}, at(0))
+        presence = ct.PresenceView(state=state, interface=f"PJSIP/100{uid}",
+                                   reason="meal" if state == "paused" else "", since=since.isoformat())
+        wb.fold(board, ct.AgentPresence(user_id=uid, name=name, presence=presence), at(0))
     snapshot = wb.snapshot(board, at(70), 15)
     assert snapshot["agents_by_state"] == {"available": 1, "paused": 1}
     assert [(a["name"], a["seconds"]) for a in snapshot["agents"]] == [("李娜", 70), ("陈刚", 60)]
-    gone = {"user_id": 2, "name": "陈刚", "presence": {"state": "offline"}}
-    wb.fold(board, "console.agent_presence", gone, at(80))
+    gone = ct.AgentPresence(user_id=2, name="陈刚", presence=ct.PresenceView(state="offline"))
+    wb.fold(board, gone, at(80))
     assert [a["name"] for a in wb.snapshot(board, at(80), 15)["agents"]] == ["李娜"]
 
 
@@ -101,14 +101,14 @@ def test_a_restart_rebuilds_todays_figures_from_the_call_records():
     board = wb.restore(wb.Wallboard(tz=TZ), records, at(30))
     row = wb.snapshot(board, at(30), 15)["queues"][0]
     assert (row["answered"], row["abandoned"], row["waiting"], row["service_level"]) == (2, 1, 1, 33.3)
-    wb.fold(board, *ended("D"), at(31))  # the caller still waiting at the restart hangs up
+    wb.fold(board, ended("D"), at(31))  # the caller still waiting at the restart hangs up
     assert wb.snapshot(board, at(31), 15)["queues"][0]["abandoned"] == 2
 
 
 def test_live_events_win_over_older_records():
     board = wb.Wallboard(tz=TZ)
-    wb.fold(board, *queued("A"), at(0))
-    wb.fold(board, *connected("A", 4), at(4))
+    wb.fold(board, queued("A"), at(0))
+    wb.fold(board, connected("A", 4), at(4))
     wb.restore(board, [record("A", 0), record("A", 0, ended=True)], at(5))  # records lag behind
     row = wb.snapshot(board, at(5), 15)["queues"][0]
     assert (row["answered"], row["abandoned"], row["waiting"]) == (1, 0, 0)

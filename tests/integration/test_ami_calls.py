@@ -6,10 +6,10 @@ import uuid
 
 import pytest
 
-from ivr.ami.commands import AmiCommandClient
 from ivr.ami.errors import AmiError
-from ivr.ami.events import CallEnded, CallStarted, parse_event
 from ticketing.bus import Streams
+from ticketing.bus.commands import CommandClient, NoReply
+from ticketing.bus.contract import CallEnded, CallStarted, parse
 
 pytestmark = pytest.mark.asterisk
 
@@ -23,10 +23,10 @@ async def test_local_call_starts_and_ends_with_a_cause(asterisk, ami_bridge, bus
     await ami_bridge.actions.originate("Local/caller@hotline-test/n", context="hotline-inbound",
                                        exten="12345", caller_id="Resident <13900000001>",
                                        variables={"TEST_HOLD": "1"}, channel_id=linkedid)
-    started = parse_event(await wait_for_event(bus, Streams.CALLS, of_call("call.started", linkedid)))
+    started = parse(await wait_for_event(bus, Streams.CALLS, of_call("call.started", linkedid)))
     assert isinstance(started, CallStarted) and not started.reconciled
     assert started.channel.startswith("Local/caller@hotline-test")
-    ended = parse_event(await wait_for_event(bus, Streams.CALLS, of_call("call.ended", linkedid), within=20))
+    ended = parse(await wait_for_event(bus, Streams.CALLS, of_call("call.ended", linkedid), within=20))
     assert isinstance(ended, CallEnded) and ended.cause and ended.cause_code == 16
     assert started.linkedid not in ami_bridge.ctx.registry.calls
 
@@ -56,18 +56,25 @@ async def test_actions_report_asterisk_errors_clearly(ami_bridge):
 
 
 async def test_commands_over_the_bus(asterisk, ami_bridge, bus, wait_for_event):
-    client = AmiCommandClient(bus)
+    client = CommandClient(bus, timeout=15)
     client.subscribe()
-    assert await client.request("ping", limit=5) is None
-    await client.request("queue_add", queue="urban-zh", interface="PJSIP/1007", paused=False)
-    await client.request("queue_pause", interface="PJSIP/1007", paused=True, reason="lunch")
+    server = ami_bridge.commands.server
+    ping = await client.send("ping", server=server, limit=5)
+    assert ping.ok and ping.result is None and ping.server == server
+    assert (await client.send("queue_add", {"queue": "urban-zh", "interface": "PJSIP/1007", "paused": False},
+                              server=server)).ok
+    assert (await client.send("queue_pause", {"interface": "PJSIP/1007", "paused": True, "reason": "lunch"},
+                              server=server)).ok
     paused = await wait_for_event(bus, Streams.AGENTS,
                                   lambda e: e.key == "PJSIP/1007" and e.data["paused"])
-    assert paused.data["paused_reason"] == "lunch"
-    await client.request("queue_remove", queue="urban-zh", interface="PJSIP/1007")
-    with pytest.raises(AmiError, match="unknown action"):
-        await client.request("reboot", limit=5)
-    with pytest.raises(AmiError, match="bad arguments"):
-        await client.request("hangup", limit=5, chanel="typo")
-    with pytest.raises(AmiError, match="Hangup"):
-        await client.request("hangup", limit=5, channel="PJSIP/none-0001")
+    assert parse(paused).paused_reason == "lunch"
+    assert (await client.send("queue_remove", {"queue": "urban-zh", "interface": "PJSIP/1007"},
+                              server=server)).ok
+    refused = await client.send("reboot", server=server, limit=5)
+    assert not refused.ok and "unknown action" in refused.error
+    typo = await client.send("hangup", {"chanel": "typo"}, server=server, limit=5)
+    assert not typo.ok and "bad arguments" in typo.error
+    missing = await client.send("hangup", {"channel": "PJSIP/none-0001"}, server=server, limit=5)
+    assert not missing.ok and "Hangup" in missing.error
+    with pytest.raises(NoReply):  # no bridge serves that server: nobody runs the command
+        await client.send("ping", server="elsewhere", limit=2)

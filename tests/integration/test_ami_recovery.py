@@ -14,8 +14,8 @@ import uuid
 import pytest
 
 from ivr.ami.bridge import AmiBridge
-from ivr.ami.events import LOST_DURING_OUTAGE
 from ticketing.bus import Streams
+from ticketing.bus.contract import LOST_DURING_OUTAGE
 
 pytestmark = pytest.mark.asterisk
 

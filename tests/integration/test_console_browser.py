@@ -21,7 +21,7 @@ from tests.agent_console.support import (  # noqa: F401 - fixtures are found by 
     serve,
     session_factory,
 )
-from ticketing.bus import Streams
+from ticketing.bus import contract as ct
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.redis]
 SHOTS = Path("test-artifacts/screenshots")
@@ -59,22 +59,22 @@ async def test_agent_takes_a_call_files_a_case_the_bureau_sees_it(make_app, serv
     await expect(agent.locator("#state")).to_have_text("空闲")
     assert [a["queue"] for _, a in bridge.actions()] == ["general-zh", "general-en"]
 
-    await console.bus.publish(Streams.CALLS, "call.started", "B1", {
-        "linkedid": "B1", "uniqueid": "B1", "channel": "PJSIP/inbound-0001", "caller": "13800138001"})
-    await console.bus.publish(Streams.CALLS, "ivr.step", "B1", {"linkedid": "B1", "node": "language",
-                                                                "input": "1", "language": "zh"})
-    await console.bus.publish(Streams.TRANSCRIPTS, "transcript.final", "B1", {
-        "linkedid": "B1", "text": "我们小区门口的路灯又坏了", "stream_id": "s1"})
+    bus = console.bus
+    await bus.publish_event(ct.CallStarted(linkedid="B1", uniqueid="B1", channel="PJSIP/inbound-0001",
+                                           caller="13800138001"))
+    await bus.publish_event(ct.IvrStep(linkedid="B1", node="language", input="1", language="zh"))
+    await bus.publish_event(ct.TranscriptFinal(linkedid="B1", text="我们小区门口的路灯又坏了", stream_id="s1",
+                                               confidence=0.9, reason="silence", audio_seconds=2.0))
     offered = time.monotonic()
-    await console.bus.publish(Streams.CALLS, "call.offered", "B1", {
-        "linkedid": "B1", "queue": "general-zh", "agent": "PJSIP/1001", "agent_channel": "PJSIP/1001-0001"})
+    await bus.publish_event(ct.CallOffered(linkedid="B1", queue="general-zh", agent="PJSIP/1001",
+                                           agent_channel="PJSIP/1001-0001"))
     await expect(agent.get_by_test_id("pop-caller")).to_have_text("13800138001", timeout=1000)
     pop_seconds = time.monotonic() - offered
     await expect(agent.get_by_test_id("pop-history")).to_contain_text("小区门口路灯")
     await expect(agent.get_by_test_id("pop-transcript")).to_contain_text("路灯又坏了")
     await expect(agent.locator("#state")).to_have_text("振铃")
-    await console.bus.publish(Streams.CALLS, "call.connected", "B1", {
-        "linkedid": "B1", "queue": "general-zh", "agent": "PJSIP/1001", "hold_seconds": 4})
+    await bus.publish_event(ct.CallConnected(linkedid="B1", queue="general-zh", agent="PJSIP/1001",
+                                             hold_seconds=4))
     await expect(agent.locator("#state")).to_have_text("通话中")
 
     await agent.click("#btn-save")  # empty form: clear message, nothing created
@@ -102,8 +102,7 @@ async def test_agent_takes_a_call_files_a_case_the_bureau_sees_it(make_app, serv
 
     boss = await log_in(browser, base, "supervisor1", "supervisor-pass")
     await expect(boss.get_by_test_id("agents")).to_contain_text("话务员 李娜")
-    await console.bus.publish(Streams.CALLS, "call.queued", "B2", {"linkedid": "B2", "queue": "general-zh",
-                                                                   "position": 1, "waiting": 1})
+    await bus.publish_event(ct.CallQueued(linkedid="B2", queue="general-zh", position=1, waiting=1))
     await expect(boss.get_by_test_id("queues")).to_contain_text("general-zh")
     await boss.screenshot(path=str(SHOTS / "wallboard.png"), full_page=True)
     await boss.click("a.lang[href*='/lang/']")  # the header's other links (reports, QA) share the class

@@ -35,6 +35,7 @@ from ticketing.config import Settings
 from ticketing.database.core import make_engine, make_session_factory, session_scope
 from ticketing.database.migrate import upgrade
 from ticketing.dataset import load_dataset
+from ticketing.outbox import Relay
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.postgres, pytest.mark.timeout(120)]
 
@@ -95,13 +96,16 @@ async def hotline(asterisk, ami_bridge, bus, database, dataset, menus, sounds):
     server = IvrServer(menus, services, bus, RecordingPlaces(ASTERISK_RECORDINGS, asterisk.recordings_dir),
                        host=host, port=port)
     recorder = CallRecorder(bus, database, recordings_dir=asterisk.recordings_dir)
+    relay = Relay(database, bus)  # cases the IVR opens announce themselves through the outbox
     steps = BusSteps(bus)
     await server.start()
     await recorder.start()
+    await relay.start()
     caller = TestCaller(ami_bridge.actions, steps, menus["hotline"], prompts_dir=asterisk.prompts_dir,
                         test_audio_dir=asterisk.test_audio_dir)
     yield services, caller
     await server.stop()
+    await relay.stop()
 
 
 async def ended_record(factory, linkedid: str, within: float = 10.0):

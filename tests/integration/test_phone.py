@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from ivr.ami.events import CallConnected, parse_event
 from ticketing.bus import Streams
+from ticketing.bus.contract import CallConnected, parse
 
 pytestmark = pytest.mark.asterisk
 
@@ -136,7 +136,7 @@ async def test_phone_registers_answers_a_queue_call_and_unregisters(asterisk, am
             await phone.expect("ringing from 13900000042")
             await phone.expect("answered 13900000042")
             envelope = await wait_for_event(bus, Streams.CALLS, of_call("call.connected", linkedid))
-            connected = parse_event(envelope)
+            connected = parse(envelope)
             assert isinstance(connected, CallConnected) and connected.agent == interface
             await phone.expect("hung up by 13900000042")  # the caller's BYE after TEST_HOLD
             await wait_for_event(bus, Streams.CALLS, of_call("call.ended", linkedid))

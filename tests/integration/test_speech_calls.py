@@ -22,13 +22,13 @@ from ivr.agi.services import IvrServices
 from ivr.agi.session import RecordingPlaces
 from ivr.ami.errors import AmiError
 from ivr.speech.component import SpeechComponent, build_speech
-from ivr.speech.events import TRANSCRIPT_FINAL
 from ivr.speech.model import packaged_model_dir
 from ivr.speech.session import utterance_path
 from ivr.speech.transcribe import transcribe_file
 from ivr.testcall import TestCaller
 from tests.ivr.speech.audio import REQUEST_PHRASE, assert_heard_as_played, synthesise
 from ticketing.bus import Streams
+from ticketing.bus.contract import TranscriptFinal
 from ticketing.config import Settings
 from ticketing.dataset import load_dataset
 
@@ -153,7 +153,7 @@ async def test_live_transcript_equals_the_offline_decode(hotline_factory, wait_f
     offline = await asyncio.to_thread(transcribe_file, hotline.speech.holder, speech_audio, first_only=True)
     linkedid = await hotline.call()
     final = await wait_for_event(hotline.bus, Streams.TRANSCRIPTS,
-                                 lambda e: e.key == linkedid and e.type == TRANSCRIPT_FINAL, within=30)
+                                 lambda e: e.key == linkedid and e.type == TranscriptFinal.TYPE, within=30)
     assert final.data["text"] == offline.text and final.data["reason"] == "final"
     # vosk's endpoint fired inside the file's trailing second of silence: the recogniser heard the file's
     # start as played, and it decodes offline to the same words.
@@ -197,7 +197,7 @@ async def test_low_confidence_asks_again_then_falls_back(hotline_factory, wait_f
     linkedid = await hotline.call()
     path = await _fallback_path(hotline, linkedid, wait_for_event)
     finals = [e.data for e in await hotline.bus.read_all(Streams.TRANSCRIPTS)
-              if e.key == linkedid and e.type == TRANSCRIPT_FINAL]
+              if e.key == linkedid and e.type == TranscriptFinal.TYPE]
     assert finals and finals[0]["text"], "the first attempt was heard, but below the threshold"
     assert path[-1][0] == "dtmf" and path[-1][1].endswith("gave-up")
 
@@ -209,6 +209,6 @@ async def test_hang_up_mid_utterance_ends_the_listen(hotline_factory, wait_for_e
                          lambda e: e.key == linkedid and e.type == "transcript.partial", within=30)
     await hotline.hang_up(linkedid)
     final = await wait_for_event(hotline.bus, Streams.TRANSCRIPTS,
-                                 lambda e: e.key == linkedid and e.type == TRANSCRIPT_FINAL, within=10)
+                                 lambda e: e.key == linkedid and e.type == TranscriptFinal.TYPE, within=10)
     assert final.data["reason"] == "hangup"
     assert hotline.speech.pool.in_use == 0

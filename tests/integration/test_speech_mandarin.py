@@ -23,7 +23,6 @@ from ivr.agi.session import RecordingPlaces
 from ivr.recorder import CallRecorder
 from ivr.speech.check import MANDARIN_RECORDING, MANDARIN_REFERENCE, cer
 from ivr.speech.component import build_speech
-from ivr.speech.events import MESSAGE_TRANSCRIBED, REQUEST_CONFIRMED, TRANSCRIPT_FINAL
 from ivr.speech.install import install
 from ivr.speech.session import utterance_path
 from ivr.speech.transcribe import transcribe_file
@@ -42,6 +41,7 @@ from tests.integration.test_ivr_calls import (  # noqa: F401  (fixtures: migrate
 )
 from tests.ivr.speech.audio import assert_heard_as_played
 from ticketing.bus import Streams
+from ticketing.bus.contract import MessageTranscribed, RequestConfirmed, TranscriptFinal
 from ticketing.call import service as calls
 from ticketing.case import service as cases
 from ticketing.case.models import CaseAttachment
@@ -93,8 +93,8 @@ async def _spoken_call(whisper_hotline, asterisk, bus, spoken: SpokenRequest, la
     played = asterisk.test_audio_dir / f"{name}.wav"
     report = await caller.call(parse_moves([language_key, f"say:{name}", "x"]), caller_id=RESIDENT, limit=120)
     events = [e for e in await bus.read_all(Streams.TRANSCRIPTS) if e.key == report.linkedid]
-    finals = [e.data for e in events if e.type == TRANSCRIPT_FINAL]
-    confirmed = [e.data for e in events if e.type == REQUEST_CONFIRMED]
+    finals = [e.data for e in events if e.type == TranscriptFinal.TYPE]
+    confirmed = [e.data for e in events if e.type == RequestConfirmed.TYPE]
     assert [f["reason"] for f in finals] == ["final"], finals
     heard = utterance_path(speech.service.config.audio_dir, report.linkedid, finals[0]["stream_id"])
     assert_heard_as_played(heard, played, whole=False)  # the VAD ended it in the file's trailing silence
@@ -155,7 +155,7 @@ async def test_after_hours_mandarin_message_becomes_a_case_with_its_transcript(w
     number = report.cases[0]
     for _ in range(600):  # the transcription runs in the background after the call
         done = [e for e in await bus.read_all(Streams.TRANSCRIPTS)
-                if e.type == MESSAGE_TRANSCRIBED and e.data.get("case_number") == number]
+                if e.type == MessageTranscribed.TYPE and e.data.get("case_number") == number]
         if done:
             break
         await asyncio.sleep(0.2)

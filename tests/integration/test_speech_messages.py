@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from ivr.speech.events import MESSAGE_TRANSCRIBED
 from ivr.speech.messages import MessageTranscriber
 from ivr.speech.model import ModelHolder, packaged_model_dir
 from ivr.speech.transcribe import transcribe_file
 from tests.integration.test_ivr_calls import database, dataset  # noqa: F401  (fixtures)
 from tests.ivr.speech.audio import REQUEST_PHRASE, synthesise
 from ticketing.bus import Envelope
+from ticketing.bus.contract import MessageTranscribed
 from ticketing.case import service as cases
 from ticketing.case.flows import intake
 from ticketing.case.models import CaseAttachment
@@ -54,8 +54,8 @@ async def test_message_transcript_is_attached_once_and_searchable(database, data
     number = _message_case(database, dataset, str(recording))
     published = []
 
-    async def publish(type_, key, data):
-        published.append((type_, key, data))
+    async def publish(event):
+        published.append((event.TYPE, event.key, event.to_data()))
 
     transcriber = MessageTranscriber(holder, database, publish)
     envelope = Envelope(type="ivr.case_opened", key="call-m1",
@@ -70,7 +70,8 @@ async def test_message_transcript_is_attached_once_and_searchable(database, data
         found, _total = cases.get_all(session, cases.CaseFilter(q=expected.split()[1]))
     assert [t.transcript for t in transcripts] == [expected] and expected
     assert number in [case.number for case in found]
-    assert [(t, k, d["case_number"]) for t, k, d in published] == [(MESSAGE_TRANSCRIBED, "call-m1", number)]
+    expected_events = [(MessageTranscribed.TYPE, "call-m1", number)]
+    assert [(t, k, d["case_number"]) for t, k, d in published] == expected_events
 
 
 async def test_unreadable_recording_is_logged_not_attached(database, dataset, holder, tmp_path, caplog):  # noqa: F811

@@ -20,7 +20,6 @@ from ivr.agi.services import IvrServices
 from ivr.agi.session import RecordingPlaces
 from ivr.recorder import CallRecorder
 from ivr.speech.component import build_speech
-from ivr.speech.events import REQUEST_CONFIRMED, TRANSCRIPT_FINAL
 from ivr.speech.model import packaged_model_dir
 from ivr.speech.session import utterance_path
 from ivr.speech.transcribe import transcribe_file
@@ -38,8 +37,10 @@ from tests.integration.test_ivr_calls import (  # noqa: F401  (fixtures: migrate
 )
 from tests.ivr.speech.audio import assert_heard_as_played
 from ticketing.bus import Streams
+from ticketing.bus.contract import RequestConfirmed, TranscriptFinal
 from ticketing.config import PACKAGE_DATA, Settings
 from ticketing.dataset import load_dataset
+from ticketing.outbox import Relay
 from ticketing.routing.suggest import suggest_category
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.postgres, pytest.mark.speech, pytest.mark.timeout(150)]
@@ -79,13 +80,15 @@ async def spoken_hotline(asterisk, ami_bridge, bus, database, district, menus, s
     server = IvrServer(menus, services, bus, RecordingPlaces(ASTERISK_RECORDINGS, asterisk.recordings_dir),
                        host=host, port=port)
     recorder = CallRecorder(bus, database, recordings_dir=asterisk.recordings_dir)
-    for component in (speech, server, recorder):
+    relay = Relay(database, bus)  # the spoken request's case announces itself through the outbox
+    for component in (speech, server, recorder, relay):
         await component.start()
     caller = TestCaller(ami_bridge.actions, BusSteps(bus), menus["hotline"], prompts_dir=asterisk.prompts_dir,
                         test_audio_dir=asterisk.test_audio_dir)
     yield speech, caller
     await server.stop()
     await speech.stop()
+    await relay.stop()
 
 
 class _Services:
@@ -110,7 +113,7 @@ async def test_spoken_request_is_read_back_confirmed_and_routed_by_category(spok
     report = await caller.call(parse_moves(["1", f"say:{name}", "x"]), caller_id=RESIDENT, limit=90)
 
     finals = [e.data for e in await bus.read_all(Streams.TRANSCRIPTS)
-              if e.key == report.linkedid and e.type == TRANSCRIPT_FINAL]
+              if e.key == report.linkedid and e.type == TranscriptFinal.TYPE]
     assert [f["reason"] for f in finals] == ["final"]
     # Live equals offline on the audio as played: the recogniser heard the file's start sample for sample
     # (vosk's endpoint closes the listen inside the file's trailing silence).
@@ -119,7 +122,7 @@ async def test_spoken_request_is_read_back_confirmed_and_routed_by_category(spok
     offline = await asyncio.to_thread(transcribe_file, speech.holder, heard, first_only=True)
     assert finals[0]["text"] == offline.text
     confirmed = [e.data for e in await bus.read_all(Streams.TRANSCRIPTS)
-                 if e.key == report.linkedid and e.type == REQUEST_CONFIRMED]
+                 if e.key == report.linkedid and e.type == RequestConfirmed.TYPE]
     assert confirmed == [{"linkedid": report.linkedid, "category": CATEGORY, "text": offline.text}]
     call, _ = await ended_record(database, report.linkedid)
     assert nodes(call) == ["welcome", "hours", "request", "request", "queue_safety"]

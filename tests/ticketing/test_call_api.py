@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ivr.agi.events import IvrCaseOpened, IvrStep
-from ivr.ami import events as ev
 from ivr.recorder import CallRecorder
 from ticketing.bus import Envelope, Streams
+from ticketing.bus import contract as ev
+from ticketing.bus.contract import IvrCaseOpened, IvrStep
 from ticketing.bus.memory import MemoryBus
 from ticketing.case.flows import intake
 from ticketing.case.schemas import CaseCreate

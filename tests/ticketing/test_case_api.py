@@ -9,7 +9,9 @@ from fastapi.testclient import TestClient
 
 from ticketing.api import create_api
 from ticketing.bus import Streams, create_bus
+from ticketing.bus.contract import CaseChanged, parse
 from ticketing.config import Settings
+from ticketing.outbox import Relay
 
 LAMP = {
     "description": "小区门口路灯坏了一个星期，晚上很黑",
@@ -294,6 +296,7 @@ def test_users_and_tokens(client, headers):
 
 
 def test_changes_are_published_on_the_bus(backend, session_factory, dataset, headers):
+    """Flows stage their events in the outbox with the change; the relay publishes them in order."""
     bus = create_bus(None)
     app = create_api(
         Settings(database_url=backend[1]), session_factory=session_factory, bus=bus, dataset=dataset
@@ -301,10 +304,19 @@ def test_changes_are_published_on_the_bus(backend, session_factory, dataset, hea
     with TestClient(app) as client:
         number = create(client, headers, dispatch=False)["number"]
         act(client, headers, number, "dispatch")
-        act(client, headers, number, "acknowledge", "agent")  # refused: nothing published
+        act(client, headers, number, "acknowledge", "agent")  # refused: nothing staged
+    assert asyncio.run(bus.read_all(Streams.CASES)) == [], "nothing is published before the relay runs"
+
+    async def relay() -> int:
+        return await Relay(session_factory, bus).drain()
+
+    assert asyncio.run(relay()) == 2
+    assert asyncio.run(relay()) == 0, "sent rows are not published again"
     entries = asyncio.run(bus.read_all(Streams.CASES))
     assert [(e.type, e.key, e.data["action"]) for e in entries] == [
         ("case.created", number, "create"),
         ("case.changed", number, "dispatch"),
     ]
     assert entries[1].data["status"] == "dispatched" and entries[1].data["bureau"] == "urban-mgmt"
+    changed = parse(entries[1])
+    assert isinstance(changed, CaseChanged) and changed.dispatched and changed.bureau_id is not None

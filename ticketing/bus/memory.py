@@ -73,6 +73,7 @@ class MemoryBus(Bus):
         return self._offsets.get(stream, 0) + len(self._streams.get(stream, []))
 
     async def close(self) -> None:
+        await self.sender.stop()
         for task in self._tasks.values():
             task.cancel()
         for task in self._tasks.values():

@@ -146,6 +146,7 @@ class RedisBus(Bus):
         await self._redis.xack(sub.stream, sub.group, entry_id)
 
     async def close(self) -> None:
+        await self.sender.stop()
         self._closing = True
         for task in self._tasks.values():
             task.cancel()

@@ -1,6 +1,9 @@
 """Multi-step case work: intake (create, route, set deadlines, maybe dispatch) and lifecycle actions.
 
-Flows flush only; the HTTP request, CLI command or bus consumer that calls them commits.
+Flows flush only; the HTTP request, CLI command or bus consumer that calls them commits. Each flow
+stages the events its change causes (`case.created`, `case.changed`, built by `case_event`) in the
+session's outbox, so they are committed with the change and published by the outbox relay afterwards:
+nobody else publishes case events.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from ticketing import outbox
 from ticketing.bureau.models import Bureau, Category, Community, Street
+from ticketing.bus.contract import CaseChanged, CaseCreated, CaseEvent
 from ticketing.case import actions, assisting, due, permissions, references, search, service, states
 from ticketing.case.errors import (
     CaseNotFound,
@@ -100,6 +105,7 @@ def intake(
     )
     session.flush()  # one flush: the case, then its first event
     search.index_case(session, case.id, case.description, case.address, case.caller_name)
+    outbox.add(session, case_event(case, "create", actor.name, now))
     if data.linkedid:
         service.link_call(session, case, data.linkedid)
     # Routed to the centre's triage desk (or nowhere), it waits at the dispatch desk (待确认分派) instead.
@@ -162,6 +168,7 @@ def apply_action(
         data=step.data,
         at=now,
     )
+    outbox.add(session, case_event(case, action, actor.name, now))
     log.info("case %s: %s by %s, %s -> %s", number, action, actor.name, from_status, target)
     return case
 
@@ -177,6 +184,16 @@ def _locked(session: Session, number: str, action: str, payload: ActionPayload) 
     if number not in cases:
         raise CaseNotFound(number)
     return cases[number]
+
+
+def case_event(case: Case, action: str, actor: str, at: datetime | None = None) -> CaseEvent:
+    """Return the bus event announcing a case after `action` (the one builder of case events)."""
+    kind = CaseCreated if action == "create" else CaseChanged
+    return kind(number=case.number, action=action, actor=actor, status=case.status,
+                bureau=case.bureau.code if case.bureau else None, bureau_id=case.bureau_id,
+                dispatched=case.dispatched_at is not None,
+                category=case.category.code if case.category else None, case_version=case.version,
+                at=(at or utcnow()).isoformat())
 
 
 def _place(session: Session, data: CaseCreate) -> tuple[Street | None, Community | None]:

@@ -6,12 +6,10 @@ import logging
 from datetime import datetime, time, timedelta
 from typing import Literal
 
-import anyio.from_thread
 from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from ticketing.bus import Streams
 from ticketing.case import access, flows, privacy, service, states
 from ticketing.case.errors import UnknownReference
 from ticketing.case.models import MAX_DESCRIPTION, Case
@@ -44,7 +42,7 @@ def create_case(
 ) -> CaseRead:
     """Take in a case: route it and set its deadlines; `dispatch: true` dispatches it at once."""
     case = flows.intake(session, dataset_of(request), data, Actor.of(user))
-    return _commit(request, session, case, "case.created", "create", user)
+    return _commit(request, session, case, user)
 
 
 @router.get("/cases", response_model=CasePage)
@@ -112,7 +110,7 @@ def act(
 ) -> CaseRead:
     """Apply a lifecycle action; 409 when the case's status does not allow it or someone else was faster."""
     case = flows.apply_action(session, dataset_of(request), number, action, payload, Actor.of(user))
-    return _commit(request, session, case, "case.changed", action, user)
+    return _commit(request, session, case, user)
 
 
 @router.get("/cases/{number}/events", response_model=list[EventRead])
@@ -188,25 +186,7 @@ def _day_start(calendar, day: Day | None, offset: int = 0) -> datetime | None:
     return calendar.local(datetime.combine(day + timedelta(days=offset), time(), tzinfo=calendar.timezone))
 
 
-def _commit(
-    request: Request, session: Session, case: Case, event_type: str, action: str, user: User
-) -> CaseRead:
-    """Commit the request's work, then tell the bus (a bus failure never undoes the committed case)."""
+def _commit(request: Request, session: Session, case: Case, user: User) -> CaseRead:
+    """Commit the request's work (the flow staged its events in the outbox, published after the commit)."""
     session.commit()
-    read = privacy.masked_for(user.role, to_read(case, dataset_of(request), utcnow()))
-    bus = getattr(request.app.state, "bus", None)
-    if bus is not None:
-        data = {
-            "number": case.number,
-            "action": action,
-            "actor": user.username,
-            "status": case.status,
-            "bureau": read.bureau,
-            "category": read.category,
-            "version": case.version,
-        }
-        try:
-            anyio.from_thread.run(bus.publish, Streams.CASES, event_type, case.number, data)
-        except Exception:
-            log.exception("publishing %s for case %s failed", event_type, case.number)
-    return read
+    return privacy.masked_for(user.role, to_read(case, dataset_of(request), utcnow()))

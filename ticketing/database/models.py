@@ -8,6 +8,7 @@ from ticketing.case.models import Case, CaseAssist, CaseAttachment, CaseEvent, C
 from ticketing.database.core import Base
 from ticketing.knowledge.models import Article, ArticleVersion
 from ticketing.open311.models import Open311Client, Open311Request
+from ticketing.outbox.models import OutboxEntry
 from ticketing.qa.models import CallTranscript, QaScore
 from ticketing.supervision.models import CaseNotice, SupervisionOrder
 from ticketing.user.models import ApiToken, ConsoleSession, User
@@ -39,6 +40,7 @@ __all__ = [
     "Open311Request",
     "QaScore",
     "RoutingRule",
+    "OutboxEntry",
     "Street",
     "User",
     "WebhookDelivery",

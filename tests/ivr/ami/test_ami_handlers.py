@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from panoramisk.message import Message
 
-from ivr.ami.events import CallEnded, CallStarted, parse_event
 from ivr.ami.handlers import HandlerContext, agent_state, as_int, caller_number, event_time, handle
 from ivr.ami.state import CallRegistry
+from ticketing.bus.contract import CallEnded, CallStarted, parse
 
 RECORDED = Path(__file__).parent / "data" / "queue_call.ami"
 
@@ -46,7 +46,7 @@ def test_replaying_the_conversation_twice_adds_nothing():
 
 def test_every_event_survives_the_bus_round_trip():
     for event in replay(HandlerContext(CallRegistry()), recorded_messages()):
-        assert parse_event(event.TYPE, event.to_data()) == event
+        assert parse(event.TYPE, event.to_data()) == event
 
 
 def test_unknown_and_malformed_events_are_ignored():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.ami.events import LOST_DURING_OUTAGE
 from ivr.ami.state import CallRegistry, ChannelInfo
+from ticketing.bus.contract import LOST_DURING_OUTAGE
 
 
 def chan(uniqueid: str, linkedid: str | None = None) -> ChannelInfo:

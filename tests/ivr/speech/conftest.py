@@ -49,8 +49,8 @@ class Published:
     def __init__(self) -> None:
         self.events: list[tuple[str, str, dict]] = []
 
-    async def __call__(self, type_: str, key: str, data: dict) -> None:
-        self.events.append((type_, key, data))
+    async def __call__(self, event) -> None:
+        self.events.append((event.TYPE, event.key, event.to_data()))
 
     def of(self, type_: str) -> list[dict]:
         """Payloads of one event type."""

@@ -9,7 +9,6 @@ from ivr.agi.protocol import AgiReply
 from ivr.speech.api import SpeechConfig, SpeechService
 from ivr.speech.client import stream_pcm
 from ivr.speech.endpoint import Limits
-from ivr.speech.events import TRANSCRIPT_FINAL, TRANSCRIPT_PARTIAL
 from ivr.speech.frames import Kind, encode, uuid_frame
 from ivr.speech.model import ModelHolder
 from ivr.speech.pool import RecognizerPool
@@ -18,6 +17,7 @@ from ivr.speech.session import utterance_path
 from ivr.speech.transcribe import transcribe_file
 from tests.ivr.speech.audio import NO, YES, pcm_of
 from tests.ivr.speech.conftest import AsteriskLike
+from ticketing.bus.contract import TranscriptFinal, TranscriptPartial
 
 pytestmark = pytest.mark.speech
 
@@ -28,9 +28,9 @@ async def test_live_transcript_equals_offline_decode(speech, speech_dir, holder,
     result = await speech.listen(AsteriskLike(pcm, paced=False), "call-1")
     assert result.reason is ListenReason.FINAL
     assert result.text == offline.text and result.text
-    finals = published.of(TRANSCRIPT_FINAL)
+    finals = published.of(TranscriptFinal.TYPE)
     assert [(f["linkedid"], f["text"], f["reason"]) for f in finals] == [("call-1", offline.text, "final")]
-    assert published.of(TRANSCRIPT_PARTIAL), "partials are published while the caller speaks"
+    assert published.of(TranscriptPartial.TYPE), "partials are published while the caller speaks"
 
 
 async def test_kept_utterance_audio_decodes_offline_to_the_live_transcript(holder, speech_dir, published,
@@ -47,7 +47,7 @@ async def test_kept_utterance_audio_decodes_offline_to_the_live_transcript(holde
         result = await service.listen(AsteriskLike(leading + pcm, paced=False), "call/12")
     finally:
         await service.stop()
-    stream_id = published.of(TRANSCRIPT_FINAL)[0]["stream_id"]
+    stream_id = published.of(TranscriptFinal.TYPE)[0]["stream_id"]
     path = utterance_path(kept, "call/12", stream_id)
     assert path.name == f"call_12_{stream_id}.wav" and [p.name for p in kept.iterdir()] == [path.name]
     heard, heard_rate = pcm_of(path)

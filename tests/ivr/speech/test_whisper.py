@@ -12,7 +12,6 @@ from ivr.speech.api import SpeechConfig, SpeechService
 from ivr.speech.check import MANDARIN_REFERENCE, cer
 from ivr.speech.endpoint import Limits
 from ivr.speech.engines import EngineSet
-from ivr.speech.events import TRANSCRIPT_FINAL, TRANSCRIPT_PARTIAL
 from ivr.speech.pool import RecognizerPool
 from ivr.speech.results import ListenReason
 from ivr.speech.session import utterance_path
@@ -20,6 +19,7 @@ from ivr.speech.transcribe import transcribe_file
 from tests.ivr.speech.audio import pcm_of
 from tests.ivr.speech.conftest import AsteriskLike
 from tests.ivr.speech.whisper_fixtures import mandarin_8k, whisper  # noqa: F401  (fixtures)
+from ticketing.bus.contract import TranscriptFinal, TranscriptPartial
 
 pytestmark = [pytest.mark.speech, pytest.mark.timeout(240)]
 
@@ -50,9 +50,9 @@ async def test_live_listen_equals_the_offline_decode_of_what_was_heard(service, 
     trailing = bytes(rate * 2 * 2)  # the caller is quiet after speaking: the VAD ends the utterance
     result = await service.listen(AsteriskLike(pcm + trailing, paced=False), "call-zh", language="zh")
     assert result.reason is ListenReason.FINAL and cer(MANDARIN_REFERENCE, result.text) <= 0.10, result
-    final = published.of(TRANSCRIPT_FINAL)[0]
+    final = published.of(TranscriptFinal.TYPE)[0]
     assert (final["text"], final["reason"]) == (result.text, "final")
-    assert published.of(TRANSCRIPT_PARTIAL) == []  # utterance-level engine: the final is the transcript
+    assert published.of(TranscriptPartial.TYPE) == []  # utterance-level engine: the final is the transcript
     heard = utterance_path(tmp_path, "call-zh", final["stream_id"])
     heard_pcm, _ = pcm_of(heard)
     assert (pcm + trailing).startswith(heard_pcm) and len(heard_pcm) > len(pcm)  # ended in the quiet

@@ -1,49 +1,27 @@
-"""Typed, frozen telephony events published on the bus, keyed by the call's Linkedid.
+"""Telephony events: calls, IVR steps, queue members and queues, keyed by Linkedid, interface or queue.
 
 A *call* is every channel sharing one Linkedid: it starts when the first of them appears and ends
-when the last one hangs up. Each event class names its bus type (`TYPE`) and stream (`STREAM`);
-`to_data()` gives the JSON-safe payload, `parse_event(envelope)` rebuilds the typed event on the
-consumer side. Consumers must treat events as facts that may arrive twice (apply idempotently).
-
-Version 1 of every type; a change that removes or renames a field bumps `VERSION` of that class.
+when the last one hangs up. Consumers treat events as facts that may arrive twice (apply idempotently).
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
+from ticketing.bus.contract.base import Event, register
 from ticketing.bus.streams import Streams
 
 LOST_DURING_OUTAGE = "lost during AMI outage"
 
 
-def now_iso() -> str:
-    """Return the current UTC time as an ISO-8601 string (the `at` of events)."""
-    return datetime.now(UTC).isoformat()
-
-
 @dataclass(frozen=True, kw_only=True)
-class TelephonyEvent:
-    """Fields every event carries: what it is about (`key`), when, and which Asterisk reported it."""
+class TelephonyEvent(Event):
+    """An event one Asterisk server reported (`server` names it; commands go back to that server)."""
 
-    TYPE: ClassVar[str] = ""
     STREAM: ClassVar[str] = Streams.CALLS
-    VERSION: ClassVar[int] = 1
 
-    at: str = field(default_factory=now_iso)
     server: str = "default"
-
-    @property
-    def key(self) -> str:
-        """Return the bus key (the Linkedid for call events)."""
-        raise NotImplementedError
-
-    def to_data(self) -> dict[str, Any]:
-        """Return the JSON-safe payload put into the bus envelope."""
-        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +35,7 @@ class CallEvent(TelephonyEvent):
         return self.linkedid
 
 
+@register
 @dataclass(frozen=True, kw_only=True)
 class CallStarted(CallEvent):
     """The first channel of a call appeared (a resident dialled in, or we originated a call)."""
@@ -73,6 +52,7 @@ class CallStarted(CallEvent):
     reconciled: bool = False  # True when found by reconciliation rather than a live Newchannel
 
 
+@register
 @dataclass(frozen=True, kw_only=True)
 class CallQueued(CallEvent):
     """The caller joined a queue (QueueCallerJoin)."""
@@ -87,6 +67,7 @@ class CallQueued(CallEvent):
     caller_name: str = ""
 
 
+@register
 @dataclass(frozen=True, kw_only=True)
 class CallAbandoned(CallEvent):
     """The caller hung up while waiting in a queue (QueueCallerAbandon)."""
@@ -99,6 +80,7 @@ class CallAbandoned(CallEvent):
     hold_seconds: int
 
 
+@register
 @dataclass(frozen=True, kw_only=True)
 class CallOffered(CallEvent):
     """A queue rang an agent for this call (AgentCalled)."""
@@ -113,6 +95,7 @@ class CallOffered(CallEvent):
     caller_name: str = ""
 
 
+@register
 @dataclass(frozen=True, kw_only=True)
 class CallerIdChanged(CallEvent):
     """The caller's number became known or changed after call.started (NewCallerid on the first channel).
@@ -128,6 +111,7 @@ class CallerIdChanged(CallEvent):
     uniqueid: str = ""
 
 
+@register
 @dataclass(frozen=True, kw_only=True)
 class CallConnected(CallEvent):
     """An agent answered the call (AgentConnect)."""
@@ -142,6 +126,7 @@ class CallConnected(CallEvent):
     ring_seconds: int = 0
 
 
+@register
 @dataclass(frozen=True, kw_only=True)
 class CallTransferred(CallEvent):
     """The call was transferred (BlindTransfer / AttendedTransfer)."""
@@ -154,6 +139,7 @@ class CallTransferred(CallEvent):
     result: str = ""  # Asterisk's Result header ("Success", "Fail", ...)
 
 
+@register
 @dataclass(frozen=True, kw_only=True)
 class CallEnded(CallEvent):
     """The last channel of the call hung up; `cause` is human-readable, `cause_code` Q.850 (0 if unknown)."""
@@ -166,6 +152,7 @@ class CallEnded(CallEvent):
     reconciled: bool = False  # True when synthesised by reconciliation (see LOST_DURING_OUTAGE)
 
 
+@register
 @dataclass(frozen=True, kw_only=True)
 class AgentStateChanged(TelephonyEvent):
     """A queue member's state changed (QueueMemberStatus/Added/Removed/Pause); keyed by interface."""
@@ -190,6 +177,7 @@ class AgentStateChanged(TelephonyEvent):
 AGENT_STATES = ("idle", "ringing", "busy", "on_hold", "paused", "unavailable", "removed", "unknown")
 
 
+@register
 @dataclass(frozen=True, kw_only=True)
 class QueueStats(TelephonyEvent):
     """A snapshot of one queue (from QueueSummary/QueueParams); keyed by queue name."""
@@ -212,34 +200,31 @@ class QueueStats(TelephonyEvent):
         return self.queue
 
 
-EVENT_TYPES: dict[str, type[TelephonyEvent]] = {
-    cls.TYPE: cls
-    for cls in (CallStarted, CallerIdChanged, CallQueued, CallAbandoned, CallOffered, CallConnected,
-                CallTransferred, CallEnded, AgentStateChanged, QueueStats)
-}
+@register
+@dataclass(frozen=True, kw_only=True)
+class IvrStep(CallEvent):
+    """The caller reached a menu node; `input` is the key(s) or outcome that led there."""
+
+    TYPE: ClassVar[str] = "ivr.step"
+
+    node: str
+    input: str = ""
+    language: str = ""
+    menu: str = ""
+    uniqueid: str = ""
+    caller: str = ""
+    dialled: str = ""
+    recording: str = ""  # the call's recording (MixMonitor) on the first step of a session
 
 
-class UnknownEventType(ValueError):
-    """An envelope's type is not a telephony event this module knows."""
+@register
+@dataclass(frozen=True, kw_only=True)
+class IvrCaseOpened(CallEvent):
+    """The IVR opened a case for this call (a message); the recorder links it to the call."""
 
+    TYPE: ClassVar[str] = "ivr.case_opened"
 
-def register_event_type(cls: type[TelephonyEvent]) -> type[TelephonyEvent]:
-    """Make another package's event class (e.g. ivr.step) parseable by `parse_event`; usable as decorator."""
-    EVENT_TYPES[cls.TYPE] = cls
-    return cls
-
-
-def parse_event(envelope_or_type, data: dict[str, Any] | None = None) -> TelephonyEvent:
-    """Rebuild a typed event from a bus envelope (or a type and payload), ignoring unknown fields."""
-    if data is None:
-        type_, data = envelope_or_type.type, envelope_or_type.data
-    else:
-        type_ = envelope_or_type
-    cls = EVENT_TYPES.get(type_)
-    if cls is None:
-        raise UnknownEventType(f"unknown telephony event type {type_!r}")
-    names = {f.name for f in dataclasses.fields(cls)}
-    try:
-        return cls(**{k: v for k, v in data.items() if k in names})
-    except TypeError as err:
-        raise ValueError(f"malformed {type_} event: {err}") from err
+    case_number: str
+    recording: str = ""
+    caller: str = ""
+    language: str = ""

@@ -1,0 +1,87 @@
+"""The one event contract: each type round-trips through an envelope; the parser refuses bad ones."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ticketing.bus import Envelope, Streams
+from ticketing.bus import contract as ct
+
+SAMPLES: list[ct.Event] = [
+    ct.CallStarted(linkedid="L1", uniqueid="U1", channel="PJSIP/trunk-01", caller="13800138000", server="a"),
+    ct.CallerIdChanged(linkedid="L1", caller="13800138000"),
+    ct.CallQueued(linkedid="L1", queue="general-zh", position=1, waiting=2),
+    ct.CallAbandoned(linkedid="L1", queue="general-zh", position=1, original_position=1, hold_seconds=9),
+    ct.CallOffered(linkedid="L1", queue="general-zh", agent="PJSIP/1001"),
+    ct.CallConnected(linkedid="L1", queue="general-zh", agent="PJSIP/1001", hold_seconds=4),
+    ct.CallTransferred(linkedid="L1", kind="blind", target="100@ctx"),
+    ct.CallEnded(linkedid="L1", cause="Normal Clearing", cause_code=16),
+    ct.IvrStep(linkedid="L1", node="main", input="1"),
+    ct.IvrCaseOpened(linkedid="L1", case_number="FT20261202-0001", recording="/r.wav"),
+    ct.AgentStateChanged(interface="PJSIP/1001", queue="general-zh", state="idle"),
+    ct.QueueStats(queue="general-zh", waiting=3, logged_in=2),
+    ct.TranscriptPartial(linkedid="L1", stream_id="s", text="路灯"),
+    ct.TranscriptFinal(linkedid="L1", stream_id="s", text="路灯坏了", confidence=0.8, reason="silence",
+                       audio_seconds=2.5),
+    ct.MessageTranscribed(linkedid="L1", case_number="FT1", path="/r.wav", text="你好", confidence=0.7),
+    ct.RequestConfirmed(linkedid="L1", category="street-lights", text="路灯坏了"),
+    ct.CaseCreated(number="FT1", action="create", actor="agent1", status="new", bureau="urban-mgmt",
+                   bureau_id=3),
+    ct.CaseChanged(number="FT1", action="dispatch", actor="agent1", status="dispatched", bureau_id=3,
+                   dispatched=True, case_version=2),
+    ct.AgentPresence(user_id=7, name="agent1",
+                     presence=ct.PresenceView(interface="PJSIP/1001", queues=("general-zh",), state="ready")),
+    ct.TabClaimed(user_id=7, tab="t1"),
+    ct.AmiCommand(action="originate", args={"channel": "PJSIP/1001"}, server="a"),
+    ct.AmiReply(id="c1", action="ping", ok=True, server="a"),
+]
+
+
+def through_the_wire(event: ct.Event) -> Envelope:
+    """Encode an event as a stream entry and decode it again (what a consumer in another process gets)."""
+    envelope = event.outgoing().envelope()
+    return Envelope.decode(event.STREAM, "1-0", json.loads(json.dumps(envelope.encode())))
+
+
+def test_every_contract_type_is_sampled_and_streams_are_known():
+    assert {type(e) for e in SAMPLES} == set(ct.EVENT_TYPES.values())
+    known = {v for k, v in vars(Streams).items() if k.isupper()}
+    assert {e.STREAM for e in SAMPLES} <= known
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda e: e.TYPE)
+def test_round_trip(event):
+    envelope = through_the_wire(event)
+    assert (envelope.type, envelope.key, envelope.version) == (event.TYPE, event.key, ct.SCHEMA_VERSION)
+    assert ct.parse(envelope) == event
+
+
+def test_outgoing_keeps_its_id_for_retries():
+    item = SAMPLES[0].outgoing("fixed")
+    assert item.envelope().id == item.envelope().id == "fixed"
+
+
+@pytest.mark.parametrize(("type_", "data", "version", "error"), [
+    ("call.nonsense", {}, 1, ct.UnknownEventType),
+    ("call.ended", {"linkedid": "L"}, 1, ValueError),  # cause missing
+    ("call.ended", {"linkedid": "L", "cause": "x"}, ct.SCHEMA_VERSION + 1, ValueError),
+    ("console.agent_presence", {"name": "no id"}, 1, ValueError),
+])
+def test_parser_refuses(type_, data, version, error):
+    with pytest.raises(error):
+        ct.parse(Envelope(type=type_, key="k", data=data, version=version))
+
+
+def test_unknown_fields_of_a_newer_producer_are_ignored():
+    event = ct.parse("call.ended", {"linkedid": "L", "cause": "x", "added_later": 1})
+    assert event == ct.CallEnded(linkedid="L", cause="x", at=event.at)
+
+
+def test_commands_are_addressed_to_one_server():
+    command = ct.AmiCommand(action="ping", server="b")
+    assert command.addressed_to("b") and not command.addressed_to("a")
+    assert ct.AmiCommand(action="ping").addressed_to("a")
+    reply = ct.AmiReply.of(command, "b", error="refused")
+    assert (reply.id, reply.ok, reply.server, reply.error) == (command.id, False, "b", "refused")
