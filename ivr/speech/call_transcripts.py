@@ -17,13 +17,14 @@ from pathlib import Path
 
 from ivr.speech.transcribe import AudioFileError, transcribe_file
 from ticketing.bus import Envelope
+from ticketing.bus.contract import CallEnded
 from ticketing.call import service as calls
 from ticketing.database.core import session_scope
 from ticketing.qa import service as qa
 
 log = logging.getLogger(__name__)
 
-CALL_ENDED = "call.ended"
+
 SIDE_SUFFIXES = (("caller", "-caller"), ("agent", "-agent"))
 
 
@@ -47,7 +48,7 @@ class CallTranscriber:
 
     async def on_call_event(self, envelope: Envelope) -> None:
         """Start the transcription of an ended call in the background (the bus is not held up)."""
-        if envelope.type != CALL_ENDED:
+        if envelope.type != CallEnded.TYPE:
             return
         if self.slots.locked():
             log.warning("call %s not transcribed for review: %d calls already waiting", envelope.key,
