@@ -1,7 +1,7 @@
 """Transactional outbox: events committed with the change that caused them, published by the relay.
 
-Revision ID: 0004_backbone_outbox
-Revises: 0003_console
+Revision ID: 0012_backbone_outbox
+Revises: 0011_mandarin_qa
 Create Date: 2026-12-02 04:00:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_backbone_outbox"
-down_revision = "0003_console"
+revision = "0012_backbone_outbox"
+down_revision = "0011_mandarin_qa"
 branch_labels = None
 depends_on = None
 
