@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from urllib.parse import unquote
@@ -48,8 +49,6 @@ async def open_ws(base: str, client: ConsoleClient, page: str = "agent", tab: st
 
 
 async def next_of(ws, type_: str, within: float = 5.0) -> dict:
-    import asyncio
-
     async with asyncio.timeout(within):
         while True:
             message = json.loads(await ws.recv())
@@ -274,3 +273,33 @@ async def test_case_form_errors_then_created_and_listed_for_the_bureau(running):
     again = await clerk.post(f"/console/bureau/cases/{number}/acknowledge", data={"csrf_token": clerk.csrf})
     assert "error=" in again.headers["location"]
     assert "工单当前状态为“已签收”，不能签收" in unquote(again.headers["location"])
+
+
+async def test_bureau_sockets_only_hear_of_their_own_dispatched_cases(running):
+    """Live case events follow the REST rule (ticketing.case.permissions.sees), delivered via the outbox."""
+    base, console, bridge, client = running
+    agent, urban, env = await client("agent1"), await client("urban1", "bureau-pass"), await client(
+        "env1", "bureau-pass")
+    urban_ws, env_ws = await open_ws(base, urban, "bureau"), await open_ws(base, env, "bureau")
+    await next_of(urban_ws, "hello")
+    await next_of(env_ws, "hello")
+
+    async def take_in(dispatch: bool) -> str:
+        form = {"description": "路边垃圾堆积很久没人清理", "caller_phone": "13800138001", "street": "futian"}
+        form.update({"dispatch": "on"} if dispatch else {})
+        created = await agent.post("/console/agent/cases", data=form)
+        assert created.status_code == 200, created.text
+        return created.json()["case"]["number"]
+
+    kept = await take_in(dispatch=False)  # not dispatched yet: no bureau may see it
+    sent = await take_in(dispatch=True)  # dispatched to urban-mgmt
+    heard = []
+    async with asyncio.timeout(10):
+        while sent not in [m["number"] for m in heard]:
+            heard.append(await next_of(urban_ws, "case"))
+    assert kept not in [m["number"] for m in heard]
+    assert {(m["number"], m["event"]) for m in heard if m["number"] == sent} >= {(sent, "case.changed")}
+    with pytest.raises(TimeoutError):  # environment's clerk hears of neither case
+        await next_of(env_ws, "case", within=1.5)
+    await urban_ws.close()
+    await env_ws.close()

@@ -177,6 +177,10 @@ class Bus(abc.ABC):
             self._start_subscription(sub)
         return sub
 
+    async def epoch(self) -> str:
+        """Return the id of the transport's data set; it changes when the transport lost its entries."""
+        return "in-process"
+
     @property
     @abc.abstractmethod
     def started(self) -> bool:

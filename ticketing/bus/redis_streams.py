@@ -1,4 +1,10 @@
-"""Redis streams transport: XADD to publish, XREADGROUP/XACK per consumer group, XAUTOCLAIM for retries."""
+"""Redis streams transport: XADD to publish, XREADGROUP/XACK per consumer group, XAUTOCLAIM for retries.
+
+Consumers heal: a lost connection is retried with backoff (pooled connections are health-checked and a
+command on a stale one is retried once on a fresh one), and a stream or group that vanished because Redis
+restarted without its data (NOGROUP) is created again, so the consumer carries on. `epoch()` tells the
+outbox relay when that happened, so it can publish again what Redis lost.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,10 @@ import asyncio
 import logging
 import os
 import socket
+import uuid
 
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 
 from ticketing.bus.core import MAX_DELIVERIES, Bus, Envelope, Subscription, deliver
@@ -17,6 +25,10 @@ log = logging.getLogger(__name__)
 MAXLEN = 200_000
 BLOCK_MS = 2_000
 RECLAIM_IDLE_MS = 15_000
+CONNECT_TIMEOUT = 2.0
+COMMAND_TIMEOUT = 3.0  # beyond a blocking read's own wait: a hung Redis fails a command after this
+HEALTH_CHECK = 10  # seconds an idle pooled connection may sit before it is checked on reuse
+EPOCH_KEY = "hotline:bus:epoch"
 
 
 class BusUnavailable(RuntimeError):
@@ -28,7 +40,9 @@ class RedisBus(Bus):
 
     def __init__(self, url: str) -> None:
         super().__init__()
-        self._redis = aioredis.from_url(url, decode_responses=True)
+        self._redis = aioredis.from_url(
+            url, decode_responses=True, socket_connect_timeout=CONNECT_TIMEOUT,
+            socket_timeout=BLOCK_MS / 1000 + COMMAND_TIMEOUT, health_check_interval=HEALTH_CHECK)
         self._started = False
         self._closing = False
         self._host = f"{socket.gethostname()}-{os.getpid()}"
@@ -38,17 +52,18 @@ class RedisBus(Bus):
         return self._started
 
     async def _append(self, stream: str, envelope: Envelope) -> str:
-        try:
-            return await self._redis.xadd(stream, envelope.encode(), maxlen=MAXLEN, approximate=True)
-        except RedisError as err:
-            raise BusUnavailable(f"cannot publish to {stream}: {err}") from err
+        [entry_id] = await self._append_many([Envelope(**{**envelope.__dict__, "stream": stream})])
+        return entry_id
 
     async def _append_many(self, envelopes: list[Envelope]) -> list[str]:
-        pipe = self._redis.pipeline(transaction=False)
-        for envelope in envelopes:
-            pipe.xadd(envelope.stream, envelope.encode(), maxlen=MAXLEN, approximate=True)
-        try:
+        async def send() -> list[str]:
+            pipe = self._redis.pipeline(transaction=False)
+            for envelope in envelopes:
+                pipe.xadd(envelope.stream, envelope.encode(), maxlen=MAXLEN, approximate=True)
             return list(await pipe.execute())
+
+        try:
+            return await _once_more_on_a_fresh_connection(send)
         except RedisError as err:
             raise BusUnavailable(f"cannot publish {len(envelopes)} events: {err}") from err
 
@@ -77,21 +92,44 @@ class RedisBus(Bus):
             if "BUSYGROUP" not in str(err):
                 raise
 
+    async def epoch(self) -> str:
+        """Return the id of this Redis's data set; a new one after Redis restarted without its data."""
+        async def read() -> str | None:
+            await self._redis.set(EPOCH_KEY, uuid.uuid4().hex, nx=True)  # kept when already there
+            return await self._redis.get(EPOCH_KEY)
+
+        try:
+            value = await _once_more_on_a_fresh_connection(read)
+        except RedisError as err:
+            raise BusUnavailable(f"Redis is not reachable: {err}") from err
+        return str(value)
+
     async def _consume(self, sub: Subscription) -> None:
-        await self._ensure_group(sub)
+        """Consume until closed; on any Redis failure wait (backoff), re-create what vanished, resume."""
         consumer = self._consumer_name(sub)
-        await self._drain_pending(sub, consumer)
         while not self._closing:
             try:
-                reply = await self._redis.xreadgroup(sub.group, consumer, {sub.stream: ">"},
-                                                     count=100, block=BLOCK_MS)
-            except RedisError as err:
+                await self._ensure_group(sub)
+                await self._drain_pending(sub, consumer)
+                await self._read(sub, consumer)
+            except (RedisError, OSError) as err:
                 # redis-py can turn a cancellation into a connection error: the flag ends the loop then.
                 if self._closing:
                     return
-                log.warning("reading %s for %s failed: %s; retrying", sub.stream, sub.group, err)
-                await asyncio.sleep(1)
-                continue
+                delay = sub.state.failed(err)
+                if "NOGROUP" in str(err):
+                    log.warning("%s lost its group %s (Redis lost its data?); creating it again",
+                                sub.stream, sub.group)
+                else:
+                    log.warning("consuming %s for %s failed: %s; retrying in %.1f s", sub.stream, sub.group,
+                                err, delay)
+                await asyncio.sleep(delay)
+
+    async def _read(self, sub: Subscription, consumer: str) -> None:
+        while not self._closing:
+            reply = await self._redis.xreadgroup(sub.group, consumer, {sub.stream: ">"}, count=100,
+                                                 block=BLOCK_MS)
+            sub.state.ok()
             if not reply:
                 await self._reclaim(sub, consumer)
                 continue
@@ -166,3 +204,16 @@ class RedisBus(Bus):
     async def read_all(self, stream: str) -> list[Envelope]:
         entries = await self._redis.xrange(stream)
         return [Envelope.decode(stream, eid, fields) for eid, fields in entries]
+
+
+async def _once_more_on_a_fresh_connection(call):
+    """Run `call`; after a connection error (a pooled connection Redis closed on restart) try once more.
+
+    The pool hands out a new connection for the second try. Retrying a publish can store a batch twice
+    when Redis took it but the answer was lost: the events keep their ids, consumers skip the second copy.
+    """
+    try:
+        return await call()
+    except RedisConnectionError as err:
+        log.info("Redis connection lost (%s); trying once more on a fresh connection", err)
+        return await call()

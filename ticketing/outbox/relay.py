@@ -5,6 +5,10 @@ wait their turn), so each row is published by one relay. A row is marked sent in
 that claimed it, after the bus accepted it: a crash between the two publishes it again with the same event
 id, which idempotent consumers skip. Commits that staged events wake the relay at once; otherwise it
 polls every `idle` seconds (rows committed by other processes, or left by a bus outage).
+
+When the bus reports a new epoch (Redis restarted without its data), the relay publishes again what it
+sent in the last `REPLAY_WINDOW`: events published but not yet read were lost with Redis; the same
+event ids let consumers skip those they had already handled.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ log = logging.getLogger(__name__)
 
 PUBLISH_LIMIT = 10.0  # seconds one batch may take on the bus (a hung Redis) before it counts as failed
 KEEP_SENT = timedelta(days=2)
+REPLAY_WINDOW = timedelta(minutes=5)
 
 
 class Relay:
@@ -43,6 +48,8 @@ class Relay:
         self.last_error = ""
         self._wake = asyncio.Event()
         self._stopping = False
+        self._epoch: str | None = None
+        self.replayed = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task | None = None
 
@@ -89,6 +96,7 @@ class Relay:
         delay, pruned_at = 0.2, 0.0
         while not self._stopping:
             try:
+                await self._follow_epoch()
                 await self.drain()
             except Exception as err:
                 self._failed(err, delay)
@@ -101,6 +109,22 @@ class Relay:
                 pruned_at = time.monotonic()
                 await asyncio.to_thread(self._prune)
             await self._pause(self.idle)
+
+    async def _follow_epoch(self) -> None:
+        """Publish recent events again when the bus lost its data since the last look."""
+        epoch = await self.bus.epoch()
+        if self._epoch is not None and epoch != self._epoch:
+            count = await asyncio.to_thread(self._unsend_recent)
+            self.replayed += count
+            log.warning("the bus lost its data (Redis restarted empty?): publishing the last %s again "
+                        "(%d events)", REPLAY_WINDOW, count)
+        self._epoch = epoch
+
+    def _unsend_recent(self) -> int:
+        with self.session_factory() as session:
+            count = service.unsend_recent(session, REPLAY_WINDOW)
+            session.commit()
+        return count
 
     async def _pause(self, seconds: float) -> None:
         """Sleep until woken (a commit, stop()) or `seconds` passed."""

@@ -58,6 +58,13 @@ def mark_failed(session: Session, rows: list[OutboxEntry], error: str) -> None:
                     .values(attempts=OutboxEntry.attempts + 1, last_error=error[:2000]))
 
 
+def unsend_recent(session: Session, window: timedelta, now: datetime | None = None) -> int:
+    """Mark rows sent within `window` unsent again (the bus lost them); return how many."""
+    cutoff = (now or utcnow()) - window
+    result = session.execute(update(OutboxEntry).where(OutboxEntry.sent_at >= cutoff).values(sent_at=None))
+    return result.rowcount or 0
+
+
 def backlog(session: Session) -> int:
     """Return how many events wait for publication."""
     return session.scalar(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.sent_at.is_(None)))
