@@ -281,8 +281,7 @@ async def test_bureau_sockets_only_hear_of_their_own_dispatched_cases(running):
     agent, urban, env = await client("agent1"), await client("urban1", "bureau-pass"), await client(
         "env1", "bureau-pass")
     urban_ws, env_ws = await open_ws(base, urban, "bureau"), await open_ws(base, env, "bureau")
-    await next_of(urban_ws, "hello")
-    await next_of(env_ws, "hello")
+    await wait_for(lambda: sum(c.page == "bureau" for c in console.hub._connections) == 2)  # both listening
 
     async def take_in(dispatch: bool) -> str:
         form = {"description": "路边垃圾堆积很久没人清理", "caller_phone": "13800138001", "street": "futian"}
