@@ -1,7 +1,7 @@
 """Transactional outbox: events committed with the change that caused them, published by the relay.
 
 Revision ID: 0014_backbone_outbox
-Revises: 0013_webhooks
+Revises: 0009_reports_callbacks
 Create Date: 2026-12-02 04:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_backbone_outbox"
-down_revision = "0013_webhooks"
+down_revision = "0009_reports_callbacks"
 branch_labels = None
 depends_on = None
 
