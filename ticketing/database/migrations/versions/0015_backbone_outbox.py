@@ -1,7 +1,7 @@
 """Transactional outbox: events committed with the change that caused them, published by the relay.
 
-Revision ID: 0014_backbone_outbox
-Revises: 0009_reports_callbacks
+Revision ID: 0015_backbone_outbox
+Revises: 0014_desk_knowledge
 Create Date: 2026-12-02 04:00:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_backbone_outbox"
-down_revision = "0009_reports_callbacks"
+revision = "0015_backbone_outbox"
+down_revision = "0014_desk_knowledge"
 branch_labels = None
 depends_on = None
 
