@@ -18,7 +18,7 @@ from tests.agent_console.support import (  # noqa: F401 - fixtures are found by 
     serve,
     session_factory,
 )
-from ticketing.bus import Streams
+from ticketing.bus import contract as ct
 from ticketing.case.models import Case, CaseEvent
 from ticketing.database.core import session_scope
 
@@ -65,13 +65,14 @@ async def test_agent_answers_a_question_from_the_knowledge_base_in_one_click(
     agent = await log_in(browser, base, "agent1", "agent-pass")
     await agent.click("#btn-login")
     await expect(agent.locator("#state")).to_have_text("空闲")
-    await console.bus.publish(Streams.CALLS, "call.started", "K1", {
-        "linkedid": "K1", "uniqueid": "K1", "channel": "PJSIP/inbound-0009", "caller": "13800138009"})
-    await console.bus.publish(Streams.CALLS, "call.offered", "K1", {
-        "linkedid": "K1", "queue": "general-zh", "agent": "PJSIP/1001", "agent_channel": "PJSIP/1001-0009"})
+    await console.bus.publish_event(ct.CallStarted(linkedid="K1", uniqueid="K1", channel="PJSIP/inbound-0009",
+                                                   caller="13800138009"))
+    await console.bus.publish_event(ct.CallOffered(linkedid="K1", queue="general-zh", agent="PJSIP/1001",
+                                                   agent_channel="PJSIP/1001-0009"))
     await expect(agent.get_by_test_id("pop-caller")).to_have_text("13800138009")
-    await console.bus.publish(Streams.TRANSCRIPTS, "transcript.final", "K1", {
-        "linkedid": "K1", "text": "你好，我的身份证丢了，想问一下去哪里补办", "stream_id": "s1"})
+    await console.bus.publish_event(ct.TranscriptFinal(linkedid="K1", text="你好，我的身份证丢了，想问一下去哪里补办",
+                                                       stream_id="s1", confidence=0.9, reason="silence",
+                                                       audio_seconds=3.0))
 
     await expect(agent.get_by_test_id("pop-transcript")).to_contain_text("身份证丢了")
     results = agent.get_by_test_id("kb-results")
