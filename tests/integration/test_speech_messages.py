@@ -80,7 +80,8 @@ async def test_unreadable_recording_is_logged_not_attached(database, dataset, ho
     number = _message_case(database, dataset, str(broken))
     transcriber = MessageTranscriber(holder, database, _ignore)
     await transcriber.on_call_event(Envelope(type="ivr.case_opened", key="call-m2",
-                                             data={"case_number": number, "recording": str(broken)}))
+                                             data={"linkedid": "call-m2", "case_number": number,
+                                                   "recording": str(broken)}))
     with database() as session:
         attached = session.scalars(select(CaseAttachment).where(CaseAttachment.path == str(broken),
                                                                 CaseAttachment.kind == "transcript")).all()

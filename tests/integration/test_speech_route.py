@@ -56,8 +56,8 @@ def district(tmp_path, monkeypatch):
     copy = shutil.copytree(PACKAGE_DATA / "futian", tmp_path / "district")
     categories = copy / "categories.yaml"
     text = categories.read_text(encoding="utf-8")
-    assert "keywords: [噪音, 噪声, 吵," in text
-    categories.write_text(text.replace("keywords: [噪音, 噪声, 吵,", "keywords: [노래, 噪音, 噪声, 吵,"),
+    assert "keywords: [吵闹, 吵架," in text
+    categories.write_text(text.replace("keywords: [吵闹, 吵架,", "keywords: [노래, 吵闹, 吵架,"),
                           encoding="utf-8")
     monkeypatch.setenv("HOTLINE_DATA_DIR", str(copy))
     return load_dataset(Settings().dataset_dir)
@@ -121,9 +121,10 @@ async def test_spoken_request_is_read_back_confirmed_and_routed_by_category(spok
     assert_heard_as_played(heard, played, whole=False)
     offline = await asyncio.to_thread(transcribe_file, speech.holder, heard, first_only=True)
     assert finals[0]["text"] == offline.text
-    confirmed = [e.data for e in await bus.read_all(Streams.TRANSCRIPTS)
+    confirmed = [(e.data["linkedid"], e.data["category"], e.data["text"])
+                 for e in await bus.read_all(Streams.TRANSCRIPTS)
                  if e.key == report.linkedid and e.type == RequestConfirmed.TYPE]
-    assert confirmed == [{"linkedid": report.linkedid, "category": CATEGORY, "text": offline.text}]
+    assert confirmed == [(report.linkedid, CATEGORY, offline.text)]
     call, _ = await ended_record(database, report.linkedid)
     assert nodes(call) == ["welcome", "hours", "request", "request", "queue_safety"]
     assert [s["input"] for s in call.ivr_path[2:]] == ["open", f"heard:{CATEGORY}", f"category:{CATEGORY}"]

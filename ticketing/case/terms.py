@@ -17,7 +17,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Han, plus the other scripts written without reliable word breaks here (kana, Hangul: a Korean model's
+# transcripts are searched too), all indexed as overlapping pairs.
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"
 TOKEN = re.compile(f"([{CJK}]+)|([0-9a-z]+)")
 FIELD_GAP = 10
 MAX_POSITION = 16383  # PostgreSQL keeps positions up to this; later ones collapse onto it
