@@ -94,7 +94,8 @@ async def _spoken_call(whisper_hotline, asterisk, bus, spoken: SpokenRequest, la
     report = await caller.call(parse_moves([language_key, f"say:{name}", "x"]), caller_id=RESIDENT, limit=120)
     events = [e for e in await bus.read_all(Streams.TRANSCRIPTS) if e.key == report.linkedid]
     finals = [e.data for e in events if e.type == TranscriptFinal.TYPE]
-    confirmed = [e.data for e in events if e.type == RequestConfirmed.TYPE]
+    confirmed = [(e.data["linkedid"], e.data["category"], e.data["text"])
+                 for e in events if e.type == RequestConfirmed.TYPE]
     assert [f["reason"] for f in finals] == ["final"], finals
     heard = utterance_path(speech.service.config.audio_dir, report.linkedid, finals[0]["stream_id"])
     assert_heard_as_played(heard, played, whole=False)  # the VAD ended it in the file's trailing silence
@@ -109,7 +110,7 @@ async def test_mandarin_recording_is_heard_read_back_and_queued(whisper_hotline,
     offline = await asyncio.to_thread(transcribe_file, speech.engines, heard, first_only=True, language="zh")
     assert final["text"] == offline.text  # live equals the offline decode of the audio it heard
     assert cer(MANDARIN_REFERENCE, final["text"]) <= 0.10, final["text"]
-    assert confirmed == [{"linkedid": report.linkedid, "category": "general", "text": final["text"]}]
+    assert confirmed == [(report.linkedid, "general", final["text"])]
     call, _ = await ended_record(database, report.linkedid)
     assert nodes(call) == ["welcome", "hours", "request", "request", "operator"]
     assert [s["input"] for s in call.ivr_path[2:]] == ["open", "heard:general", "category:general"]
@@ -139,7 +140,7 @@ async def test_english_speech_through_the_same_engine(whisper_hotline, asterisk,
     report, final, confirmed, heard = await _spoken_call(whisper_hotline, asterisk, bus, spoken, "2")
     offline = await asyncio.to_thread(transcribe_file, speech.engines, heard, first_only=True, language="en")
     assert final["text"] == offline.text and "construction noise" in final["text"], final
-    assert [c["category"] for c in confirmed] == ["noise-construction"]
+    assert [category for _linkedid, category, _text in confirmed] == ["noise-construction"]
     call, _ = await ended_record(database, report.linkedid)
     assert nodes(call) == ["welcome", "hours", "request", "request", "queue_safety"]
     assert call.language == "en"
