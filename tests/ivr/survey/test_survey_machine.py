@@ -28,7 +28,7 @@ def _walk(*inputs):
 
 def test_the_intro_reads_the_case_then_asks_for_the_rating():
     start, read = _walk(LOADED)
-    assert start.commands == (n.LoadSurvey(),)
+    assert start.commands == (c.SetLanguage("zh"), n.LoadSurvey())  # every call starts in its language
     play, ask = read.commands
     assert play.prompts == ("survey_intro", "survey_topic", "category_street-lights", "survey_handled_by",
                             "bureau_urban-mgmt", "survey_resolved")
