@@ -147,6 +147,7 @@ def row(
         "bureau": name(case.bureau, lang),
         "bureau_code": case.bureau.code if case.bureau else "",
         "caller": privacy.mask_phone(case.caller_phone) if case.caller_phone else "",
+        "caller_name": case.caller_name if unmask else privacy.mask_name(case.caller_name),
         "unmask": unmask,
         "created_at": case.created_at,
         "explanation": case.routing_explanation,

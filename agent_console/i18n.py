@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from agent_console import i18n_desk as desk_messages
+
 LANGUAGES = ("zh", "en")
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -595,6 +597,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mic_insecure": ("浏览器只在 HTTPS 或本机地址下允许使用麦克风",
                      "Browsers allow the microphone only over HTTPS or on localhost"),
 }
+
+MESSAGES.update(desk_messages.MESSAGES)  # the desk tools' words (search, caller list, urgent alerts)
 
 
 def pick_language(requested: str | None, default: str = "zh") -> str:

@@ -25,13 +25,14 @@ def routers() -> list[APIRouter]:
         phone,
         qa,
         reports,
+        search,
         transfer,
         wallboard,
     )
 
     return [auth.router, agent.router, bureau.router, wallboard.router, reports.router, qa.router,
             casepage.router, desks.router, audit.router, callbacks.router, knowledge.router, phone.router,
-            monitor.router, transfer.router]
+            monitor.router, transfer.router, search.router]
 
 
 def register_error_handlers(app: FastAPI) -> None:

@@ -102,3 +102,19 @@ def test_reindex_rebuilds_the_documents_from_the_tables(client, headers, session
     with session_scope(session_factory) as session:
         assert search.reindex_all(session.connection()) == 1
     assert numbers(found(client, headers, q="井盖")) == [number]
+
+
+def test_name_and_address_parts_narrow_as_text_found_through_the_index(client, headers):
+    ouyang = create(client, headers, caller_name="欧阳娜娜", address="福华三路88号",
+                    caller_phone="13912340001")
+    create(client, headers, caller_name="欧阳修", address="福华三路90号")
+    in_text = create(client, headers, description="欧阳娜娜家门口路灯坏了")  # the name only in the text
+    assert numbers(found(client, headers, name="欧阳娜娜")) == [ouyang]
+    assert set(numbers(found(client, headers, q="欧阳娜娜"))) == {ouyang, in_text}
+    assert numbers(found(client, headers, name="欧阳", address="88号")) == [ouyang]
+    assert numbers(found(client, headers, address="三路88")) == [ouyang]
+    assert numbers(found(client, headers, q="13912340001", name="娜娜")) == [ouyang]  # phone lookup narrowed
+    assert numbers(found(client, headers, q=ouyang, address="90号")) == []
+    assert found(client, headers, name="100%_")["items"] == []  # LIKE wildcards are only text
+    response = client.get("/api/v1/cases", params={"address": "a\x00b"}, headers=headers["supervisor"])
+    assert response.status_code in (400, 422)  # the NUL guard refuses it before the search

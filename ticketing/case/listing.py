@@ -10,7 +10,7 @@ number or a phone number is looked up by index; other text is searched in the fu
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, tuple_
@@ -55,14 +55,19 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 
 def page_ids(session: Session, criteria) -> Page:
-    """Choose the page of case ids for `criteria` (a service.CaseFilter)."""
+    """Choose the page of case ids for `criteria` (a service.CaseFilter).
+
+    A name or address part narrows a number or phone lookup as text; otherwise it joins the words of the
+    full-text search (the index finds the candidates, the text match keeps the cases that hold it there).
+    """
     query = select(Case.id, Case.created_at)
     query = _filtered(session, query, criteria)
-    if criteria.q:
-        kind = search.kind_of(criteria.q)
-        if kind == "words":
-            return _ranked(session, criteria)
-        query = query.where(_lookup(kind, criteria.q.strip()))
+    kind = search.kind_of(criteria.q) if criteria.q else None
+    if kind in ("number", "phone"):
+        return _keyset(session, query.where(_lookup(kind, criteria.q.strip())), criteria)
+    words = " ".join(part for part in (criteria.q, criteria.caller_name, criteria.address) if part)
+    if words.strip():
+        return _ranked(session, replace(criteria, q=words))
     return _keyset(session, query, criteria)
 
 
@@ -147,4 +152,12 @@ def _filtered(session: Session, query, c):
         query = query.where(Case.created_at < c.created_to)
     if c.caller_phone:
         query = query.where(Case.caller_phone == c.caller_phone)
+    for column, part in ((Case.caller_name, c.caller_name), (Case.address, c.address)):
+        if part and part.strip():
+            query = query.where(column.ilike(f"%{_escape_like(part.strip())}%", escape="\\"))
     return query
+
+
+def _escape_like(text: str) -> str:
+    """Match `text` literally in LIKE (its %, _ and \\ are not wildcards)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

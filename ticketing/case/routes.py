@@ -21,7 +21,7 @@ from ticketing.database.types import utcnow
 from ticketing.routing import RoutingRequest, route
 from ticketing.user.deps import current_user, require_roles
 from ticketing.user.models import User
-from ticketing.validation import MAX_PAGE, Day, Moment
+from ticketing.validation import MAX_PAGE, Day, Moment, Text
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["cases"])
@@ -56,6 +56,8 @@ def list_cases(
     street: str | None = None,
     created_from: Day | None = Query(None, alias="from", description="First day (local date)."),
     created_to: Day | None = Query(None, alias="to", description="Last day included (local date)."),
+    name: Text | None = Query(None, max_length=100, description="Part of the caller's name."),
+    address: Text | None = Query(None, max_length=200, description="Part of the address."),
     q: str | None = Query(
         None,
         max_length=200,
@@ -78,6 +80,8 @@ def list_cases(
         category=category,
         street=street,
         q=q,
+        caller_name=name,
+        address=address,
         cursor=cursor,
         page=page,
         per_page=per_page,

@@ -33,6 +33,8 @@ class CaseFilter:
     created_from: datetime | None = None
     created_to: datetime | None = None
     caller_phone: str | None = None
+    caller_name: str | None = None  # part of the caller's name (searched as words, then matched as text)
+    address: str | None = None  # part of the address (likewise)
     q: str | None = None
     bureau_id: int | None = None  # set for bureau users: only cases dispatched to their bureau
     cursor: str | None = None  # next_cursor of the previous page (keyset paging; `page` is then ignored)
@@ -75,6 +77,13 @@ def get_all(session: Session, criteria: CaseFilter) -> tuple[list[Case], int]:
     page = listing.page_ids(session, criteria)
     cases = session.scalars(select(Case).where(Case.id.in_(page.ids))).unique()
     return _in_order(cases, page.ids), page.total
+
+
+def get_page(session: Session, criteria: CaseFilter) -> tuple[list[Case], listing.Page]:
+    """Return one page of cases matching `criteria` and its paging facts (count, next cursor)."""
+    page = listing.page_ids(session, criteria)
+    cases = session.scalars(select(Case).where(Case.id.in_(page.ids))).unique()
+    return _in_order(cases, page.ids), page
 
 
 def list_page(session: Session, criteria: CaseFilter) -> tuple[list[CaseSummary], listing.Page]:
@@ -246,6 +255,7 @@ def summary(case: Case) -> CaseSummary:
 
 __all__ = [
     "CaseFilter",
+    "get_page",
     "InvalidPhone",
     "add_attachment",
     "add_event",
