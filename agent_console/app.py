@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from ticketing.dataset import Dataset, load_dataset
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
+DEADLINES_POLL = 15.0  # seconds between pushes of the wallboard's deadline lists without a notice
 
 
 @dataclass
@@ -110,6 +112,8 @@ class ConsoleComponent:
         console.sync.subscribe(console.bus)
         console.hub.on_device = console.presence.note_device
         console.hub.on_pop = lambda user_id, pop: feeds.send_history(console, user_id, pop)
+        notices = asyncio.Event()
+        console.hub.on_notice = lambda _notice: notices.set()
         for user_id, _name, presence in await asyncio.to_thread(console.presence.online):
             console.hub.track(user_id, presence.interface, presence.linkedid)
         try:  # after subscribing: live events that race the read win over the records
@@ -120,7 +124,9 @@ class ConsoleComponent:
         console.tasks = [
             _every(1.0, console.sync.expire_wrapups, "wrap-up expiry"),
             _every(console.settings.wallboard_interval, lambda: feeds.push_wallboard(console), "wallboard"),
-            _every(15.0, lambda: feeds.push_deadlines(console), "deadline cases"),
+            # Pushed when a notice arrives; every DEADLINES_POLL seconds anyway (cases turn near/overdue
+            # between notices, and a notice missed while the bus was away still shows).
+            _every(DEADLINES_POLL, lambda: feeds.push_deadlines(console), "deadline cases", wake=notices),
         ]
         if console.surveys is not None:
             interval = console.settings.survey_interval
@@ -138,10 +144,17 @@ class ConsoleComponent:
         self.console.tasks = []
 
 
-def _every(seconds: float, job: Callable[[], Awaitable[Any]], name: str) -> asyncio.Task:
+def _every(seconds: float, job: Callable[[], Awaitable[Any]], name: str,
+           wake: asyncio.Event | None = None) -> asyncio.Task:
+    """Run JOB every SECONDS (and at once whenever WAKE is set), logging its failures."""
     async def loop() -> None:
         while True:
-            await asyncio.sleep(seconds)
+            if wake is None:
+                await asyncio.sleep(seconds)
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), seconds)
+                wake.clear()
             try:
                 await job()
             except Exception:

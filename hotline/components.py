@@ -96,7 +96,7 @@ def _supervision(services: Services) -> Component:
     from ticketing.supervision.component import SupervisionScheduler
 
     settings = services.settings
-    return SupervisionScheduler(services.session_factory, load_dataset(settings.dataset_dir), services.bus,
+    return SupervisionScheduler(services.session_factory, load_dataset(settings.dataset_dir),
                                 settings.supervision_interval)
 
 

@@ -34,7 +34,7 @@ class Connection:
     send_text: Callable[[str], Awaitable[None]]
     user_id: int
     role: str
-    page: str  # "agent", "wallboard" or "bureau"
+    page: str  # "agent", "wallboard", "bureau" or "desk" (dispatch desk, supervisor list)
     tab: str = ""
     bureau_id: int | None = None
     outbox: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
@@ -43,6 +43,10 @@ class Connection:
         """Tell whether this tab's user may see the case (the REST API's rule, ticketing.case.permissions)."""
         actor = Actor(name=str(self.user_id), role=self.role, bureau_id=self.bureau_id)
         return sees(actor, event.bureau_id, event.dispatched)
+
+    def sees_notice(self, notice: ct.DeadlineNotice) -> bool:
+        """Tell whether this tab's user may see a deadline notice: a bureau user only their bureau's."""
+        return self.role != "bureau" or (notice.bureau_id is not None and notice.bureau_id == self.bureau_id)
 
     def push(self, message: dict[str, Any]) -> bool:
         """Queue a message; False when the browser is too far behind (the caller drops it)."""
@@ -59,6 +63,7 @@ class Connection:
 
 
 PopListener = Callable[[int, dict[str, Any]], Awaitable[None]]
+NOTICE_PAGES = ("bureau", "desk", "wallboard")
 
 
 class Hub:
@@ -73,6 +78,7 @@ class Hub:
         self._linkedid_of: dict[int, str] = {}  # user id -> call on screen
         self.on_pop: PopListener | None = None  # fetches caller history after the pop went out
         self.on_device: Callable[[str, str], None] | None = None  # phone state reports (registration)
+        self.on_notice: Callable[[ct.DeadlineNotice], None] | None = None  # wallboards redraw their lists
 
     # -- connections ----------------------------------------------------------------------------------
 
@@ -187,12 +193,24 @@ class Hub:
     async def on_case(self, envelope: Envelope) -> None:
         """Tell bureau lists and wallboards that a case changed, only where the user may see the case."""
         event = _parse(envelope)
+        if isinstance(event, ct.DeadlineNotice):
+            self._notice(event)
+            return
         if not isinstance(event, ct.CaseEvent):
             return
         message = {"type": "case", "event": event.TYPE, "number": event.number}
         for connection in list(self._connections):
             if connection.page in ("bureau", "wallboard") and connection.sees(event):
                 self._push(connection, message)
+
+    def _notice(self, event: ct.DeadlineNotice) -> None:
+        """Tell case lists and wallboards of a deadline notice (临期提醒, 超期, 催办, 督办) if seen there."""
+        message = {"type": "notice", "kind": event.kind, "number": event.number, "stage": event.stage}
+        for connection in list(self._connections):
+            if connection.page in NOTICE_PAGES and connection.sees_notice(event):
+                self._push(connection, message)
+        if self.on_notice is not None:
+            self.on_notice(event)
 
     def wallboard_snapshot(self, sl_seconds: int) -> dict[str, Any]:
         """Return the wallboard figures now."""

@@ -18,7 +18,8 @@ from ticketing.database.types import utcnow
 log = logging.getLogger(__name__)
 router = APIRouter()
 
-PAGE_ROLES = {"agent": ("agent", "admin"), "wallboard": ("supervisor", "admin"), "bureau": ("bureau",)}
+PAGE_ROLES = {"agent": ("agent", "admin"), "wallboard": ("supervisor", "admin"), "bureau": ("bureau",),
+              "desk": ("dispatcher", "supervisor", "admin")}  # desk: the dispatch desk and supervisor list
 CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_FORBIDDEN = 4403
 RECHECK_SECONDS = 60.0

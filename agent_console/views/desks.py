@@ -6,12 +6,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from agent_console.auth import Viewer
-from agent_console.views.deps import require_roles
-from agent_console.views.listing import list_page
+from agent_console.views.deps import Forbidden, require_roles
+from agent_console.views.listing import list_page, notices_fragment
 
 router = APIRouter()
 DISPATCHERS = ("dispatcher", "supervisor", "admin")
 SUPERVISORS = ("supervisor", "admin")
+NOTICE_READERS = {"bureau": ("bureau",), "dispatch": DISPATCHERS, "supervisor": SUPERVISORS}
 
 
 @router.get("/dispatch")
@@ -24,3 +25,12 @@ def dispatch_desk(request: Request, viewer: Viewer = Depends(require_roles(*DISP
 def supervisor_cases(request: Request, viewer: Viewer = Depends(require_roles(*SUPERVISORS))) -> Response:
     """Every case, by tab (open, extensions to decide, near/over the deadline, 督办) and filters."""
     return list_page(request, viewer, "supervisor", default_tab="open")
+
+
+@router.get("/notices")
+def notices(request: Request, page: str = "dispatch",
+            viewer: Viewer = Depends(require_roles("bureau", *DISPATCHERS))) -> Response:
+    """The latest deadline notices of a list page (bureau, dispatch or supervisor) as an HTML fragment."""
+    if viewer.role not in NOTICE_READERS.get(page, ()):
+        raise Forbidden(viewer.role)
+    return notices_fragment(request, viewer, page)

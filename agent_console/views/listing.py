@@ -80,6 +80,14 @@ def list_page(request: Request, viewer: Viewer, page: str, default_tab: str, **e
     )
 
 
+def notices_fragment(request: Request, viewer: Viewer, page: str) -> Response:
+    """Render a list page's latest deadline notices alone (its script redraws them on a live notice)."""
+    console, lang = console_of(request), language(request)
+    with session_scope(console.session_factory) as session:
+        recent = _notices(session, viewer, page, lang)
+    return render(request, "_notices.html", viewer, notices=recent)
+
+
 def _notices(session, viewer: Viewer, page: str, lang: str) -> list[dict[str, Any]]:
     """Latest deadline notices for this page: the bureau's own, the centre's (dispatch stage), or all."""
     if page == "bureau":

@@ -302,3 +302,63 @@ async def test_bureau_sockets_only_hear_of_their_own_dispatched_cases(running):
         await next_of(env_ws, "case", within=1.5)
     await urban_ws.close()
     await env_ws.close()
+
+
+@pytest.fixture
+def no_deadline_poll(monkeypatch):
+    """Only a push can bring the wallboard's deadline lists in time (the fallback poll waits 10 minutes)."""
+    monkeypatch.setattr("agent_console.app.DEADLINES_POLL", 600.0)
+
+
+async def test_deadline_notices_are_pushed_to_the_lists_and_wallboards_that_may_see_them(no_deadline_poll,
+                                                                                          running):
+    """A step of the deadline scheduler reaches, through the outbox: the bureau it concerns (not another),
+    the dispatch desk, and the wallboard's notice list at once (not at the next 15 s poll)."""
+    from ticketing.case.models import Case
+    from ticketing.supervision.scheduler import run_due
+
+    base, console, _bridge, client = running
+    agent, urban, env = await client("agent1"), await client("urban1", "bureau-pass"), await client(
+        "env1", "bureau-pass")
+    boss = await client("supervisor1", "supervisor-pass")
+    desk = await client("dispatcher1", "dispatcher-pass")
+    pages = (("urban", urban, "bureau"), ("env", env, "bureau"), ("desk", desk, "desk"),
+             ("board", boss, "wallboard"))
+    sockets = {name: await open_ws(base, c, page) for name, c, page in pages}
+    await wait_for(lambda: len(console.hub._connections) == 4)
+    await next_of(sockets["board"], "wallboard")  # its greeting
+    created = await agent.post("/console/agent/cases", data={
+        "description": "路边垃圾堆积很久没人清理", "caller_phone": "13800138001", "street": "futian",
+        "dispatch": "on"})
+    number = created.json()["case"]["number"]
+    with session_scope(console.session_factory) as session:
+        reminder_at = session.query(Case).filter_by(number=number).one().sla_next_at
+    raised = await asyncio.to_thread(run_due, console.session_factory, console.dataset,
+                                     reminder_at + timedelta(seconds=1))
+    assert [r.kind for r in raised if r.number == number] == ["reminder"]  # (earlier tests' cases too)
+
+    async def notice_of(ws, within: float = 10.0) -> dict:
+        async with asyncio.timeout(within):
+            while (message := await next_of(ws, "notice", within))["number"] != number:
+                pass
+        return message
+
+    notice = await notice_of(sockets["urban"])
+    assert (notice["kind"], notice["stage"]) == ("reminder", "acknowledge")
+    assert (await notice_of(sockets["desk"]))["kind"] == "reminder"
+    async with asyncio.timeout(5):  # pushed with the notice
+        while number not in [n["number"] for n in (await next_of(sockets["board"], "deadlines"))["notices"]]:
+            pass
+    with pytest.raises(TimeoutError):  # environment's clerk hears nothing of urban-mgmt's notice
+        await notice_of(sockets["env"], within=1.5)
+
+    # The lists redraw their notices from this fragment (also every minute, should the socket be down).
+    fragment = await urban.http.get("/console/notices?page=bureau")
+    assert fragment.status_code == 200 and number in fragment.text and "临期提醒" in fragment.text
+    assert number not in (await env.http.get("/console/notices?page=bureau")).text
+    dispatch = await desk.http.get("/console/notices?page=dispatch")  # the centre's own (dispatch stage) only
+    assert dispatch.status_code == 200 and number not in dispatch.text
+    assert (await agent.http.get("/console/notices?page=bureau")).status_code == 403
+    assert (await urban.http.get("/console/notices?page=supervisor")).status_code == 403
+    for ws in sockets.values():
+        await ws.close()

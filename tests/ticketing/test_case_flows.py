@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from ticketing.bus import contract as ct
+from ticketing.bus.contract import parse
 from ticketing.case import flows, reads, service
 from ticketing.case.errors import (
     CaseNotFound,
@@ -21,6 +23,7 @@ from ticketing.case.permissions import Actor
 from ticketing.case.schemas import CaseCreate
 from ticketing.case.states import IllegalTransition
 from ticketing.database.core import session_scope
+from ticketing.outbox.models import OutboxEntry
 from ticketing.sla import shift
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -124,6 +127,31 @@ def test_full_lifecycle(session, dataset):
     trail = [(e.action, e.from_status, e.to_status) for e in service.events(session, case)]
     assert trail[0] == ("create", None, "new") and trail[-1] == ("dispatch", "reopened", "dispatched")
     assert len(trail) == len(steps) + 1
+    # Each step staged its contract events in the outbox: the rated callback (回访) and the reopening (重办)
+    # are their own types, with the rating and the reason.
+    events = [parse(r.type, r.data) for r in session.scalars(select(OutboxEntry).order_by(OutboxEntry.seq))]
+    assert [e.TYPE for e in events] == ["case.created"] + ["case.changed"] * 6 + [
+        "case.called_back", "case.reopened", "case.changed"]
+    called_back, reopened = events[7], events[8]
+    assert called_back.rating == "unsatisfied" and called_back.status == "reopened"
+    assert (reopened.reason, reopened.action, reopened.number) == ("unsatisfied", "callback", case.number)
+
+
+def test_a_satisfied_callback_closes_without_reopening_and_a_reopen_says_why(session, dataset):
+    first, second = new_case(session, dataset), new_case(session, dataset)
+    bureau = Actor("urban1", "bureau", bureau_id=first.bureau_id)
+    for number, last in ((first.number, ("callback", {"rating": "satisfied"})),
+                         (second.number, ("reopen", {}))):
+        steps = (("dispatch", {}), ("acknowledge", {}), ("resolve", {"reply": "已修复"}), last)
+        for action, payload in steps:
+            actor = bureau if action in ("acknowledge", "resolve") else Actor("super1", "supervisor")
+            flows.apply_action(session, dataset, number, action, payload, actor, now=THURSDAY_10)
+    session.commit()
+    rows = session.scalars(select(OutboxEntry).order_by(OutboxEntry.seq)).all()
+    tail = {r.key: parse(r.type, r.data) for r in rows}  # the last event of each case
+    assert isinstance(tail[first.number], ct.CaseCalledBack) and tail[first.number].status == "closed"
+    assert not any(r.type == "case.reopened" and r.key == first.number for r in rows)
+    assert isinstance(tail[second.number], ct.CaseReopened) and tail[second.number].reason == "reopen"
 
 
 def test_illegal_action_writes_nothing(session, dataset):

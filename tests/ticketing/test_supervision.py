@@ -8,11 +8,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from ticketing.bus import contract as ct
+from ticketing.bus.contract import parse
 from ticketing.case import flows, lists, states
 from ticketing.case.models import Case, CaseEvent
 from ticketing.case.permissions import Actor
 from ticketing.case.schemas import CaseCreate
 from ticketing.database.core import session_scope
+from ticketing.outbox.models import OutboxEntry
 from ticketing.supervision import orders
 from ticketing.supervision.models import CaseNotice, SupervisionOrder
 from ticketing.supervision.scheduler import run_due
@@ -83,6 +86,17 @@ def test_the_scheduler_takes_each_step_once_in_order(session_factory, dataset):
     with session_scope(session_factory) as session:
         actions = session.scalars(select(CaseEvent.action).join(Case).where(Case.number == number)).all()
     assert {"sla-reminder", "sla-overdue", "urge"} <= set(actions)
+    # Each step's notice was committed with it in the outbox, as its contract event.
+    with session_scope(session_factory) as session:
+        rows = session.scalars(select(OutboxEntry).where(OutboxEntry.key == number,
+                                                         OutboxEntry.type.like("case.%"))
+                               .order_by(OutboxEntry.seq)).all()
+        notices = [parse(r.type, r.data) for r in rows if r.type not in ("case.created", "case.changed")]
+    assert [(type(n), n.kind, n.stage) for n in notices] == [
+        (ct.CaseReminded, "reminder", "acknowledge"), (ct.CaseOverdue, "overdue", "acknowledge"),
+        (ct.CaseUrged, "urge", "acknowledge")]
+    bureau_id = load(session_factory, number).bureau_id
+    assert all(n.bureau == "urban-mgmt" and n.bureau_id == bureau_id and n.due for n in notices)
 
 
 def test_overdue_resolution_is_put_under_supervision_and_answered(session_factory, dataset):
@@ -103,6 +117,9 @@ def test_overdue_resolution_is_put_under_supervision_and_answered(session_factor
     version = load(session_factory, number).version
     raised = run_due(session_factory, dataset, due + timedelta(days=10))
     assert [r.kind for r in raised] == ["reminder", "overdue", "urge", "supervise"]
+    with session_scope(session_factory) as session:
+        row = session.scalars(select(OutboxEntry).where(OutboxEntry.type == "case.supervised")).one()
+        assert parse(row.type, row.data).order == raised[-1].order_id is not None
     case = load(session_factory, number)
     assert case.supervised_at is not None and case.version == version  # a clerk's form is not made stale
     with session_scope(session_factory) as session:

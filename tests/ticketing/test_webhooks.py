@@ -258,3 +258,20 @@ def test_webhooks_commands_add_list_log_and_disable(tmp_path, monkeypatch):
     assert refused.exit_code != 0 and "http" in refused.output
     assert runner.invoke(hotline, ["webhooks", "disable", "city"]).exit_code == 0
     assert "disabled" in runner.invoke(hotline, ["webhooks", "list"]).output
+
+
+def test_receivers_get_each_case_event_types_public_fields():
+    from ticketing.bus import contract as ct
+    from ticketing.webhook.worker import payload_of
+
+    rated = ct.CaseCalledBack(number="FT1", action="callback", actor="survey", status="closed",
+                              bureau="urban-mgmt", bureau_id=3, dispatched=True, rating="satisfied")
+    urged = ct.CaseUrged(number="FT1", stage="resolve", due="2026-12-02T12:00:00+08:00", bureau="urban-mgmt",
+                         bureau_id=3)
+    body = payload_of(rated.outgoing().envelope(), rated)
+    assert body["type"] == "case.called_back" and body["case"]["rating"] == "satisfied"
+    assert "bureau_id" not in body["case"]
+    assert payload_of(urged.outgoing().envelope(), urged)["case"] == {
+        "number": "FT1", "kind": "urge", "stage": "resolve", "due": "2026-12-02T12:00:00+08:00",
+        "bureau": "urban-mgmt", "order": None}
+    assert {"case.reopened", "case.supervised", "case.created"} <= set(service.CASE_EVENT_TYPES)

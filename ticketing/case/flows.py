@@ -1,9 +1,9 @@
 """Multi-step case work: intake (create, route, set deadlines, maybe dispatch) and lifecycle actions.
 
 Flows flush only; the HTTP request, CLI command or bus consumer that calls them commits. Each flow
-stages the events its change causes (`case.created`, `case.changed`, built by `case_event`) in the
-session's outbox, so they are committed with the change and published by the outbox relay afterwards:
-nobody else publishes case events.
+stages the events its change causes (`case.created`, `case.changed`, `case.called_back`,
+`case.reopened`, built by `case_events`) in the session's outbox, so they are committed with the
+change and published by the outbox relay afterwards: nobody else publishes case events.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ticketing import outbox
 from ticketing.bureau.models import Bureau, Category, Community, Street
-from ticketing.bus.contract import CaseChanged, CaseCreated, CaseEvent
+from ticketing.bus.contract import CaseCalledBack, CaseChanged, CaseCreated, CaseEvent, CaseReopened
 from ticketing.case import actions, assisting, due, permissions, references, search, service, states
 from ticketing.case.errors import (
     CaseNotFound,
@@ -105,7 +105,7 @@ def intake(
     )
     session.flush()  # one flush: the case, then its first event
     search.index_case(session, case.id, case.description, case.address, case.caller_name)
-    outbox.add(session, case_event(case, "create", actor.name, now))
+    outbox.add(session, *case_events(case, "create", actor.name, now))
     if data.linkedid:
         service.link_call(session, case, data.linkedid)
     # Routed to the centre's triage desk (or nowhere), it waits at the dispatch desk (待确认分派) instead.
@@ -168,7 +168,7 @@ def apply_action(
         data=step.data,
         at=now,
     )
-    outbox.add(session, case_event(case, action, actor.name, now))
+    outbox.add(session, *case_events(case, action, actor.name, now, rating=payload.rating))
     log.info("case %s: %s by %s, %s -> %s", number, action, actor.name, from_status, target)
     return case
 
@@ -186,14 +186,28 @@ def _locked(session: Session, number: str, action: str, payload: ActionPayload) 
     return cases[number]
 
 
-def case_event(case: Case, action: str, actor: str, at: datetime | None = None) -> CaseEvent:
-    """Return the bus event announcing a case after `action` (the one builder of case events)."""
-    kind = CaseCreated if action == "create" else CaseChanged
-    return kind(number=case.number, action=action, actor=actor, status=case.status,
-                bureau=case.bureau.code if case.bureau else None, bureau_id=case.bureau_id,
-                dispatched=case.dispatched_at is not None,
-                category=case.category.code if case.category else None, case_version=case.version,
-                at=(at or utcnow()).isoformat())
+def case_events(case: Case, action: str, actor: str, at: datetime | None = None, *,
+                rating: str | None = None) -> list[CaseEvent]:
+    """Return the bus events announcing a case after `action` (the one builder of case events).
+
+    A rated callback (回访) is `case.called_back`; when it, or a supervisor, reopens the case (重办),
+    `case.reopened` follows; intake is `case.created`; every other action `case.changed`.
+    """
+    fields = dict(number=case.number, action=action, actor=actor, status=case.status,
+                  bureau=case.bureau.code if case.bureau else None, bureau_id=case.bureau_id,
+                  dispatched=case.dispatched_at is not None,
+                  category=case.category.code if case.category else None, case_version=case.version,
+                  at=(at or utcnow()).isoformat())
+    if action == "create":
+        return [CaseCreated(**fields)]
+    if action == "reopen":
+        return [CaseReopened(**fields, reason="reopen")]
+    if action != "callback" or rating is None:
+        return [CaseChanged(**fields)]
+    events: list[CaseEvent] = [CaseCalledBack(**fields, rating=rating)]
+    if case.status == states.REOPENED:
+        events.append(CaseReopened(**fields, reason="unsatisfied"))
+    return events
 
 
 def _place(session: Session, data: CaseCreate) -> tuple[Street | None, Community | None]:

@@ -1,4 +1,7 @@
-"""The deadline scheduler as a process component: runs the due steps every few seconds, announces them."""
+"""The deadline scheduler as a process component: runs the due steps every few seconds.
+
+Each step's notice is staged in the outbox with the step (scheduler.take_step); the relay publishes it.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +12,21 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ticketing.bus import Bus
 from ticketing.database.types import utcnow
 from ticketing.dataset import Dataset
-from ticketing.supervision import notify
 from ticketing.supervision.scheduler import backfill, run_due
 
 log = logging.getLogger(__name__)
 
 
 class SupervisionScheduler:
-    """Every INTERVAL seconds, takes the deadline steps due by CLOCK() and publishes them on the bus."""
+    """Every INTERVAL seconds, takes the deadline steps due by CLOCK() (notices go out by the outbox)."""
 
     name = "supervision"
 
-    def __init__(self, factory: sessionmaker[Session], dataset: Dataset, bus: Bus | None, interval: float,
+    def __init__(self, factory: sessionmaker[Session], dataset: Dataset, interval: float,
                  clock: Callable[[], datetime] = utcnow) -> None:
-        self.factory, self.dataset, self.bus = factory, dataset, bus
+        self.factory, self.dataset = factory, dataset
         self.interval, self.clock = interval, clock
         self._task: asyncio.Task | None = None
 
@@ -47,10 +48,8 @@ class SupervisionScheduler:
             self._task = None
 
     async def tick(self) -> int:
-        """Take the steps due now and announce them; return how many were raised."""
+        """Take the steps due now; return how many were raised."""
         raised = await asyncio.to_thread(run_due, self.factory, self.dataset, self.clock())
-        for item in raised:
-            await notify.announce(self.bus, item)
         return len(raised)
 
     async def _loop(self) -> None:

@@ -1,29 +1,21 @@
-"""Everything the scheduler tells the rest of the hotline goes out here (one place, moved to the outbox
-when the event contract lands)."""
+"""Everything the scheduler tells the rest of the hotline: one contract event per raised step.
+
+Built here and staged in the outbox in the transaction that takes the step (scheduler.take_step), so a
+notice reaches the bus exactly when its step is committed, never without it and never twice.
+"""
 
 from __future__ import annotations
 
-import logging
+from typing import TYPE_CHECKING
 
-from ticketing.bus import Bus, Streams
-from ticketing.supervision.scheduler import Raised
+from ticketing.bus.contract import NOTICES, DeadlineNotice
 
-log = logging.getLogger(__name__)
-EVENT_TYPES = {"reminder": "case.reminder", "overdue": "case.overdue", "urge": "case.urged",
-               "supervise": "case.supervised"}
+if TYPE_CHECKING:
+    from ticketing.supervision.scheduler import Raised
 
 
-def payload(item: Raised) -> dict[str, object]:
-    """Return the event data of one raised step."""
-    return {"number": item.number, "kind": item.kind, "stage": item.stage, "bureau": item.bureau,
-            "due": item.due_at.isoformat(), "at": item.at.isoformat(), "order": item.order_id}
-
-
-async def announce(bus: Bus | None, item: Raised) -> None:
-    """Publish one raised step on the cases stream; a bus failure is logged, the step stays taken."""
-    if bus is None:
-        return
-    try:
-        await bus.publish(Streams.CASES, EVENT_TYPES[item.kind], item.number, payload(item))
-    except Exception:
-        log.exception("publishing %s of case %s failed", item.kind, item.number)
+def notice(item: Raised) -> DeadlineNotice:
+    """Return the bus event of one raised step (case.reminder, case.overdue, case.urged, case.supervised)."""
+    return NOTICES[item.kind](number=item.number, stage=item.stage, due=item.due_at.isoformat(),
+                              bureau=item.bureau, bureau_id=item.bureau_id, order=item.order_id,
+                              at=item.at.isoformat())

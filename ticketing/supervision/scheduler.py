@@ -17,11 +17,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ticketing import outbox
 from ticketing.case import due, service
 from ticketing.case.models import Case
 from ticketing.database.core import session_scope
 from ticketing.dataset import Dataset
-from ticketing.supervision import orders
+from ticketing.supervision import notify, orders
 from ticketing.supervision.models import CaseNotice
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ AUTO_REASON = "超期未办结，系统自动督办 / overdue: put under supervi
 
 @dataclass(frozen=True)
 class Raised:
-    """One step taken: what happened to which case, for the bus and the live pages."""
+    """One step taken: what happened to which case (announced by notify.notice through the outbox)."""
 
     number: str
     kind: str
@@ -42,6 +43,7 @@ class Raised:
     due_at: datetime
     at: datetime
     order_id: int | None = None
+    bureau_id: int | None = None
 
 
 def claim_due(session: Session, now: datetime, limit: int) -> list[int]:
@@ -63,7 +65,8 @@ def take_step(session: Session, dataset: Dataset, case: Case, now: datetime) -> 
     if _insert_notice(session, case.id, bureau_id, stage, key, kind, deadline, now):
         order_id = _record(session, dataset, case, kind, stage, deadline, now)
         bureau = case.bureau.code if case.bureau and bureau_id else None
-        raised = Raised(case.number, kind, stage, bureau, deadline, now, order_id)
+        raised = Raised(case.number, kind, stage, bureau, deadline, now, order_id, bureau_id)
+        outbox.add(session, notify.notice(raised))
     following, at = due.advance(case, dataset, kind)
     at = None if case.paused_at is not None else at
     supervised = now if raised and raised.order_id else None

@@ -11,12 +11,16 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ticketing.bus import contract as ct
+from ticketing.bus.streams import Streams
 from ticketing.database.types import utcnow
 from ticketing.webhook import signing
 from ticketing.webhook.models import DELIVERED, FAILED, PENDING, WebhookDelivery, WebhookSubscription
 
 LEASE = timedelta(seconds=60)  # a claimed delivery is another worker's again if no result came by then
-CASE_EVENT_TYPES = ("case.created", "case.changed")
+# Every case event of the contract: case.created, case.changed, case.called_back, case.reopened and the
+# deadline notices (case.reminder, case.overdue, case.urged, case.supervised).
+CASE_EVENT_TYPES = tuple(sorted(t for t, cls in ct.EVENT_TYPES.items() if cls.STREAM == Streams.CASES))
 
 
 class WebhookError(Exception):

@@ -17,24 +17,35 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from ticketing.bus import Bus, Envelope, Streams
+from ticketing.bus import contract as ct
 from ticketing.database.core import session_scope
 from ticketing.database.types import utcnow
 from ticketing.webhook import service, signing
 
 log = logging.getLogger(__name__)
 GROUP = "webhooks"
-PUBLIC_FIELDS = ("number", "action", "actor", "status", "bureau", "category")
+CASE_FIELDS = ("number", "action", "actor", "status", "bureau", "category")
+NOTICE_FIELDS = ("number", "kind", "stage", "due", "bureau", "order")
+EXTRA_FIELDS = {ct.CaseCalledBack: ("rating",), ct.CaseReopened: ("reason",)}
 
 
-def payload_of(envelope: Envelope) -> dict[str, Any]:
+def public_fields(event: ct.CaseEvent | ct.DeadlineNotice) -> dict[str, Any]:
+    """Return the fields of a case event meant for other systems (no internal ids)."""
+    if isinstance(event, ct.DeadlineNotice):
+        return {"number": event.number, "kind": event.kind, "stage": event.stage, "due": event.due,
+                "bureau": event.bureau, "order": event.order}
+    names = CASE_FIELDS + EXTRA_FIELDS.get(type(event), ())
+    return {name: getattr(event, name) for name in names}
+
+
+def payload_of(envelope: Envelope, event: ct.CaseEvent | ct.DeadlineNotice) -> dict[str, Any]:
     """Return what a receiver gets: the event's identity and the case fields meant for other systems."""
-    case = {name: envelope.data.get(name) for name in PUBLIC_FIELDS}
     return {
         "id": envelope.id,
         "type": envelope.type,
         "version": envelope.version,
         "occurred_at": envelope.occurred_at,
-        "case": case,
+        "case": public_fields(event),
     }
 
 
@@ -79,10 +90,17 @@ class WebhookSender:
         return self._task is not None and not self._task.done()
 
     async def on_case_event(self, envelope: Envelope) -> None:
-        """Owe a case event to the receivers that want it (idempotent by event id)."""
+        """Owe a case event to the receivers that want it (idempotent by event id).
+
+        Types outside the contract's case events are skipped; a malformed case event raises ValueError
+        (the bus retries it, then moves it to the dead-letter stream).
+        """
         if envelope.type not in service.CASE_EVENT_TYPES:
             return
-        added = await asyncio.to_thread(self._enqueue, envelope, payload_of(envelope))
+        event = ct.parse(envelope)
+        if not isinstance(event, ct.CaseEvent | ct.DeadlineNotice):
+            return
+        added = await asyncio.to_thread(self._enqueue, envelope, payload_of(envelope, event))
         if added:
             self._wake.set()
 

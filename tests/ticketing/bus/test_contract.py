@@ -31,6 +31,15 @@ SAMPLES: list[ct.Event] = [
                    bureau_id=3),
     ct.CaseChanged(number="FT1", action="dispatch", actor="agent1", status="dispatched", bureau_id=3,
                    dispatched=True, case_version=2),
+    ct.CaseCalledBack(number="FT1", action="callback", actor="survey", status="reopened", bureau_id=3,
+                      dispatched=True, rating="unsatisfied"),
+    ct.CaseReopened(number="FT1", action="callback", actor="survey", status="reopened", bureau_id=3,
+                    dispatched=True, reason="unsatisfied"),
+    ct.CaseReminded(number="FT1", stage="acknowledge", due="2026-12-02T12:00:00+08:00", bureau="urban-mgmt",
+                    bureau_id=3),
+    ct.CaseOverdue(number="FT1", stage="dispatch", due="2026-12-02T12:00:00+08:00"),
+    ct.CaseUrged(number="FT1", stage="resolve", due="2026-12-02T12:00:00+08:00", bureau_id=3),
+    ct.CaseSupervised(number="FT1", stage="resolve", due="2026-12-02T12:00:00+08:00", bureau_id=3, order=5),
     ct.AgentPresence(user_id=7, name="agent1",
                      presence=ct.PresenceView(interface="PJSIP/1001", queues=("general-zh",), state="ready")),
     ct.TabClaimed(user_id=7, tab="t1"),
@@ -85,3 +94,13 @@ def test_commands_are_addressed_to_one_server():
     assert ct.AmiCommand(action="ping").addressed_to("a")
     reply = ct.AmiReply.of(command, "b", error="refused")
     assert (reply.id, reply.ok, reply.server, reply.error) == (command.id, False, "b", "refused")
+
+
+def test_deadline_notices_name_their_kind_and_one_class_per_kind():
+    assert {kind: cls.TYPE for kind, cls in ct.NOTICES.items()} == {
+        "reminder": "case.reminder", "overdue": "case.overdue", "urge": "case.urged",
+        "supervise": "case.supervised"}
+    envelope = through_the_wire(ct.CaseUrged(number="FT1", stage="resolve", due="2026-12-02T12:00:00+08:00"))
+    assert envelope.data["kind"] == "urge" and ct.parse(envelope).kind == "urge"
+    with pytest.raises(ValueError):  # a notice without its deadline is malformed
+        ct.parse("case.urged", {"number": "FT1", "stage": "resolve"})

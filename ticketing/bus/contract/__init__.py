@@ -34,7 +34,19 @@ from ticketing.bus.contract.calls import (
     QueueStats,
     TelephonyEvent,
 )
-from ticketing.bus.contract.cases import CaseChanged, CaseCreated, CaseEvent
+from ticketing.bus.contract.cases import (
+    NOTICES,
+    CaseCalledBack,
+    CaseChanged,
+    CaseCreated,
+    CaseEvent,
+    CaseOverdue,
+    CaseReminded,
+    CaseReopened,
+    CaseSupervised,
+    CaseUrged,
+    DeadlineNotice,
+)
 from ticketing.bus.contract.commands import ACTIONS, AmiCommand, AmiReply
 from ticketing.bus.contract.console import AgentPresence, PresenceView, TabClaimed, UserEvent
 from ticketing.bus.contract.speech import (
@@ -46,10 +58,12 @@ from ticketing.bus.contract.speech import (
 )
 
 __all__ = [
-    "ACTIONS", "AGENT_STATES", "EVENT_TYPES", "LOST_DURING_OUTAGE", "SCHEMA_VERSION",
+    "ACTIONS", "AGENT_STATES", "EVENT_TYPES", "LOST_DURING_OUTAGE", "NOTICES", "SCHEMA_VERSION",
     "AgentPresence", "AgentStateChanged", "AmiCommand", "AmiReply", "CallAbandoned", "CallConnected",
     "CallEnded", "CallEvent", "CallOffered", "CallQueued", "CallStarted", "CallTransferred",
-    "CallerIdChanged", "CaseChanged", "CaseCreated", "CaseEvent", "Event", "IvrCaseOpened", "IvrStep",
+    "CallerIdChanged", "CaseCalledBack", "CaseChanged", "CaseCreated", "CaseEvent", "CaseOverdue",
+    "CaseReminded", "CaseReopened", "CaseSupervised", "CaseUrged", "DeadlineNotice", "Event", "IvrCaseOpened",
+    "IvrStep",
     "MessageTranscribed", "PresenceView", "QueueStats", "RequestConfirmed", "SpeechEvent", "TabClaimed",
     "TelephonyEvent", "TranscriptFinal", "TranscriptPartial", "UnknownEventType", "UserEvent",
     "new_event_id", "now_iso", "parse", "register",
