@@ -10,18 +10,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from ticketing.case.models import Case, CaseEvent
 from ticketing.report import working
+from ticketing.report.casework import CASEWORK_COUNTS, casework_counts
 from ticketing.report.periods import Period
 from ticketing.sla import WorkCalendar
 
 DIMENSIONS = ("bureau", "street", "category", "agent")
 SATISFIED = ("satisfied", "mostly_satisfied")
-COUNTS = ("received", "dispatched", "ack_due", "ack_on_time", "resolve_due", "resolved_on_time", "returned",
-          "extended", "resolved", "reopened", "rated", "satisfied", "direct", "handled", "handling_seconds")
+SQL_COUNTS = ("received", "dispatched", "ack_due", "ack_on_time", "resolve_due", "resolved_on_time",
+              "resolved", "reopened", "rated", "satisfied", "direct", "handled", "handling_seconds",
+              "overdue", "overdue_now")
+COUNTS = (*SQL_COUNTS, *CASEWORK_COUNTS)
+RUNNING_STAGES = ("acknowledge", "resolve")  # a bureau's deadlines (dispatch is the centre's)
 # Cases resolved this long after the period still count their handling time (the day table reaches it).
 HANDLING_HORIZON = timedelta(days=400)
 
@@ -44,24 +48,30 @@ def _flag(condition) -> Any:
 
 
 def _aggregates(calendar: WorkCalendar, table, days_d, days_r, as_of: datetime) -> list:
-    """Return the labelled SQL aggregates of COUNTS."""
+    """Return the labelled SQL aggregates of SQL_COUNTS (one pass over the period's cases)."""
     c = Case
+    dispatched = c.dispatched_at.is_not(None)
     acknowledged = and_(c.acknowledged_at.is_not(None), c.acknowledged_at >= c.dispatched_at)
     resolved_after_dispatch = and_(c.resolved_at.is_not(None), c.resolved_at >= c.dispatched_at)
+    # Due: answered, or its deadline passed (a paused resolve clock is not due: resume moves the deadline).
+    ack_due = and_(c.acknowledge_by.is_not(None), dispatched, acknowledged | (c.acknowledge_by < as_of))
+    ack_on_time = and_(acknowledged, c.acknowledged_at <= c.acknowledge_by)
+    resolve_due = and_(c.resolve_by.is_not(None), dispatched,
+                       resolved_after_dispatch | and_(c.resolve_by < as_of, c.paused_at.is_(None)))
+    resolved_on_time = and_(resolved_after_dispatch, c.resolved_at <= c.resolve_by)
+    overdue = or_(and_(ack_due, ~ack_on_time), and_(resolve_due, ~resolved_on_time))
+    # Overdue now: the running stage's stored due instant (cases.sla_due_at, kept by the workflow) passed.
+    overdue_now = and_(c.sla_stage.in_(RUNNING_STAGES), c.sla_due_at < as_of, c.paused_at.is_(None))
     handled = and_(resolved_after_dispatch, days_d.c.d.is_not(None), days_r.c.d.is_not(None))
     handling = (working.working_epoch(calendar, table, days_r, c.resolved_at)
                 - working.working_epoch(calendar, table, days_d, c.dispatched_at) - c.paused_seconds)
     return [
         func.count().label("received"),
         func.count(c.dispatched_at).label("dispatched"),
-        _flag(and_(c.acknowledge_by.is_not(None), c.dispatched_at.is_not(None),
-                   acknowledged | (c.acknowledge_by < as_of))).label("ack_due"),
-        _flag(and_(acknowledged, c.acknowledged_at <= c.acknowledge_by)).label("ack_on_time"),
-        _flag(and_(c.resolve_by.is_not(None), c.dispatched_at.is_not(None),
-                   resolved_after_dispatch | (c.resolve_by < as_of))).label("resolve_due"),
-        _flag(and_(resolved_after_dispatch, c.resolved_at <= c.resolve_by)).label("resolved_on_time"),
-        func.count(c.returned_at).label("returned"),
-        _flag(c.extended_days > 0).label("extended"),
+        _flag(ack_due).label("ack_due"),
+        _flag(ack_on_time).label("ack_on_time"),
+        _flag(resolve_due).label("resolve_due"),
+        _flag(resolved_on_time).label("resolved_on_time"),
         func.count(c.resolved_at).label("resolved"),
         func.count(c.reopened_at).label("reopened"),
         func.count(c.satisfaction).label("rated"),
@@ -69,6 +79,8 @@ def _aggregates(calendar: WorkCalendar, table, days_d, days_r, as_of: datetime) 
         _flag(and_(c.dispatched_at.is_(None), c.resolved_at.is_not(None))).label("direct"),
         _flag(handled).label("handled"),
         func.sum(case((handled, handling), else_=None)).label("handling_seconds"),
+        _flag(overdue).label("overdue"),
+        _flag(overdue_now).label("overdue_now"),
     ]
 
 
@@ -99,8 +111,21 @@ def case_counts(session: Session, calendar: WorkCalendar, span: Period, dimensio
     if dimension == "agent":
         query = query.join(CaseEvent, and_(CaseEvent.case_id == Case.id, CaseEvent.action == "create"))
     prepare(session)
-    return {row.group_key: {name: float(getattr(row, name) or 0) for name in COUNTS}
-            for row in session.execute(query)}
+    counts = {row.group_key: {name: float(getattr(row, name) or 0) for name in SQL_COUNTS}
+              for row in session.execute(query)}
+    return merge_casework(counts, casework_counts(session, span, dimension))
+
+
+def merge_casework(counts: dict[Any, dict[str, float]], extra: dict[Any, dict[str, float]]) -> dict:
+    """Add the casework counts to the rows (a bureau that only returned cases gets a row of its own)."""
+    for row in counts.values():
+        row.update(dict.fromkeys(CASEWORK_COUNTS, 0.0))
+    for key, more in extra.items():
+        row = counts.setdefault(key, {**dict.fromkeys(COUNTS, 0.0)})
+        for name in CASEWORK_COUNTS:
+            row[name] = more[name]
+        row["dispatched"] += more["dispatched_elsewhere"]
+    return counts
 
 
 def prepare(session: Session) -> None:
@@ -127,6 +152,10 @@ def rates(counts: dict[str, float]) -> dict[str, Any]:
         "resolved": int(counts["resolved"]),
         "reopened_pct": _percent(counts["reopened"], counts["resolved"]),
         "avg_handling_hours": round(counts["handling_seconds"] / handled / 3600, 2) if handled else None,
+        "overdue": int(counts["overdue"]),
+        "overdue_now": int(counts["overdue_now"]),
+        "urged": int(counts["urged"]),
+        "supervised": int(counts["supervised"]),
         "satisfaction_pct": _percent(counts["satisfied"], counts["rated"]),
         "rated": int(counts["rated"]),
         "direct_answer_pct": _percent(counts["direct"], counts["received"]),

@@ -57,7 +57,7 @@ def names(session: Session, dimension: str, keys: list[Any]) -> dict[Any, tuple[
             found[row.id] = (row.name_zh, row.name_en or row.name_zh)
     elif dimension in ("agent", "call-agent") and ids:
         query = select(User.username, User.display_name).where(User.username.in_(ids))
-        users = dict(session.execute(query).tuples().all())
+        users = {name: shown for name, shown in session.execute(query)}
         found.update({k: (users.get(k) or k, users.get(k) or k) for k in ids})
     else:
         found.update({k: queue_name(str(k)) for k in ids})
@@ -93,7 +93,8 @@ def _codes(session: Session, model, ids: list[Any]) -> dict[Any, str]:
     wanted = [i for i in ids if i is not None]
     if not wanted:
         return {}
-    return dict(session.execute(select(model.id, model.code).where(model.id.in_(wanted))).tuples().all())
+    query = select(model.id, model.code).where(model.id.in_(wanted))
+    return {id_: code for id_, code in session.execute(query)}
 
 
 def call_report(session: Session, span: Period, dimension: str, sl_seconds: int) -> tables.Table:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from ticketing.bureau.models import Bureau, Category, Street
 from ticketing.call.models import Call
 from ticketing.case.models import Case, CaseEvent
+from ticketing.supervision.models import CaseNotice, SupervisionOrder
 
 TZ = ZoneInfo("Asia/Shanghai")
 AS_OF = datetime(2026, 11, 15, 12, 0, tzinfo=TZ)
@@ -34,7 +35,12 @@ def _ref(session, model, code):
 
 def add_case(session, *, bureau=None, street="futian", category="city-management", agent="agent1",
              merged=False, **fields) -> Case:
-    """Insert a case with explicit timestamps and its 'create' event by AGENT."""
+    """Insert a case with explicit timestamps and the events the workflow writes with them.
+
+    Its 'create' event by AGENT; a 'dispatch' naming the bureau when dispatched; a 'return' at returned_at;
+    an 'approve-extension' when extension days were granted (the reports read returns and extensions from
+    these events, charged to the bureau that held the case).
+    """
     created = fields.pop("created_at")
     fields.setdefault("status", "resolved")
     fields.setdefault("description", "报表测试")
@@ -47,7 +53,20 @@ def add_case(session, *, bureau=None, street="futian", category="city-management
         case.merged_into_id = case.id
     session.add(CaseEvent(case_id=case.id, actor=agent, at=created, action="create", to_status="new"))
     session.flush()
+    if case.dispatched_at is not None:
+        add_event(session, case, "dispatch", case.dispatched_at, bureau=bureau)
+    if case.returned_at is not None:
+        add_event(session, case, "return", case.returned_at)
+    if case.extended_days:
+        add_event(session, case, "approve-extension", case.dispatched_at, days=case.extended_days)
     return case
+
+
+def add_event(session, case: Case, action: str, when: datetime, actor: str = "clerk", **data) -> None:
+    """Append one audit entry (in order: the reports read the last dispatch before a return)."""
+    session.add(CaseEvent(case_id=case.id, actor=actor, at=when, action=action, to_status=case.status,
+                          data=data))
+    session.flush()
 
 
 def holiday_cases(session) -> None:
@@ -61,7 +80,7 @@ def holiday_cases(session) -> None:
              satisfaction="unsatisfied", reopened_at=at(10, 14, 9))
     add_case(session, bureau="environment", street="nanyuan", category="noise", created_at=at(10, 15, 9),
              dispatched_at=at(10, 15, 9, 30), acknowledge_by=at(10, 15, 11, 30), resolve_by=at(10, 20, 18),
-             status="dispatched")
+             status="dispatched", sla_stage="acknowledge", sla_due_at=at(10, 15, 11, 30))
     add_case(session, bureau=None, created_at=at(10, 20, 10), resolved_at=at(10, 20, 10, 5),
              satisfaction="satisfied", agent="agent2")
     add_case(session, bureau="urban-mgmt", created_at=at(11, 1, 10))
@@ -85,3 +104,39 @@ def holiday_calls(session) -> None:
     add_call(session, "r-2", queued=at(10, 8, 11), wait=20, agent="agent1")
     add_call(session, "r-3", queued=at(10, 9, 11))
     add_call(session, "r-4", queued=at(11, 2, 11), wait=5, agent="agent2")
+
+
+def casework_cases(session) -> None:
+    """October cases of the bureau workflow (the figures are worked out in test_casework_figures).
+
+    E: sent to 环境局, returned by it (退回), re-dispatched to 城管局, acknowledged on time, never resolved:
+       its resolve deadline (Fri 23 Oct 18:00, the stored sla_due_at) has passed; 催办 twice (once against
+       each bureau), and two 督办单 against 城管局.
+    F: 城管局, on time, 3 days' extension granted, resolved on time.
+    G: 城管局, acknowledged, waiting for the resident (paused) since before its resolve deadline: not due.
+    """
+    e = add_case(session, bureau="urban-mgmt", created_at=at(10, 19, 9), status="acknowledged")
+    add_event(session, e, "dispatch", at(10, 19, 9, 30), bureau="environment")
+    add_event(session, e, "return", at(10, 19, 10))
+    add_event(session, e, "dispatch", at(10, 19, 11), bureau="urban-mgmt")
+    e.dispatched_at, e.acknowledge_by, e.acknowledged_at = at(10, 19, 11), at(10, 19, 14, 30), at(10, 19, 14)
+    e.resolve_by, e.returned_at = at(10, 23, 18), at(10, 19, 10)
+    e.sla_stage, e.sla_key, e.sla_due_at = "resolve", "resolve:test", at(10, 23, 18)
+    add_case(session, bureau="urban-mgmt", created_at=at(10, 20, 9), dispatched_at=at(10, 20, 9, 30),
+             acknowledge_by=at(10, 20, 11, 30), acknowledged_at=at(10, 20, 10), resolve_by=at(10, 28, 18),
+             extended_days=3, resolved_at=at(10, 27, 16))
+    add_case(session, bureau="urban-mgmt", created_at=at(10, 21, 9), dispatched_at=at(10, 21, 9, 30),
+             acknowledge_by=at(10, 21, 11, 30), acknowledged_at=at(10, 21, 10), resolve_by=at(10, 22, 18),
+             paused_at=at(10, 22, 10), status="in_progress", sla_stage="resolve", sla_due_at=at(10, 22, 18))
+    urban, environment = (_ref(session, Bureau, code).id for code in ("urban-mgmt", "environment"))
+    for bureau_id, stage, when in ((environment, "acknowledge", at(10, 19, 10)),
+                                   (urban, "resolve", at(10, 26, 10))):
+        session.add(CaseNotice(case_id=e.id, bureau_id=bureau_id, stage=stage, sla_key=f"{stage}:test",
+                               kind="urge", due_at=when, created_at=when))
+    session.add(CaseNotice(case_id=e.id, bureau_id=urban, stage="resolve", sla_key="resolve:test",
+                           kind="overdue", due_at=at(10, 23, 18), created_at=at(10, 23, 18)))
+    for answered in (at(10, 28, 10), None):
+        session.add(SupervisionOrder(case_id=e.id, bureau_id=urban, ordered_by="supervisor1",
+                                     ordered_at=at(10, 27, 9), reason="超期未办结", answer_by=at(10, 29, 18),
+                                     answered_at=answered))
+    session.flush()

@@ -12,7 +12,7 @@ from ticketing.report import service, working
 from ticketing.report.figures import case_counts, prepare
 from ticketing.report.periods import period
 
-from .fixtures import AS_OF, TZ, at, holiday_calls, holiday_cases
+from .fixtures import AS_OF, TZ, at, casework_cases, holiday_calls, holiday_cases
 
 SPAN = period(date(2026, 9, 1), date(2026, 10, 31), TZ)
 
@@ -119,3 +119,49 @@ def _check_sql_against_calendar(session, calendar, start, end, first, last):
              .where(days_a.c.d == working.day_of(calendar, table, a)))
     prepare(session)
     assert session.scalar(query) == calendar.working_time_between(start, end).total_seconds()
+
+
+OCTOBER = period(date(2026, 10, 1), date(2026, 10, 31), TZ)
+
+
+def test_casework_figures_read_the_bureau_workflow(session, dataset):
+    """Returns and extensions charged to the bureau that made them, overdue from the stored due instants,
+    催办 and 督办 from the supervision tables (cases E, F, G of fixtures.casework_cases)."""
+    casework_cases(session)
+    table = service.case_report(session, dataset.calendar, OCTOBER, "bureau", AS_OF)
+    rows = _rows(table)
+    assert list(rows) == ["urban-mgmt", "environment"]
+    urban, environment = rows["urban-mgmt"], rows["environment"]
+    assert (urban["received"], urban["dispatched"], urban["resolved"]) == (3, 3, 1)
+    assert urban["acknowledged_on_time_pct"] == 100.0
+    assert urban["resolved_on_time_pct"] == 50.0  # E late, F on time, G paused: not due
+    assert (urban["returned_pct"], urban["extended_pct"], urban["reopened_pct"]) == (0.0, 33.3, 0.0)
+    assert (urban["overdue"], urban["overdue_now"], urban["urged"], urban["supervised"]) == (1, 1, 1, 1)
+    # F: Tue 20 Oct 09:30 -> Tue 27 Oct 16:00 = 6.5 + 3 x 7 + (weekend) + 7 + 5 = 39.5 working hours
+    assert urban["avg_handling_hours"] == 39.5
+    assert dataset.calendar.working_time_between(at(10, 20, 9, 30), at(10, 27, 16)) == timedelta(hours=39.5)
+    # 环境局 returned E, now with 城管局: it was sent one case and returned it.
+    assert (environment["received"], environment["dispatched"], environment["returned_pct"]) == (0, 1, 100.0)
+    assert (environment["urged"], environment["supervised"], environment["overdue"]) == (1, 0, 0)
+    assert environment["acknowledged_on_time_pct"] is None
+    total = table.total
+    assert (total["received"], total["dispatched"], total["returned_pct"]) == (3, 4, 25.0)
+    assert (total["overdue"], total["overdue_now"], total["urged"], total["supervised"]) == (1, 1, 2, 1)
+
+
+def test_casework_figures_by_street_and_agent_count_each_case_once(session, dataset):
+    casework_cases(session)
+    for by, key in (("street", "futian"), ("agent", "agent1")):
+        row = _rows(service.case_report(session, dataset.calendar, OCTOBER, by, AS_OF))[key]
+        assert (row["received"], row["dispatched"]) == (3, 3)
+        assert (row["returned_pct"], row["extended_pct"]) == (33.3, 33.3)
+        assert (row["overdue"], row["overdue_now"], row["urged"], row["supervised"]) == (1, 1, 2, 1)
+
+
+def test_holiday_cases_overdue_counts(session, dataset):
+    holiday_cases(session)
+    rows = _rows(service.case_report(session, dataset.calendar, SPAN, "bureau", AS_OF))
+    # B acknowledged and resolved late; C never acknowledged, its stored due instant long past.
+    assert (rows["urban-mgmt"]["overdue"], rows["urban-mgmt"]["overdue_now"]) == (1, 0)
+    assert (rows["environment"]["overdue"], rows["environment"]["overdue_now"]) == (1, 1)
+    assert rows[None]["overdue"] == 0

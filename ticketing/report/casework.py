@@ -1,0 +1,108 @@
+"""Casework figures that live outside the case row: returns and extensions by the bureau that made them,
+催办 notices and 督办 orders (the bureau workflow's tables, issue 9).
+
+A case returned (退回) by bureau A and re-dispatched to bureau B now has B in `cases.bureau_id`; counted by
+the case row, B would carry A's return. So returns and granted extensions are read from the audit trail and
+charged to the bureau that held the case then: the bureau of the case's last dispatch before the event
+(its `dispatch` event names it). A bureau that returned a case which is now elsewhere also counts it as
+dispatched to it, so its returned % is over the cases it was sent. 催办 notices and 督办单 carry the bureau
+they were raised against. Every count here is over the cases received in the period, like the main figures.
+The rows read are few (returns, extensions, notices, orders: a few percent of the cases).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, aliased
+
+from ticketing.bureau.models import Bureau
+from ticketing.case.models import Case, CaseEvent
+from ticketing.report.periods import Period
+from ticketing.supervision.models import CaseNotice, SupervisionOrder
+
+CASEWORK_COUNTS = ("returned", "extended", "urged", "supervised")
+EVENT_FIGURES = {"return": "returned", "approve-extension": "extended"}
+
+
+def _in_span(span: Period):
+    return and_(Case.created_at >= span.start, Case.created_at < span.end, Case.merged_into_id.is_(None))
+
+
+def _group(dimension: str):
+    """Return (the group column of a case, the create event to join for agents or None)."""
+    if dimension == "agent":
+        creator = aliased(CaseEvent, name="creator")
+        return creator.actor, creator
+    return {"bureau": Case.bureau_id, "street": Case.street_id, "category": Case.category_id}[dimension], None
+
+
+def _joined(query, creator):
+    if creator is None:
+        return query
+    return query.join(creator, and_(creator.case_id == Case.id, creator.action == "create"))
+
+
+def casework_counts(session: Session, span: Period, dimension: str) -> dict[Any, dict[str, float]]:
+    """Return {group: {returned, extended, urged, supervised, dispatched_elsewhere}} for SPAN's cases.
+
+    dispatched_elsewhere (bureau grouping only): cases the bureau returned that are no longer with it.
+    """
+    found: dict[Any, dict[str, float]] = defaultdict(lambda: dict.fromkeys(
+        (*CASEWORK_COUNTS, "dispatched_elsewhere"), 0.0))
+    _event_counts(session, span, dimension, found)
+    _notice_counts(session, span, dimension, found)
+    return dict(found)
+
+
+def _event_counts(session: Session, span: Period, dimension: str, found) -> None:
+    group, creator = _group(dimension)
+    event = aliased(CaseEvent, name="ev")
+    earlier = aliased(CaseEvent, name="earlier")
+    holder = (select(earlier.data["bureau"].as_string())
+              .where(earlier.case_id == event.case_id, earlier.action == "dispatch", earlier.id < event.id)
+              .order_by(earlier.id.desc()).limit(1).correlate(event).scalar_subquery())
+    query = (select(event.case_id, event.action, holder.label("holder"), group.label("group_key"),
+                    Case.bureau_id, Case.dispatched_at.is_not(None).label("dispatched"))
+             .select_from(event).join(Case, Case.id == event.case_id)
+             .where(event.action.in_(tuple(EVENT_FIGURES)), _in_span(span)))
+    rows = session.execute(_joined(query, creator)).all()
+    codes = _bureau_ids(session, {r.holder for r in rows if r.holder}) if dimension == "bureau" else {}
+    seen: set[tuple] = set()
+    for row in rows:
+        key = row.group_key
+        if dimension == "bureau":
+            key = codes.get(row.holder, row.bureau_id)  # no dispatch event (old data): the case's bureau
+        figure = EVENT_FIGURES[row.action]
+        if (row.case_id, figure, key) in seen:
+            continue
+        seen.add((row.case_id, figure, key))
+        found[key][figure] += 1
+        moved = key != row.bureau_id or not row.dispatched
+        away = (row.case_id, "away", key)
+        if dimension == "bureau" and figure == "returned" and moved and away not in seen:
+            seen.add(away)
+            found[key]["dispatched_elsewhere"] += 1
+
+
+def _bureau_ids(session: Session, codes: set[str]) -> dict[str, int]:
+    if not codes:
+        return {}
+    query = select(Bureau.code, Bureau.id).where(Bureau.code.in_(codes))
+    return {code: id_ for code, id_ in session.execute(query)}
+
+
+def _notice_counts(session: Session, span: Period, dimension: str, found) -> None:
+    """催办 notices (each one counts) and cases put under 督办 (once per case)."""
+    for table, figure, counted in ((CaseNotice, "urged", func.count()),
+                                   (SupervisionOrder, "supervised", func.count(func.distinct(Case.id)))):
+        group, creator = _group(dimension)
+        key = table.bureau_id if dimension == "bureau" else group
+        query = (select(key.label("group_key"), counted.label("n"))
+                 .select_from(table).join(Case, Case.id == table.case_id).where(_in_span(span)))
+        if table is CaseNotice:
+            query = query.where(CaseNotice.kind == "urge")
+        for row in session.execute(_joined(query, creator).group_by(key)):
+            found[row.group_key][figure] += float(row.n)
