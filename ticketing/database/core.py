@@ -48,6 +48,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+    # The reports' local-time functions: registered here, before any statement of the connection is open
+    # (SQLite refuses to add a function while a cursor is still reading).
+    from ticketing.report.working import register_sqlite_functions
+
+    register_sqlite_functions(dbapi_connection)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -6,6 +6,7 @@ by `rates`, a pure function, so the page, the JSON and the exports show the same
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -129,10 +130,18 @@ def merge_casework(counts: dict[Any, dict[str, float]], extra: dict[Any, dict[st
 
 
 def prepare(session: Session) -> None:
-    """Give a SQLite connection the time-zone functions the report's SQL uses."""
+    """Give a SQLite connection the time-zone functions the report's SQL uses.
+
+    make_engine registers them on connect; this covers connections made otherwise, when no statement of
+    the connection is open (SQLite cannot add a function under an open cursor).
+    """
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        working.register_sqlite_functions(connection.connection.dbapi_connection)
+        dbapi = connection.connection.dbapi_connection
+        try:
+            dbapi.execute("SELECT hotline_local_day(NULL, 'UTC')").close()
+        except sqlite3.OperationalError:
+            working.register_sqlite_functions(dbapi)
 
 
 def _percent(part: float, whole: float) -> float | None:

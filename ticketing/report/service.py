@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ticketing.bureau.models import Bureau, Category, Street
-from ticketing.report import figures, tables
+from ticketing.report import agents, figures, tables
 from ticketing.report.assessment import Assessment, rank
-from ticketing.report.calls import call_counts, call_rates, call_total
+from ticketing.report.calls import CALL_COUNTS, call_counts, call_rates, call_total
 from ticketing.report.periods import Period
 from ticketing.sla import WorkCalendar
 from ticketing.user.models import User
@@ -58,10 +58,18 @@ def names(session: Session, dimension: str, keys: list[Any]) -> dict[Any, tuple[
     elif dimension in ("agent", "call-agent") and ids:
         query = select(User.username, User.display_name).where(User.username.in_(ids))
         users = {name: shown for name, shown in session.execute(query)}
-        found.update({k: (users.get(k) or k, users.get(k) or k) for k in ids})
+        found.update({k: (users[k], users[k]) if users.get(k) else _unknown_agent(dimension, k) for k in ids})
     else:
         found.update({k: queue_name(str(k)) for k in ids})
     return found
+
+
+def _unknown_agent(dimension: str, key: str) -> tuple[str, str]:
+    """Name a phone that is no user's extension by its extension, never by its channel (PJSIP/1009)."""
+    if dimension == "call-agent":
+        extension = agents.extension_of(key)
+        return f"分机 {extension}", f"Extension {extension}"
+    return key, key
 
 
 def _named_rows(session: Session, dimension: str, counts: dict[Any, dict], derive,
@@ -76,17 +84,32 @@ def _named_rows(session: Session, dimension: str, counts: dict[Any, dict], deriv
 
 def case_report(session: Session, calendar: WorkCalendar, span: Period, dimension: str,
                 as_of: datetime) -> tables.Table:
-    """Return the case figures of SPAN grouped by DIMENSION, with a total line."""
+    """Return the case figures of SPAN grouped by DIMENSION, with a total line (agents: with QA scores)."""
     counts = figures.case_counts(session, calendar, span, dimension, as_of)
-    rows = _named_rows(session, dimension, counts, figures.rates, "received")
+    derive, columns = figures.rates, tables.CASE_COLUMNS
+    if dimension == "agent":
+        counts = agents.with_qa(counts, agents.qa_counts(session, span), figures.COUNTS)
+        derive, columns = _with_qa_rates(figures.rates), (*tables.CASE_COLUMNS, *tables.QA_COLUMNS)
+    rows = _named_rows(session, dimension, counts, derive, "received")
     if dimension in MODELS:
         codes = _codes(session, MODELS[dimension], [r["key"] for r in rows])
         for row in rows:
             row["key"] = codes.get(row["key"], row["key"])
-    total = {"name_zh": "合计", "name_en": "Total", **figures.rates(figures.total(list(counts.values())))} \
-        if counts else None
+    total = _total_line(counts, figures.total, derive)
     zh, en = TITLES[dimension]
-    return tables.Table(dimension, zh, en, span.label, tables.CASE_COLUMNS, rows, total)
+    return tables.Table(dimension, zh, en, span.label, columns, rows, total)
+
+
+def _with_qa_rates(derive):
+    return lambda counts: {**derive(counts), **agents.qa_rates(counts)}
+
+
+def _total_line(counts: dict[Any, dict[str, float]], add, derive) -> dict[str, Any] | None:
+    """Return the table's total line: the counts of every row added up, then derived like a row."""
+    if not counts:
+        return None
+    rows = list(counts.values())
+    return {"name_zh": "合计", "name_en": "Total", **derive({**add(rows), **agents.qa_total(rows)})}
 
 
 def _codes(session: Session, model, ids: list[Any]) -> dict[Any, str]:
@@ -98,14 +121,17 @@ def _codes(session: Session, model, ids: list[Any]) -> dict[Any, str]:
 
 
 def call_report(session: Session, span: Period, dimension: str, sl_seconds: int) -> tables.Table:
-    """Return the call figures of SPAN per queue or per agent, with a total line."""
+    """Return the call figures of SPAN per queue or per agent (by name, with QA scores), with a total line."""
     counts = call_counts(session, span, dimension, sl_seconds)
-    key = "queue" if dimension == "queue" else "call-agent"
-    rows = _named_rows(session, key, counts, call_rates, "offered")
-    total = {"name_zh": "合计", "name_en": "Total", **call_rates(call_total(list(counts.values())))} \
-        if counts else None
+    derive, columns, key = call_rates, tables.CALL_COLUMNS, "queue"
+    if dimension != "queue":
+        counts = agents.with_qa(agents.by_user(session, counts), agents.qa_counts(session, span), CALL_COUNTS)
+        derive, key = _with_qa_rates(call_rates), "call-agent"
+        columns = (*tables.CALL_COLUMNS, *tables.QA_COLUMNS)
+    rows = _named_rows(session, key, counts, derive, "offered")
+    total = _total_line(counts, call_total, derive)
     zh, en = TITLES[key]
-    return tables.Table(key, zh, en, span.label, tables.CALL_COLUMNS, rows, total)
+    return tables.Table(key, zh, en, span.label, columns, rows, total)
 
 
 def assessment_report(session: Session, calendar: WorkCalendar, span: Period, rules: Assessment,

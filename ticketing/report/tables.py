@@ -71,6 +71,10 @@ CASE_COLUMNS = (
     Column("satisfaction_pct", "满意率", "Satisfaction", "%"),
     Column("direct_answer_pct", "直接办结率", "Answered directly", "%"),
 )
+QA_COLUMNS = (
+    Column("qa_reviewed", "质检通话", "Calls reviewed (QA)"),
+    Column("qa_score_pct", "质检得分率", "QA score", "%"),
+)
 CALL_COLUMNS = (
     *NAME,
     Column("offered", "呼入量", "Offered"),

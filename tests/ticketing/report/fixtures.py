@@ -17,6 +17,7 @@ from sqlalchemy import select
 from ticketing.bureau.models import Bureau, Category, Street
 from ticketing.call.models import Call
 from ticketing.case.models import Case, CaseEvent
+from ticketing.qa.models import QaScore
 from ticketing.supervision.models import CaseNotice, SupervisionOrder
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -98,12 +99,35 @@ def add_call(session, linkedid, *, queued, wait=None, agent=None, queue="general
     session.flush()
 
 
+def agents(session) -> None:
+    """The sample's two agents with their extensions (unless seeded already)."""
+    from ticketing.user import service as users
+    from ticketing.user.models import User
+
+    for name, extension, shown in (("agent1", "1001", "话务员 李娜"), ("agent2", "1002", "话务员 陈刚")):
+        if session.scalar(select(User.id).where(User.username == name)) is None:
+            users.create(session, name, "agent", display_name=shown, extension=extension)
+
+
 def holiday_calls(session) -> None:
-    """Three calls offered to general-zh in October (10 s and 20 s waits, one abandoned), one in November."""
-    add_call(session, "r-1", queued=at(10, 8, 10), wait=10, agent="agent1")
-    add_call(session, "r-2", queued=at(10, 8, 11), wait=20, agent="agent1")
+    """Three calls offered to general-zh in October (10 s and 20 s waits, one abandoned), one in November.
+
+    agent1 (extension 1001) answers one on the desk phone and one on the browser phone; both are reviewed
+    (质检): 7 of 10 and 5 of 5 points, 12 of 15 = 80 %. agent2's November call scores 2 of 5.
+    """
+    agents(session)
+    add_call(session, "r-1", queued=at(10, 8, 10), wait=10, agent="PJSIP/1001")
+    add_call(session, "r-2", queued=at(10, 8, 11), wait=20, agent="PJSIP/webrtc-1001")
     add_call(session, "r-3", queued=at(10, 9, 11))
-    add_call(session, "r-4", queued=at(11, 2, 11), wait=5, agent="agent2")
+    add_call(session, "r-4", queued=at(11, 2, 11), wait=5, agent="PJSIP/1002")
+    for linkedid, agent, scores in (("r-1", "PJSIP/1001", {"greeting": (4, 5), "closing": (3, 5)}),
+                                    ("r-2", "PJSIP/webrtc-1001", {"greeting": (5, 5)}),
+                                    ("r-4", "PJSIP/1002", {"greeting": (2, 5)})):
+        call_id = session.scalars(select(Call.id).where(Call.linkedid == linkedid)).one()
+        for item, (score, most) in scores.items():
+            session.add(QaScore(call_id=call_id, agent=agent, item=item, score=score, max_score=most,
+                                reviewer="qa1"))
+    session.flush()
 
 
 def casework_cases(session) -> None:

@@ -77,7 +77,32 @@ def test_call_figures_per_queue_and_agent(session):
     assert (row["key"], row["offered"], row["answered"], row["abandoned"]) == ("general-zh", 3, 2, 1)
     assert (row["answer_pct"], row["service_level_pct"], row["avg_wait_seconds"]) == (66.7, 33.3, 15.0)
     agents = service.call_report(session, SPAN, "agent", 15)
-    assert [(r["key"], r["answered"]) for r in agents.rows] == [("agent1", 2)]
+    # the desk phone (PJSIP/1001) and the browser phone (PJSIP/webrtc-1001) are one agent, by name
+    assert [(r["key"], r["name_zh"], r["answered"]) for r in agents.rows] == [("agent1", "话务员 李娜", 2)]
+
+
+def test_qa_scores_feed_the_agent_reports(session, dataset):
+    holiday_calls(session)
+    holiday_cases(session)
+    calls = service.call_report(session, SPAN, "agent", 15)
+    assert [c.key for c in calls.columns][-2:] == ["qa_reviewed", "qa_score_pct"]
+    (agent1,) = calls.rows
+    assert (agent1["qa_reviewed"], agent1["qa_score_pct"]) == (2, 80.0)
+    assert (calls.total["qa_reviewed"], calls.total["qa_score_pct"]) == (2, 80.0)
+    cases = _rows(service.case_report(session, dataset.calendar, SPAN, "agent", AS_OF))
+    assert (cases["agent1"]["qa_reviewed"], cases["agent1"]["qa_score_pct"]) == (2, 80.0)
+    assert (cases["agent2"]["qa_reviewed"], cases["agent2"]["qa_score_pct"]) == (0, None)  # November's
+    november = period(date(2026, 11, 1), date(2026, 11, 30), TZ)
+    (agent2,) = service.call_report(session, november, "agent", 15).rows
+    assert (agent2["name_zh"], agent2["qa_reviewed"], agent2["qa_score_pct"]) == ("话务员 陈刚", 1, 40.0)
+
+
+def test_a_phone_that_is_nobodys_extension_is_named_by_its_number(session):
+    from .fixtures import add_call
+
+    add_call(session, "r-9", queued=at(10, 8, 10), wait=3, agent="PJSIP/1999")
+    (row,) = service.call_report(session, SPAN, "agent", 15).rows
+    assert (row["name_zh"], row["name_en"]) == ("分机 1999", "Extension 1999")
 
 
 @pytest.mark.parametrize("start, end", [
