@@ -99,8 +99,10 @@ async def test_report_page_charts_and_exports(make_app, serve, browser, report_c
     assert next(r for r in rows if r[0] == URBAN)[2:4] == ["2", "2"]
     workbook = openpyxl.load_workbook(io.BytesIO(await _download(page, "xlsx-bureau")))
     values = list(workbook.active.iter_rows(values_only=True))
-    urban_row = next(v for v in values if v[0] == URBAN)
-    assert (urban_row[2], urban_row[10], urban_row[12]) == (2, 12.0, 50.0)
+    urban_row = dict(zip(values[1], next(v for v in values if v[0] == URBAN), strict=True))
+    assert urban_row["受理量 / Received"] == 2
+    assert urban_row["平均办理时长 (工作小时) / Average handling time (working hours)"] == 12.0
+    assert (urban_row["满意率 (%) / Satisfaction (%)"], urban_row["超期件数 / Missed a deadline"]) == (50.0, 1)
     assert values[-1][0] == "合计"
 
 
