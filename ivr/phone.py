@@ -1,5 +1,8 @@
 """`hotline phone EXT`: an auto-answering SIP phone for agent EXT, for trying the console without a softphone.
 
+`hotline phone resident` registers as the demo resident instead: without a trunk every outside number
+(callbacks, a warm transfer to a bureau's hotline or 110) rings it, so it stands in for the other side.
+
 sipp runs inside the Asterisk instance's mount namespace and root (`nsenter -t <asterisk pid> -m -r`, the
 runner's way of reaching the instance), so it needs nothing on the host: the cached root ships it. Its
 two scenarios live in asterisk-config/sipp/: phone-register.xml REGISTERs with digest auth and registers
@@ -42,6 +45,7 @@ REFUSAL_HINTS = {
               "`hotline asterisk stop` and `hotline asterisk start`)",
     ("403",): "\n(Asterisk forbids this account: see `hotline asterisk cli \"pjsip show endpoint EXT\"`)",
 }
+RESIDENT = "resident"  # the demo resident's account: outside numbers ring it when there is no trunk
 EVENT_WORDS = {"registered", "ringing", "answered", "hungup", "refused", "no_answer", "unregistered"}
 
 
@@ -68,10 +72,10 @@ class PhoneEvent:
 
 
 def check_options(options: PhoneOptions) -> None:
-    """Refuse an extension that is no agent phone and negative or too short durations."""
-    if options.extension not in AGENT_EXTENSIONS:
+    """Refuse an extension that is no agent phone (nor the resident) and negative or too short durations."""
+    if options.extension not in (*AGENT_EXTENSIONS, RESIDENT):
         raise PhoneError(f"unknown extension {options.extension!r}: agent phones are "
-                         f"{AGENT_EXTENSIONS[0]}-{AGENT_EXTENSIONS[-1]}")
+                         f"{AGENT_EXTENSIONS[0]}-{AGENT_EXTENSIONS[-1]} or {RESIDENT}")
     if options.answer_after < 0 or options.hangup_after < 0:
         raise PhoneError("--answer-after and --hangup-after take seconds >= 0")
     if options.expires < 60:
@@ -402,7 +406,8 @@ def run(phone: Phone, echo: Callable[[str], None]) -> None:
 
 
 def command(
-    extension: str = typer.Argument(..., metavar="EXT", help="Agent extension to register as (1001-1020)."),
+    extension: str = typer.Argument(..., metavar="EXT", help="Agent extension to register as (1001-1020), or "
+                                    "'resident' (answers calls to outside numbers when there is no trunk)."),
     answer_after: float = typer.Option(0.0, "--answer-after", help="Seconds of ringing before answering."),
     hangup_after: float = typer.Option(0.0, "--hangup-after",
                                        help="Seconds of talk before hanging up; 0 waits for the caller."),

@@ -43,6 +43,10 @@ class PresenceSync:
         if isinstance(event, ct.CallOffered | ct.CallConnected):
             kind = sm.CallOffered if isinstance(event, ct.CallOffered) else sm.CallConnected
             await self._apply_where(lambda p: p.interface == event.agent, kind(event.linkedid), at)
+        elif isinstance(event, ct.AgentCompleted):
+            # The agent's leg ended while the call may go on (a warm or blind transfer handed the caller
+            # over): the agent goes to wrap-up now, not when the caller and the new party hang up.
+            await self._apply_where(lambda p: p.interface == event.agent, sm.CallEnded(event.linkedid), at)
         elif isinstance(event, ct.CallEnded | ct.CallAbandoned):
             linkedid = event.linkedid
             await self._apply_where(lambda p: p.linkedid == linkedid, sm.CallEnded(linkedid), at)

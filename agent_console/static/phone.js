@@ -172,6 +172,11 @@ const HotlinePhone = (() => {
     session.answer({ mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } });
   }
 
+  // Feature keys (*2, *3, *1) must reach Asterisk within its featuredigittimeout: short tones, short gaps.
+  function sendKeys(keys) {
+    if (session) session.sendDTMF(keys, { transportType: "RFC2833", duration: 100, interToneGap: 70 });
+  }
+
   // -- warm transfer / three-way (views/transfer.py): Asterisk's attended transfer, driven by its keys ------
   let consulting = "";
 
@@ -197,9 +202,9 @@ const HotlinePhone = (() => {
     if (!session || !consulting) return;
     try {  // noted before the keys: completing the transfer ends this phone's call
       const data = await post("/agent/call/handover", { target: consulting, how });
-      Console.banner(t("handed_over").replace("{label}", consulting) + (data.cases.length ? ` (${data.cases.join(", ")})` : ""), "ok");
+      Console.banner(t("handed_over").replace("{label}", data.label) + (data.cases.length ? ` (${data.cases.join(", ")})` : ""), "ok");
     } catch (err) { Console.banner(err.message || String(err)); }
-    session.sendDTMF(keys, { transportType: "RFC2833" });
+    sendKeys(keys);
     if (how === "three_way") $("consult-active").hidden = true;
   }
 
@@ -290,7 +295,7 @@ const HotlinePhone = (() => {
       $("consult-complete").addEventListener("click", () => finishConsult("transfer", "*2"));
       $("consult-three-way").addEventListener("click", () => finishConsult("three_way", "*3"));
       $("consult-back").addEventListener("click", () => {
-        if (session) session.sendDTMF("*1", { transportType: "RFC2833" });
+        sendKeys("*1");
         showConsult("");
       });
     }

@@ -80,7 +80,7 @@ async def handover(request: Request, body: HandoverBody, viewer: Viewer = AgentV
     async def run() -> dict[str, Any]:
         _presence, call = await _current_call(request, viewer)
         numbers = await asyncio.to_thread(_note_handover, console, call.linkedid, where, body.how, viewer)
-        return {"ok": True, "cases": numbers}
+        return {"ok": True, "cases": numbers, "label": where.label, "kind": where.kind}
 
     return await _guard(request, run)
 

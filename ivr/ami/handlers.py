@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from ivr.ami.state import CallRegistry, ChannelInfo
 from ticketing.bus.contract import (
+    AgentCompleted,
     AgentStateChanged,
     CallAbandoned,
     CallConnected,
@@ -197,6 +198,20 @@ def on_agent_connect(ctx: HandlerContext, msg: Message) -> list[TelephonyEvent]:
                           server=ctx.server, **_at(msg))]
 
 
+def on_agent_complete(ctx: HandlerContext, msg: Message) -> list[TelephonyEvent]:
+    """AgentComplete: the agent's part of the call is over (a hang-up, or handed over by a transfer)."""
+    linkedid, agent = _call_linkedid(ctx, msg), msg.get("Interface", "")
+    call = ctx.registry.calls.get(linkedid)
+    if not linkedid or not agent or (call is not None and agent in call.completed):
+        return []
+    if call is not None:
+        call.completed.add(agent)
+    return [AgentCompleted(linkedid=linkedid, queue=msg.get("Queue", ""), agent=agent,
+                           agent_name=msg.get("MemberName", ""), agent_channel=msg.get("DestChannel", ""),
+                           reason=msg.get("Reason", "").lower(), talk_seconds=as_int(msg.get("TalkTime")),
+                           server=ctx.server, **_at(msg))]
+
+
 def on_blind_transfer(ctx: HandlerContext, msg: Message) -> list[TelephonyEvent]:
     """BlindTransfer: an agent sent the call to an extension."""
     linkedid = msg.get("TransfereeLinkedid") or msg.get("TransfererLinkedid", "")
@@ -290,6 +305,7 @@ HANDLERS: dict[str, Handler] = {
     "QueueCallerAbandon": on_queue_caller_abandon,
     "AgentCalled": on_agent_called,
     "AgentConnect": on_agent_connect,
+    "AgentComplete": on_agent_complete,
     "BlindTransfer": on_blind_transfer,
     "AttendedTransfer": on_attended_transfer,
     "QueueMemberStatus": on_queue_member,

@@ -41,6 +41,7 @@ class Call:
     cause_code: int = 0
     offers: set[tuple[str, str]] = field(default_factory=set)  # (queue, agent) pairs already offered
     agent: str = ""  # the agent who answered, once connected
+    completed: set[str] = field(default_factory=set)  # agents whose part ended (AgentComplete)
     abandoned: bool = False
     origin: str = ""  # Uniqueid of the channel that started the call (the caller's)
     caller: str = ""  # the caller's number as last known

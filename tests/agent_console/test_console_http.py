@@ -228,6 +228,27 @@ async def test_call_pops_then_wrapup_then_available(running):
     await ws.close()
 
 
+async def test_a_transfer_ends_the_agents_part_while_the_call_goes_on(running):
+    base, console, bridge, client = running
+    c = await client("agent1")
+    await c.post("/console/agent/presence/login", json=LOGIN)
+    user_id = await _user_id(console, "agent1")
+    bus = console.bus
+    await bus.publish_event(ct.CallOffered(linkedid="T1", queue="general-zh", agent="PJSIP/1001"))
+    await bus.publish_event(ct.CallConnected(linkedid="T1", queue="general-zh", agent="PJSIP/1001"))
+    await wait_for(lambda: console.presence.get(user_id)[0].state == "on_call")
+    # Another agent's completion of the same call changes nothing for agent1.
+    await bus.publish_event(ct.AgentCompleted(linkedid="T1", queue="general-zh", agent="PJSIP/1002",
+                                              reason="transfer"))
+    await bus.publish_event(ct.AgentCompleted(linkedid="T1", queue="general-zh", agent="PJSIP/1001",
+                                              reason="transfer"))  # handed over: no call.ended yet
+    await wait_for(lambda: console.presence.get(user_id)[0].state == "wrapup")
+    await c.post("/console/agent/presence/end-wrapup")
+    await bus.publish_event(ct.CallEnded(linkedid="T1", cause="Normal Clearing"))  # the others hang up
+    await asyncio.sleep(0.3)
+    assert console.presence.get(user_id)[0].state == "available"
+
+
 async def test_phone_pause_and_lost_member_follow_asterisk(running):
     base, console, bridge, client = running
     c = await client("agent1")

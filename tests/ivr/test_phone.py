@@ -20,8 +20,9 @@ from ivr.phone import (
 @pytest.mark.parametrize("options, error", [
     (PhoneOptions("1001"), None),
     (PhoneOptions("1020", answer_after=2.5, hangup_after=10), None),
-    (PhoneOptions("1000"), "unknown extension '1000': agent phones are 1001-1020"),
-    (PhoneOptions("resident"), "unknown extension 'resident'"),
+    (PhoneOptions("resident"), None),  # the demo resident: outside numbers ring it when there is no trunk
+    (PhoneOptions("1000"), "unknown extension '1000': agent phones are 1001-1020 or resident"),
+    (PhoneOptions("Resident"), "unknown extension 'Resident'"),
     (PhoneOptions("1001", answer_after=-1), "seconds >= 0"),
     (PhoneOptions("1001", hangup_after=-0.5), "seconds >= 0"),
     (PhoneOptions("1001", expires=30), "at least 60 s"),

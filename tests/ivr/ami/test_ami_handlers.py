@@ -28,10 +28,14 @@ def replay(ctx: HandlerContext, messages: list[Message]) -> list:
 def test_recorded_queue_call_gives_the_call_story_in_order():
     events = replay(HandlerContext(CallRegistry()), recorded_messages())
     call_events = [e.TYPE for e in events if e.TYPE.startswith("call.")]
-    assert call_events == ["call.started", "call.queued", "call.offered", "call.connected", "call.ended"]
+    assert call_events == ["call.started", "call.queued", "call.offered", "call.connected",
+                           "call.agent_completed", "call.ended"]
     assert len({e.key for e in events if e.TYPE.startswith("call.")}) == 1  # one Linkedid for all legs
     agent_states = [e.state for e in events if e.TYPE == "agent.state_changed"]
     assert agent_states == ["idle", "busy", "idle", "removed"]
+    completed = events[[e.TYPE for e in events].index("call.agent_completed")]
+    assert (completed.queue, completed.agent, completed.reason, completed.talk_seconds) == (
+        "general-zh", "Local/agent@hotline-test/n", "agent", 6)
     ended = events[[e.TYPE for e in events].index("call.ended")]
     assert ended.cause == "Normal Clearing" and ended.cause_code == 16
 

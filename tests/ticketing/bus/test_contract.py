@@ -16,6 +16,7 @@ SAMPLES: list[ct.Event] = [
     ct.CallAbandoned(linkedid="L1", queue="general-zh", position=1, original_position=1, hold_seconds=9),
     ct.CallOffered(linkedid="L1", queue="general-zh", agent="PJSIP/1001"),
     ct.CallConnected(linkedid="L1", queue="general-zh", agent="PJSIP/1001", hold_seconds=4),
+    ct.AgentCompleted(linkedid="L1", queue="general-zh", agent="PJSIP/1001", reason="transfer"),
     ct.CallTransferred(linkedid="L1", kind="blind", target="100@ctx"),
     ct.CallEnded(linkedid="L1", cause="Normal Clearing", cause_code=16),
     ct.IvrStep(linkedid="L1", node="main", input="1"),

@@ -19,6 +19,7 @@ from ticketing.bus.contract.base import (
 from ticketing.bus.contract.calls import (
     AGENT_STATES,
     LOST_DURING_OUTAGE,
+    AgentCompleted,
     AgentStateChanged,
     CallAbandoned,
     CallConnected,
@@ -59,7 +60,8 @@ from ticketing.bus.contract.speech import (
 
 __all__ = [
     "ACTIONS", "AGENT_STATES", "EVENT_TYPES", "LOST_DURING_OUTAGE", "NOTICES", "SCHEMA_VERSION",
-    "AgentPresence", "AgentStateChanged", "AmiCommand", "AmiReply", "CallAbandoned", "CallConnected",
+    "AgentCompleted", "AgentPresence", "AgentStateChanged", "AmiCommand", "AmiReply", "CallAbandoned",
+    "CallConnected",
     "CallEnded", "CallEvent", "CallOffered", "CallQueued", "CallStarted", "CallTransferred",
     "CallerIdChanged", "CaseCalledBack", "CaseChanged", "CaseCreated", "CaseEvent", "CaseOverdue",
     "CaseReminded", "CaseReopened", "CaseSupervised", "CaseUrged", "DeadlineNotice", "Event", "IvrCaseOpened",

@@ -141,6 +141,25 @@ class CallTransferred(CallEvent):
 
 @register
 @dataclass(frozen=True, kw_only=True)
+class AgentCompleted(CallEvent):
+    """An agent's part of a queue call is over (AgentComplete), while the call itself may go on.
+
+    `reason` is Asterisk's: "caller" or "agent" hung up, or "transfer" (the agent handed the caller to a
+    queue, another agent or an outside number, blind or after consulting).
+    """
+
+    TYPE: ClassVar[str] = "call.agent_completed"
+
+    queue: str
+    agent: str  # the member's interface, e.g. PJSIP/webrtc-1001
+    agent_name: str = ""
+    agent_channel: str = ""
+    reason: str = ""
+    talk_seconds: int = 0
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
 class CallEnded(CallEvent):
     """The last channel of the call hung up; `cause` is human-readable, `cause_code` Q.850 (0 if unknown)."""
 
