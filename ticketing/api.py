@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ticketing.bureau.routes import router as bureau_router
 from ticketing.call.routes import router as call_router
 from ticketing.callback.routes import router as callback_router
+from ticketing.caller.routes import router as caller_router
 from ticketing.case.errors import (
     CaseNotFound,
     ConcurrentUpdate,
@@ -86,7 +87,7 @@ def create_api(
     app.state.dataset = dataset or load_dataset(settings.dataset_dir)
     app.state.bus = bus
     for router in (case_router, bureau_router, user_router, call_router, report_router, qa_router,
-                   case_media_router, webhook_router, callback_router, knowledge_router):
+                   case_media_router, webhook_router, callback_router, knowledge_router, caller_router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(open311_router)
     _add_error_handlers(app)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from agent_console import callers
 from agent_console import wallboard as wb
 from ticketing.call.models import Call
+from ticketing.caller import service as caller_list
 from ticketing.case import service as cases_service
 from ticketing.case.phone import InvalidPhone
 from ticketing.database.core import session_scope
@@ -38,12 +39,26 @@ def caller_history(console: Console, caller: str) -> tuple[list[dict[str, Any]],
         return callers.open_first([case.model_dump(mode="json") for case in history.cases]), repeat
 
 
+def caller_flag(console: Console, caller: str) -> dict[str, Any] | None:
+    """Return the caller-list marking of the number in force now (kind, reason, until), None: unmarked."""
+    if not caller:
+        return None
+    with session_scope(console.session_factory) as session:
+        flag = caller_list.active(session, caller, utcnow())
+        if flag is None:
+            return None
+        until = flag.expires_at.astimezone(console.timezone).strftime("%Y-%m-%d %H:%M")
+        return {"kind": flag.kind, "reason": flag.reason, "until": until}
+
+
 async def send_history(console: Console, user_id: int, pop: dict[str, Any]) -> None:
-    """Follow a screen pop with the caller's earlier cases and whether they call again and again."""
+    """Follow a screen pop with the caller's earlier cases, whether they call again and again, and whether
+    a supervisor marked the number (abusive, prank) and why."""
     caller = pop["call"].get("caller", "")
     history, repeat = await asyncio.to_thread(caller_history, console, caller)
+    flag = await asyncio.to_thread(caller_flag, console, caller)
     console.hub.send_user(user_id, {"type": "history", "linkedid": pop["linkedid"], "caller": caller,
-                                    "cases": history, "repeat": repeat})
+                                    "cases": history, "repeat": repeat, "flag": flag})
 
 
 async def push_wallboard(console: Console) -> None:

@@ -75,6 +75,7 @@ document.addEventListener("DOMContentLoaded", () => {
       $("pop-queue").textContent = "";
       $("case-linkedid").value = "";
       $("pop-repeat").hidden = true;
+      $("pop-flag").hidden = true;
       $("pop-history").replaceChildren(el("li", t("no_history"), "muted"));
       return;
     }
@@ -111,6 +112,15 @@ document.addEventListener("DOMContentLoaded", () => {
     else cause = label("cause_", input.toLowerCase());
     if (gaveUp) cause = [cause, t("cause_gave_up")].filter(Boolean).join("，");
     return cause ? `${node}（${cause}）` : node;
+  }
+
+  // A number on the caller list: its kind and the supervisor's reason, until when (nothing is blocked).
+  function renderFlag(flag) {
+    $("pop-flag").hidden = !flag;
+    if (flag) {
+      $("pop-flag").textContent = t("caller_flag_pop").replace("{kind}", label("caller_kind_", flag.kind, t("caller_kind")))
+        .replace("{reason}", flag.reason).replace("{until}", flag.until);
+    }
   }
 
   function renderHistory(cases, repeat) {
@@ -233,7 +243,10 @@ document.addEventListener("DOMContentLoaded", () => {
       case "presence": renderPresence(message.presence); break;
       case "pop": pop(message); break;
       case "history":
-        if (call && call.linkedid === message.linkedid) renderHistory(message.cases, message.repeat);
+        if (call && call.linkedid === message.linkedid) {
+          renderHistory(message.cases, message.repeat);
+          renderFlag(message.flag);
+        }
         break;
       case "phone": $("phone-warning").hidden = message.state !== "unavailable"; break;
       case "tab_taken":

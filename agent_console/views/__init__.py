@@ -18,6 +18,7 @@ def routers() -> list[APIRouter]:
         auth,
         bureau,
         callbacks,
+        callers,
         casepage,
         desks,
         knowledge,
@@ -32,7 +33,7 @@ def routers() -> list[APIRouter]:
 
     return [auth.router, agent.router, bureau.router, wallboard.router, reports.router, qa.router,
             casepage.router, desks.router, audit.router, callbacks.router, knowledge.router, phone.router,
-            monitor.router, transfer.router, search.router]
+            monitor.router, transfer.router, search.router, callers.router]
 
 
 def register_error_handlers(app: FastAPI) -> None:

@@ -21,9 +21,9 @@ CSRF_HEADER = "x-csrf-token"
 NAV: dict[str, tuple[tuple[str, str], ...]] = {
     "dispatcher": (("/dispatch", "nav_dispatch"),),
     "supervisor": (("/wallboard", "nav_wallboard"), ("/supervise", "nav_supervise"),
-                   ("/dispatch", "nav_dispatch")),
+                   ("/dispatch", "nav_dispatch"), ("/callers", "nav_callers")),
     "admin": (("/wallboard", "nav_wallboard"), ("/supervise", "nav_supervise"), ("/dispatch", "nav_dispatch"),
-              ("/audit", "nav_audit")),
+              ("/audit", "nav_audit"), ("/callers", "nav_callers")),
     "bureau": (("/bureau", "nav_workspace"),),
 }
 TAB_HEADER = "x-console-tab"

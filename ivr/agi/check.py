@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from ivr.agi.menu import AUTOMATIC_TYPES, NODE_FIELDS, REQUIRED, TERMINAL_TYPES, Menu, Node, Problem
+from ticketing.caller.models import KINDS as FLAG_KINDS
 from ticketing.case.states import STATUSES
 
 DTMF_KEY = re.compile(r"^[0-9*#]$")
@@ -56,6 +57,11 @@ def _check_top(menu: Menu) -> Iterator[Problem]:
             yield Problem(menu.line_of("entries", script), f"entries.{script}", f"unknown node {node!r}")
     for sound, pid in menu.dialplan_prompts.items():
         yield from _check_prompt(menu, pid, ("dialplan_prompts", sound))
+    for kind, pid in menu.caller_warnings.items():
+        if kind not in FLAG_KINDS:
+            yield Problem(menu.line_of("caller_warnings", kind), f"caller_warnings.{kind}",
+                          f"unknown caller-list kind {kind!r} (known: {', '.join(FLAG_KINDS)})")
+        yield from _check_prompt(menu, pid, ("caller_warnings", kind))
     if menu.operator and menu.operator not in menu.nodes:
         yield Problem(menu.line_of("operator"), "operator", f"unknown node {menu.operator!r}")
     for name in DEFAULT_PROMPTS:

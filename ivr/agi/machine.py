@@ -20,6 +20,7 @@ LEAVE_STATUSES = frozenset({"TIMEOUT", "FULL", "JOINEMPTY", "LEAVEEMPTY", "JOINU
 MAX_CHAIN = 25  # automatic nodes entered in one transition before we give up (the checker forbids loops)
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_RETRIES = 3
+CALLER_WARNING = "caller-warning:"  # input of the start step when a marked caller heard the warning
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,13 @@ class Machine:
         self.menu = menu
         self.case_prefix = case_prefix
 
-    def start(self, entry: str | None = None, language: str | None = None) -> Transition:
-        """Enter the menu at its start (or a named entry), in the given or default language."""
+    def start(self, entry: str | None = None, language: str | None = None,
+              flag: str | None = None) -> Transition:
+        """Enter the menu at its start (or a named entry), in the given or default language.
+
+        FLAG is the caller-list kind of the caller's number (abusive, prank): a call that starts at the
+        beginning first hears that kind's warning in every language of the menu, then goes on as any other.
+        """
         node = self.menu.entries.get(entry or "", self.menu.start)
         language = language if language in self.menu.languages else self.menu.default_language
         state = CallState(node=node, language=language)
@@ -94,6 +100,10 @@ class Machine:
             # (the dial plan's "message" after an unanswered queue) starts in: set it even when the caller
             # never pressed a language key.
             transition = transition.after((c.SetLanguage(language),), ())
+        warning = self.menu.caller_warnings.get(flag or "") if entry is None else None
+        if warning:
+            said = tuple(c.Play((warning,), lang) for lang in self.menu.languages)
+            transition = transition.after(said, (Step(node, f"{CALLER_WARNING}{flag}", language),))
         return transition
 
     def advance(self, state: CallState, event: c.Input) -> Transition:

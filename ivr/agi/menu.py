@@ -2,6 +2,7 @@
 
 Schema (documented in docs/ivr.md): top-level `name`, `languages`, `default_language`, `start`,
 `entries` (other AGI script names -> first node), `dialplan_prompts` (sound file -> prompt),
+`caller_warnings` (caller-list kind -> prompt played first, in every language, to a marked caller),
 `keys` (repeat/back/operator), `operator` (node the operator key leads to), `defaults`
 (timeout, retries, on_fail, prompts for invalid/no input), `prompts` (id -> {language: text}) and
 `nodes` (id -> node). Each node has a `type`; the fields it accepts are listed in NODE_FIELDS.
@@ -109,6 +110,7 @@ class Menu:
     nodes: dict[str, Node]
     entries: dict[str, str] = field(default_factory=dict)  # other AGI script name -> first node
     dialplan_prompts: dict[str, str] = field(default_factory=dict)  # sound file -> prompt id
+    caller_warnings: dict[str, str] = field(default_factory=dict)  # caller-list kind -> prompt id
     lines: dict[tuple[str, ...], int] = field(default_factory=dict, compare=False, repr=False)
 
     def line_of(self, *path: str) -> int:
@@ -186,6 +188,7 @@ def _build(data: dict, name: str, lines: dict) -> Menu:
                 defaults=dict(data.get("defaults") or {}), prompts=prompts, nodes=nodes,
                 entries=_names(data, "entries", lines),
                 dialplan_prompts=_names(data, "dialplan_prompts", lines),
+                caller_warnings=_names(data, "caller_warnings", lines),
                 lines=lines)
 
 

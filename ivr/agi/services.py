@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.agi.commands import CaseLookedUp
+from ticketing.caller import service as caller_list
 from ticketing.case import service as cases
 from ticketing.case.flows import intake
 from ticketing.case.phone import InvalidPhone, normalize_phone
@@ -42,6 +43,14 @@ class IvrServices:
     def is_open(self) -> bool:
         """Tell whether the centre works now (working periods, holidays and make-up days)."""
         return self.dataset.calendar.is_working_time(self.clock())
+
+    def caller_flag(self, caller: str) -> str | None:
+        """Return the caller-list kind (abusive, prank) of the caller's number now, None when unmarked."""
+        if not caller:
+            return None
+        with session_scope(self.session_factory) as session:
+            flag = caller_list.active(session, caller, self.clock())
+            return flag.kind if flag is not None else None
 
     def lookup_case(self, number: str) -> CaseLookedUp:
         """Return a case's status and bureau code, or found=False."""

@@ -4,6 +4,7 @@ from ticketing.audit.models import AccessRecord
 from ticketing.bureau.models import Bureau, Category, Community, RoutingRule, Street
 from ticketing.call.models import Call, CaseCall
 from ticketing.callback.models import CallbackTask, DoNotCall
+from ticketing.caller.models import CallerFlag
 from ticketing.case.models import Case, CaseAssist, CaseAttachment, CaseEvent, CaseNumberCounter
 from ticketing.database.core import Base
 from ticketing.knowledge.models import Article, ArticleVersion
@@ -27,6 +28,7 @@ __all__ = [
     "Call",
     "CallTranscript",
     "CallbackTask",
+    "CallerFlag",
     "Case",
     "CaseAttachment",
     "CaseCall",

@@ -70,6 +70,15 @@ def test_each_mistake_is_reported(old, new, expected):
     assert expected in problems(SMALL.replace(old, new))
 
 
+def test_caller_warnings_name_known_kinds_and_prompts():
+    warnings = "caller_warnings: {abusive: hello, rude: hello, prank: nothing}\n"
+    warned = SMALL.replace("operator: agent\n", "operator: agent\n" + warnings)
+    found = problems(warned)
+    assert (5, "caller_warnings.rude", "unknown caller-list kind 'rude' (known: abusive, prank)") in found
+    assert (5, "caller_warnings.prank", "missing prompt 'nothing'") in found
+    assert not [p for p in found if p[1] == "caller_warnings.abusive"]
+
+
 @pytest.mark.parametrize(("old", "new", "expected"), [
     ("    on_fail: bye\n", "    on_fail: bye\n    timeout: six\n",
      (14, "nodes.main.timeout", "'six' is not a whole number of seconds, at least 1")),

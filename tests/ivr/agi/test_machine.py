@@ -212,3 +212,23 @@ def test_nobody_free_message_speaks_the_language_chosen_or_defaulted(language):
         channel_language = language
     message = Machine(MENU).start("message", channel_language)
     assert spoken_languages(message) == {language}
+
+
+@pytest.mark.parametrize("kind", ["abusive", "prank"])
+def test_a_marked_caller_hears_the_warning_in_every_language_then_the_menu(kind):
+    """Nothing is blocked: the warning of the caller-list kind, then the welcome menu as for anyone."""
+    started = Machine(MENU, "FT").start(flag=kind)
+    warning = MENU.caller_warnings[kind]
+    assert started.commands[:2] == (c.Play((warning,), "zh"), c.Play((warning,), "en"))
+    assert started.commands[-1] == c.Collect("welcome", "zh", 6.0, 1)
+    steps = [(s.node, s.input) for s in started.steps]
+    assert steps == [("welcome", f"caller-warning:{kind}"), ("welcome", "")]
+    plain = Machine(MENU, "FT").start()
+    assert started.commands[2:] == plain.commands and started.state == plain.state
+
+
+@pytest.mark.parametrize(("entry", "flag"), [(None, None), (None, "unknown-kind"), ("message", "abusive")])
+def test_no_warning_for_unmarked_callers_unknown_kinds_or_a_later_script(entry, flag):
+    started = Machine(MENU, "FT").start(entry, "zh", flag)
+    played = [cmd.prompts[0] for cmd in started.commands if isinstance(cmd, c.Play)]
+    assert not [p for p in played if p.startswith("warning_")]
