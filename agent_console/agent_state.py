@@ -48,6 +48,7 @@ class Presence:
     since: datetime | None = None
     wrapup_until: datetime | None = None
     linkedid: str = ""
+    server: str = ""  # the Asterisk server the phone is registered with (its queue commands go there)
 
     @property
     def paused(self) -> bool:
@@ -60,7 +61,7 @@ class Presence:
                 "state": str(self.state), "reason": self.reason,
                 "since": self.since.isoformat() if self.since else None,
                 "wrapup_until": self.wrapup_until.isoformat() if self.wrapup_until else None,
-                "linkedid": self.linkedid}
+                "linkedid": self.linkedid, "server": self.server}
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Presence:
@@ -70,7 +71,8 @@ class Presence:
         return cls(interface=data.get("interface", ""), member_name=data.get("member_name", ""),
                    queues=tuple(data.get("queues", ())), state=AgentState(data.get("state", "offline")),
                    reason=data.get("reason", ""), since=_parse_time(data.get("since")),
-                   wrapup_until=_parse_time(data.get("wrapup_until")), linkedid=data.get("linkedid", ""))
+                   wrapup_until=_parse_time(data.get("wrapup_until")), linkedid=data.get("linkedid", ""),
+                   server=data.get("server", ""))
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class Login:
     interface: str
     member_name: str
     queues: tuple[str, ...]
+    server: str = ""
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,7 @@ def _login(presence: Presence, event: Login, now: datetime) -> Decision:
     if not event.queues:
         raise InvalidTransition("no_queue_chosen", presence.state)
     nxt = Presence(interface=event.interface, member_name=event.member_name, queues=tuple(event.queues),
-                   state=AgentState.AVAILABLE, since=now)
+                   state=AgentState.AVAILABLE, since=now, server=event.server)
     return Decision(nxt, queue_add_all(nxt))
 
 

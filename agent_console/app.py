@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from agent_console.config import ConsoleSettings, get_console_settings
 from agent_console.live.commands import AmiCommands
 from agent_console.live.hub import Hub
+from agent_console.live.servers import ServerDirectory
 from agent_console.live.sync import PresenceSync
 from agent_console.presence import PresenceService
 from agent_console.transfer import DirectoryEntry, load_directory
@@ -57,11 +58,12 @@ def build_console(services: Any, settings: ConsoleSettings | None = None,
     settings = settings or get_console_settings()
     dataset = dataset or load_dataset(services.settings.dataset_dir)
     tz = ZoneInfo(services.settings.timezone)
-    commands = AmiCommands(services.bus, settings.command_timeout)
+    servers = ServerDirectory()  # which Asterisk owns each call and phone (filled by the hub)
+    commands = AmiCommands(services.bus, settings.command_timeout, servers)
     presence = PresenceService(services.session_factory, services.bus, commands, settings)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     return Console(settings=settings, session_factory=services.session_factory, bus=services.bus, timezone=tz,
-                   templates=templates, hub=Hub(tz), commands=commands, presence=presence,
+                   templates=templates, hub=Hub(tz, servers), commands=commands, presence=presence,
                    sync=PresenceSync(presence), dataset=dataset, phones=getattr(services, "phones", None),
                    directory=load_directory(settings.transfer_directory),
                    surveys=_survey_dialer(services, settings, dataset, commands, tz))

@@ -55,6 +55,7 @@ class PresenceService:
         self._sessions = session_factory
         self._bus = bus
         self._commands = commands
+        self._servers = commands.servers  # which Asterisk each phone is registered with
         self._settings = settings
         self._locks: dict[int, asyncio.Lock] = {}
         self.devices: dict[str, str] = {}  # interface -> last device state reported by Asterisk
@@ -90,9 +91,13 @@ class PresenceService:
         await asyncio.to_thread(self._check_interface_free, agent.user_id, interface)
         if self._settings.check_registration and self.devices.get(interface) == "unavailable":
             raise PresenceError("phone_not_registered", interface)
+        server = self._servers.of_interface(interface)
+        if not server and len(self._servers.servers) > 1 and self._settings.check_registration:
+            # Several Asterisk servers and none said this phone registered: its queue would ring nowhere.
+            raise PresenceError("phone_not_registered", interface)
         reported = self._device_reports.setdefault(interface, asyncio.Event())
         reported.clear()
-        event = sm.Login(interface=interface, member_name=agent.name, queues=queues)
+        event = sm.Login(interface=interface, member_name=agent.name, queues=queues, server=server)
 
         async def check_phone() -> None:
             # Asterisk answers QueueAdd for any interface; its QueueMemberAdded event tells the device state.
@@ -132,13 +137,14 @@ class PresenceService:
                 raise PresenceError(err.code, str(err.state)) from err
             if not await asyncio.to_thread(self._save, agent.user_id, decision.presence, revision):
                 raise PresenceError("changed_meanwhile")
+            server = decision.presence.server or current.server  # logging out: where the phone was
             try:
-                done = await self._run_all(decision.commands, undo_login=rollback_login)
+                done = await self._run_all(decision.commands, server, undo_login=rollback_login)
                 if verify is not None:
                     try:
                         await verify()
                     except BaseException:
-                        await self._undo(done)
+                        await self._undo(done, server)
                         raise
             except BaseException:
                 await asyncio.to_thread(self._save, agent.user_id, current, revision + 1)
@@ -146,30 +152,31 @@ class PresenceService:
             await self.announce(agent.user_id, agent.name, decision.presence)
             return decision.presence
 
-    async def _run_all(self, commands: tuple[sm.Command, ...], undo_login: bool) -> list[sm.Command]:
+    async def _run_all(self, commands: tuple[sm.Command, ...], server: str,
+                       undo_login: bool) -> list[sm.Command]:
         done: list[sm.Command] = []
         for command in commands:
             try:
-                await self._commands.run(command.action, command.args)
+                await self._commands.run(command.action, command.args, server=server)
             except CommandFailed as err:
                 if command.action == "QueueAdd" and "already" in err.message.lower():
                     done.append(command)
                     continue
-                await self._undo(done if undo_login else [])
+                await self._undo(done if undo_login else [], server)
                 raise PresenceError("asterisk_refused", err.message) from err
             except Exception:
-                await self._undo(done if undo_login else [])
+                await self._undo(done if undo_login else [], server)
                 raise
             done.append(command)
         return done
 
-    async def _undo(self, added: list[sm.Command]) -> None:
+    async def _undo(self, added: list[sm.Command], server: str) -> None:
         for command in added:
             if command.action != "QueueAdd":
                 continue
             args = {"Queue": command.args["Queue"], "Interface": command.args["Interface"]}
             try:
-                await self._commands.run("QueueRemove", args, check=False)
+                await self._commands.run("QueueRemove", args, check=False, server=server)
             except Exception:
                 log.exception("could not undo %s", command)
 
@@ -233,13 +240,13 @@ class PresenceService:
                         continue
                     await self.announce(user_id, name, decision.presence)
                 for command in decision.commands:
-                    await self._send_quietly(command)
+                    await self._send_quietly(command, decision.presence.server or current.server)
                 return decision.presence
         log.warning("gave up applying %s to user %s after conflicting updates", event, user_id)
         return None
 
-    async def _send_quietly(self, command: sm.Command) -> None:
+    async def _send_quietly(self, command: sm.Command, server: str) -> None:
         try:
-            await self._commands.run(command.action, command.args, check=False)
+            await self._commands.run(command.action, command.args, check=False, server=server)
         except Exception:
             log.exception("sending %s failed", command)

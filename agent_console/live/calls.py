@@ -27,6 +27,7 @@ class CallContext:
     queue: str = ""
     channel: str = ""  # the caller's channel
     agent_channel: str = ""  # the answering agent's channel
+    server: str = ""  # the Asterisk server the call is on (commands on it go there)
     ivr_path: list[dict[str, Any]] = field(default_factory=list)
     transcript: list[dict[str, Any]] = field(default_factory=list)  # final segments, then the current partial
     partial: str = ""
@@ -67,6 +68,8 @@ class CallContexts:
         if not linkedid or handler is None:
             return None
         context = self.ensure(linkedid)
+        if isinstance(event, ct.TelephonyEvent) and event.server:
+            context.server = event.server
         handler(context, event)
         return context
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from agent_console.live.servers import ServerDirectory
 from ticketing.bus import Bus, Envelope
 from ticketing.bus.commands import CommandClient, NoReply
 from ticketing.bus.contract import AmiReply
@@ -79,8 +80,9 @@ def bridge_command(action: str, args: dict[str, str]) -> tuple[str, dict[str, An
 class AmiCommands:
     """Sends console actions to the bridge; replies arrive through `on_reply` (fan-out subscriber)."""
 
-    def __init__(self, bus: Bus, timeout: float) -> None:
+    def __init__(self, bus: Bus, timeout: float, servers: ServerDirectory | None = None) -> None:
         self.client = CommandClient(bus, timeout=timeout)
+        self.servers = servers or ServerDirectory()
 
     async def on_reply(self, envelope: Envelope) -> None:
         """Resolve the waiting command a reply belongs to (replies of other processes are ignored)."""
@@ -90,9 +92,12 @@ class AmiCommands:
                   wait: float | None = None) -> AmiReply:
         """Send one action to the bridge of `server` and return its reply (within `wait` seconds if given).
 
+        `server` names the Asterisk that owns the channel or member (ServerDirectory); "" means the only
+        server seen so far, or, with several, any one of them (exactly one bridge runs it).
         Raises CommandFailed (when check and Asterisk refused) or TelephonyUnavailable (no reply in time).
         """
         name, kwargs = bridge_command(action, args)
+        server = server or self.servers.sole()
         try:
             reply = await self.client.send(name, kwargs, server=server, limit=wait)
         except NoReply as err:

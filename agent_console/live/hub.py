@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from agent_console import wallboard as wb
 from agent_console.live.calls import CallContexts
+from agent_console.live.servers import ServerDirectory
 from ticketing.bus import Bus, Envelope, Streams
 from ticketing.bus import contract as ct
 from ticketing.case.permissions import Actor, sees
@@ -69,8 +70,9 @@ NOTICE_PAGES = ("bureau", "desk", "wallboard")
 class Hub:
     """Routes call, transcript, agent and case events to agent pages, bureau lists and wallboards."""
 
-    def __init__(self, tz: ZoneInfo) -> None:
+    def __init__(self, tz: ZoneInfo, servers: ServerDirectory | None = None) -> None:
         self.calls = CallContexts()
+        self.servers = servers or ServerDirectory()
         self.board = wb.Wallboard(tz=tz)
         self._connections: set[Connection] = set()
         self._by_user: dict[int, set[Connection]] = {}
@@ -140,6 +142,7 @@ class Hub:
         event = _parse(envelope)
         if event is None:
             return
+        self.servers.note(event)
         context = self.calls.apply(event)
         wb.fold(self.board, event, _at(event, envelope))
         if isinstance(event, ct.CallOffered):
@@ -174,6 +177,7 @@ class Hub:
         event = _parse(envelope)
         if event is None:
             return
+        self.servers.note(event)
         wb.fold(self.board, event, _at(event, envelope))
         if isinstance(event, ct.AgentPresence):
             presence = event.presence

@@ -42,11 +42,13 @@ class PresenceSync:
         at = _at(event)
         if isinstance(event, ct.CallOffered | ct.CallConnected):
             kind = sm.CallOffered if isinstance(event, ct.CallOffered) else sm.CallConnected
-            await self._apply_where(lambda p: p.interface == event.agent, kind(event.linkedid), at)
+            await self._apply_where(lambda p: p.interface == event.agent and _on(p, event),
+                                    kind(event.linkedid), at)
         elif isinstance(event, ct.AgentCompleted):
             # The agent's leg ended while the call may go on (a warm or blind transfer handed the caller
             # over): the agent goes to wrap-up now, not when the caller and the new party hang up.
-            await self._apply_where(lambda p: p.interface == event.agent, sm.CallEnded(event.linkedid), at)
+            await self._apply_where(lambda p: p.interface == event.agent and _on(p, event),
+                                    sm.CallEnded(event.linkedid), at)
         elif isinstance(event, ct.CallEnded | ct.CallAbandoned):
             linkedid = event.linkedid
             await self._apply_where(lambda p: p.linkedid == linkedid, sm.CallEnded(linkedid), at)
@@ -58,7 +60,8 @@ class PresenceSync:
             at = _at(event)
             change = _member_event(event, at)
             if change is not None:
-                await self._apply_where(lambda p: p.interface == event.interface, change, at)
+                await self._apply_where(lambda p: p.interface == event.interface and _on(p, event),
+                                        change, at)
         elif isinstance(event, ct.QueueStats):
             await self._repush_if_short(event)
 
@@ -71,7 +74,7 @@ class PresenceSync:
     async def _repush_if_short(self, stats: ct.QueueStats) -> None:
         queue = stats.queue
         online = await asyncio.to_thread(self._presence.online)
-        members = [(uid, name) for uid, name, p in online if queue in p.queues]
+        members = [(uid, name) for uid, name, p in online if queue in p.queues and _on(p, stats)]
         if stats.logged_in >= len(members):
             return
         if time.monotonic() - self._last_repush.get(queue, -REPUSH_EVERY) < REPUSH_EVERY:
@@ -91,6 +94,11 @@ class PresenceSync:
         for user_id, name in due:
             await self._presence.apply(user_id, name, sm.WrapupExpired())
         return len(due)
+
+
+def _on(presence: sm.Presence, event: ct.TelephonyEvent) -> bool:
+    """Whether the event comes from the server the agent's phone is on (unknown server: any)."""
+    return not presence.server or presence.server == event.server
 
 
 def _member_event(event: ct.AgentStateChanged, at: datetime) -> sm.Event | None:

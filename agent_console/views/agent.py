@@ -144,14 +144,20 @@ async def _current_call(request: Request, viewer: Viewer) -> tuple[sm.Presence, 
     return presence, call
 
 
+def call_server(console, presence: sm.Presence, call) -> str:
+    """The Asterisk server a call is on: as its events said, else the agent's phone's server."""
+    return call.server or console.hub.servers.of_call(call.linkedid, call.channel) or presence.server
+
+
 @router.post("/call/hangup")
 async def hang_up(request: Request, viewer: Viewer = AgentViewer) -> Response:
     """Hang up the agent's current call."""
     console = console_of(request)
 
     async def run() -> dict[str, Any]:
-        _presence, call = await _current_call(request, viewer)
-        await console.commands.run("Hangup", {"Channel": call.agent_channel or call.channel})
+        presence, call = await _current_call(request, viewer)
+        await console.commands.run("Hangup", {"Channel": call.agent_channel or call.channel},
+                                   server=call_server(console, presence, call))
         return {"ok": True}
 
     return await _guard(request, run)
@@ -164,12 +170,13 @@ async def transfer(request: Request, body: TransferBody, viewer: Viewer = AgentV
     settings = console.settings
 
     async def run() -> dict[str, Any]:
-        _presence, call = await _current_call(request, viewer)
+        presence, call = await _current_call(request, viewer)
         context = (settings.transfer_queue_context if body.target in settings.queues
                    else settings.transfer_extension_context)
         # Redirecting the caller's channel takes it out of the agent's bridge into the target.
         await console.commands.run("Redirect", {"Channel": call.channel, "Exten": body.target,
-                                                "Context": context})
+                                                "Context": context},
+                                   server=call_server(console, presence, call))
         return {"ok": True}
 
     return await _guard(request, run)
@@ -185,10 +192,12 @@ async def call_back(request: Request, body: CaseRef, viewer: Viewer = AgentViewe
         if not presence.interface:
             raise PresenceError("not_in_queues")
         phone = await asyncio.to_thread(_case_phone, console, body.number)
+        # Rung on the agent's phone first: the server that phone is registered with places the call.
+        server = console.hub.servers.of_interface(presence.interface) or presence.server
         await console.commands.run("Originate", {
             "Channel": presence.interface, "Context": console.settings.originate_context,
             "Exten": cases.dial_digits(phone), "Priority": "1", "Async": "true",
-            "CallerID": f"{body.number} <{cases.dial_digits(phone)}>"})
+            "CallerID": f"{body.number} <{cases.dial_digits(phone)}>"}, server=server)
         return {"ok": True, "phone": phone}
 
     return await _guard(request, run)

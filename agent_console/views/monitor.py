@@ -66,7 +66,8 @@ async def monitor_call(request: Request, body: MonitorBody,
     args: dict[str, Any] = {"Channel": own, "Application": "ChanSpy",
                             "Data": chanspy_data(body.interface, body.mode), "CallerID": MONITOR_CALLER_ID}
     try:
-        await console.commands.run("Originate", args)
+        # ChanSpy sees only its own server's channels: the agent's call's server places the spy call.
+        await console.commands.run("Originate", args, server=agent[1].server)
     except TelephonyUnavailable as err:
         return _refuse(request, "telephony_unavailable", 503, str(err))
     except CommandFailed as err:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from agent_console import cases
 from agent_console.auth import Viewer
 from agent_console.transfer import Contexts, Destination, UnknownTarget, destination
-from agent_console.views.agent import AgentViewer, _current_call, _error, _guard
+from agent_console.views.agent import AgentViewer, _current_call, _error, _guard, call_server
 from agent_console.views.deps import console_of, language
 from ticketing.call.models import Call, CaseCall
 from ticketing.case import flows
@@ -59,9 +59,10 @@ async def consult(request: Request, body: ConsultBody, viewer: Viewer = AgentVie
         return _error(request, "unknown_transfer_target", 422, body.target)
 
     async def run() -> dict[str, Any]:
-        _presence, call = await _current_call(request, viewer)
+        presence, call = await _current_call(request, viewer)
         await console.commands.run("Atxfer", {"Channel": call.agent_channel or call.channel,
-                                              "Exten": where.exten, "Context": where.context})
+                                              "Exten": where.exten, "Context": where.context},
+                                   server=call_server(console, presence, call))
         log.info("%s consults %s (%s) on call %s", viewer.username, where.label, where.kind, call.linkedid)
         return {"ok": True, "label": where.label, "kind": where.kind}
 

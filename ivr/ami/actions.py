@@ -141,6 +141,17 @@ class AmiActions:
         """Return QueueParams, QueueMember and QueueEntry entries of every queue."""
         return _entries(await self.send({"Action": "QueueStatus"}, as_list=True), "Queue")
 
+    async def contacts(self) -> list:
+        """Return the ContactList entries of PJSIPShowContacts (phones registered now; [] when none)."""
+        # as_list=None: with no contact Asterisk answers a plain error, not an empty event list
+        try:
+            replies = await self.send({"Action": "PJSIPShowContacts"}, as_list=None)
+        except AmiError as err:
+            if "no contacts" in str(err).lower():
+                return []
+            raise
+        return _entries(replies, "ContactList")
+
     async def queue_summary(self) -> list:
         """Return one QueueSummary entry per queue."""
         return _entries(await self.send({"Action": "QueueSummary"}, as_list=True), "QueueSummary")

@@ -1,9 +1,12 @@
 """The bridge's side of commands over the bus, so another process (the console) can act on Asterisk.
 
-A command is a contract `AmiCommand` on Streams.AMI_COMMANDS naming its server; the bridge of that server
-runs the action and answers with an `AmiReply` on Streams.AMI_REPLIES, keyed by the command id (clients:
-ticketing/bus/commands.py). Commands older than the TTL when read are answered "expired" and not run: a
-restarted bridge must not place yesterday's callbacks.
+A command is a contract `AmiCommand` on Streams.AMI_COMMANDS naming its server; the bridge of that
+server (read in its own group, `ami-bridge.<server>`) runs the action. A command naming no server (any
+Asterisk can run it, e.g. a survey call) is read in the group every bridge shares (`ami-bridge`), so
+exactly one bridge runs it, however many there are. The bridge answers with an `AmiReply` on
+Streams.AMI_REPLIES, keyed by the command id (clients: ticketing/bus/commands.py). Commands older than
+the TTL when read are answered "expired" and not run: a restarted bridge must not place yesterday's
+callbacks.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from ticketing.bus.contract import ACTIONS, AmiCommand, AmiReply, UnknownEventTy
 log = logging.getLogger(__name__)
 
 REMEMBERED = 5_000
+SHARED_GROUP = "ami-bridge"  # one durable group of all bridges: each unaddressed command goes to one
 
 
 class CommandConsumer:
@@ -29,17 +33,25 @@ class CommandConsumer:
         self._done: OrderedDict[str, None] = OrderedDict()
 
     def subscribe(self) -> None:
-        """Consume this server's commands in a durable group (resumes after a restart)."""
+        """Consume this server's commands, and a share of the unaddressed ones, in durable groups."""
         self.bus.subscribe(Streams.AMI_COMMANDS, f"ami-bridge.{self.server}", self.handle)
+        self.bus.subscribe(Streams.AMI_COMMANDS, SHARED_GROUP, self.handle_unaddressed)
 
     async def handle(self, envelope: Envelope) -> None:
-        """Run one command once and queue its reply; ignore other servers' commands."""
+        """Run one command addressed to this server once and queue its reply; ignore other servers'."""
+        await self._handle(envelope, self.server)
+
+    async def handle_unaddressed(self, envelope: Envelope) -> None:
+        """Run a command that names no server (this bridge's share of them, through the shared group)."""
+        await self._handle(envelope, "")
+
+    async def _handle(self, envelope: Envelope, addressee: str) -> None:
         try:
             command = parse(envelope)
         except (UnknownEventType, ValueError) as err:
             log.error("skipping unreadable command %s: %s", envelope.key, err)
             return
-        if not isinstance(command, AmiCommand) or not command.addressed_to(self.server):
+        if not isinstance(command, AmiCommand) or command.server != addressee:
             return
         if command.id in self._done:
             return

@@ -21,6 +21,7 @@ from ticketing.bus.contract import (
     CallOffered,
     CallQueued,
     CallTransferred,
+    PhoneContact,
     QueueStats,
     TelephonyEvent,
 )
@@ -39,6 +40,7 @@ class HandlerContext:
 
     registry: CallRegistry
     agents: dict[tuple[str, str], AgentStateChanged] = field(default_factory=dict)
+    contacts: dict[str, PhoneContact] = field(default_factory=dict)  # interface -> last registration said
     queues: dict[str, QueueStats] = field(default_factory=dict)
     unhandled: dict[str, int] = field(default_factory=dict)
 
@@ -252,6 +254,24 @@ def on_queue_member(ctx: HandlerContext, msg: Message) -> list[TelephonyEvent]:
     return _if_changed(ctx.agents, (interface, queue), event, forget=removed)
 
 
+def on_contact(ctx: HandlerContext, msg: Message) -> list[TelephonyEvent]:
+    """ContactStatus (live) or ContactList (PJSIPShowContacts): a phone registered here or left."""
+    endpoint = msg.get("EndpointName") or msg.get("Endpoint") or msg.get("AOR") or msg.get("Aor", "")
+    if not endpoint:
+        endpoint = msg.get("ObjectName", "").split(";", 1)[0]
+    if not endpoint:
+        return []
+    status = msg.get("ContactStatus") or msg.get("Status", "")
+    interface = f"PJSIP/{endpoint}"
+    event = PhoneContact(interface=interface, registered=status != "Removed", status=status,
+                         server=ctx.server, **_at(msg))
+    previous = ctx.contacts.get(interface)
+    if previous is not None and previous.registered == event.registered:
+        return []  # Reachable after Created, a qualify round: still here
+    ctx.contacts[interface] = event
+    return [event]
+
+
 def on_queue_summary(ctx: HandlerContext, msg: Message) -> list[TelephonyEvent]:
     """QueueSummary (answer to the periodic poll): publish the queue's figures if they changed."""
     queue = msg.get("Queue", "")
@@ -314,6 +334,8 @@ HANDLERS: dict[str, Handler] = {
     "QueueMemberPause": on_queue_member,
     "QueueMember": on_queue_member,
     "QueueSummary": on_queue_summary,
+    "ContactStatus": on_contact,
+    "ContactList": on_contact,
     "QueueParams": on_queue_params,
 }
 

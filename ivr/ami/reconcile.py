@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 
 from ivr.ami.actions import AmiActions
+from ivr.ami.errors import AmiError
 from ivr.ami.handlers import HandlerContext, as_int, channel_info, handle
 from ivr.ami.state import ChannelInfo
 from ticketing.bus.contract import CallQueued, TelephonyEvent
@@ -57,8 +58,27 @@ async def reconcile(ctx: HandlerContext, actions: AmiActions,
     emit(call_events)
     queue_events = await refresh_queues(ctx, actions)
     emit(queue_events)
+    try:
+        emit(await registered_phones(ctx, actions))
+    except AmiError as err:  # calls and queues are reconciled; phones say so again when they re-register
+        log.warning("reading the registered phones failed: %s", err)
     log.info("reconciled with Asterisk: %d live channels, %d calls, %d events", len(channels),
              len(ctx.registry.calls), len(call_events) + len(queue_events))
+
+
+async def registered_phones(ctx: HandlerContext, actions: AmiActions) -> list[TelephonyEvent]:
+    """Say which phones are registered here now (and which left while the bridge was away)."""
+    events: list[TelephonyEvent] = []
+    here = set()
+    for entry in await actions.contacts():
+        events += handle(ctx, entry)
+        endpoint = entry.get("Endpoint") or entry.get("ObjectName", "").split(";", 1)[0]
+        here.add(f"PJSIP/{endpoint}")
+    for interface, known in list(ctx.contacts.items()):
+        if known.registered and interface not in here:
+            events += handle(ctx, {"Event": "ContactStatus", "EndpointName": interface.split("/", 1)[1],
+                                   "ContactStatus": "Removed"})
+    return events
 
 
 async def refresh_queues(ctx: HandlerContext, actions: AmiActions) -> list[TelephonyEvent]:

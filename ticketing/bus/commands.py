@@ -52,7 +52,7 @@ class CommandClient:
 
     async def send(self, action: str, args: dict[str, Any] | None = None, *, server: str = "",
                    limit: float | None = None) -> AmiReply:
-        """Run `action` on the bridge of `server` ("" = the only one); raise NoReply when none comes."""
+        """Run `action` on the bridge of `server` ("" = any one bridge); raise NoReply when none comes."""
         command = AmiCommand(action=action, args=dict(args or {}), server=server)
         limit = self.timeout if limit is None else limit
         future: asyncio.Future[AmiReply] = asyncio.get_running_loop().create_future()

@@ -23,6 +23,7 @@ SAMPLES: list[ct.Event] = [
     ct.IvrCaseOpened(linkedid="L1", case_number="FT20261202-0001", recording="/r.wav"),
     ct.AgentStateChanged(interface="PJSIP/1001", queue="general-zh", state="idle"),
     ct.QueueStats(queue="general-zh", waiting=3, logged_in=2),
+    ct.PhoneContact(interface="PJSIP/1001", registered=True, status="Reachable", server="b"),
     ct.TranscriptPartial(linkedid="L1", stream_id="s", text="路灯"),
     ct.TranscriptFinal(linkedid="L1", stream_id="s", text="路灯坏了", confidence=0.8, reason="silence",
                        audio_seconds=2.5),

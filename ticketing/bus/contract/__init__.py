@@ -32,6 +32,7 @@ from ticketing.bus.contract.calls import (
     CallTransferred,
     IvrCaseOpened,
     IvrStep,
+    PhoneContact,
     QueueStats,
     TelephonyEvent,
 )
@@ -66,7 +67,7 @@ __all__ = [
     "CallerIdChanged", "CaseCalledBack", "CaseChanged", "CaseCreated", "CaseEvent", "CaseOverdue",
     "CaseReminded", "CaseReopened", "CaseSupervised", "CaseUrged", "DeadlineNotice", "Event", "IvrCaseOpened",
     "IvrStep",
-    "MessageTranscribed", "PresenceView", "QueueStats", "RequestConfirmed", "SpeechEvent", "TabClaimed",
-    "TelephonyEvent", "TranscriptFinal", "TranscriptPartial", "UnknownEventType", "UserEvent",
+    "MessageTranscribed", "PhoneContact", "PresenceView", "QueueStats", "RequestConfirmed", "SpeechEvent",
+    "TabClaimed", "TelephonyEvent", "TranscriptFinal", "TranscriptPartial", "UnknownEventType", "UserEvent",
     "new_event_id", "now_iso", "parse", "register",
 ]

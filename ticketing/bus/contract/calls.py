@@ -193,6 +193,26 @@ class AgentStateChanged(TelephonyEvent):
         return self.interface
 
 
+@register
+@dataclass(frozen=True, kw_only=True)
+class PhoneContact(TelephonyEvent):
+    """A phone registered with this server or left it (PJSIP ContactStatus); keyed by interface.
+
+    The console learns from it which server an agent's phone is on, so presence commands go there.
+    """
+
+    TYPE: ClassVar[str] = "phone.contact"
+    STREAM: ClassVar[str] = Streams.AGENTS
+
+    interface: str  # e.g. PJSIP/1001 (the endpoint's dial string, as queue members name it)
+    registered: bool
+    status: str = ""  # Asterisk's ContactStatus (Created, Reachable, Removed, ...)
+
+    @property
+    def key(self) -> str:
+        return self.interface
+
+
 AGENT_STATES = ("idle", "ringing", "busy", "on_hold", "paused", "unavailable", "removed", "unknown")
 
 

@@ -1,7 +1,8 @@
 """Commands for an AMI bridge and its replies (Streams.AMI_COMMANDS / AMI_REPLIES, keyed by command id).
 
 A command names the Asterisk server that owns the channel or queue member it acts on; only that server's
-bridge runs it (`server == ""` is accepted by a bridge only when it is the sole one: see `addressed_to`).
+bridge runs it. A command with `server == ""` (any Asterisk will do) is run by exactly one bridge: they
+share one consumer group for those (ivr/ami/commands.py).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class AmiCommand(Event):
         return ((now or datetime.now(UTC)) - sent).total_seconds()
 
     def addressed_to(self, server: str) -> bool:
-        """Tell whether the bridge of `server` should run this command."""
+        """Tell whether the bridge of `server` should run this command (unaddressed: one of them, any)."""
         return self.server in ("", server)
 
 
