@@ -37,6 +37,7 @@ from tests.integration.conftest import AGI_PORT, AUDIOSOCKET_PORT, TestAsterisk,
 from tests.integration.test_phone import running_phone
 from ticketing.bus import Streams, create_bus
 from ticketing.bus import contract as ct
+from ticketing.bus.commands import CommandClient
 from ticketing.case.flows import intake
 from ticketing.case.schemas import CaseCreate
 from ticketing.database.core import session_scope
@@ -168,6 +169,16 @@ async def test_calls_presence_and_click_to_call_reach_the_right_server(
             later = [ct.parse(e) for e in (await console_bus.read_all(Streams.CALLS))[before:]]
             assert {e.server for e in later if isinstance(e, ct.CallStarted)} == {"alpha"}
             assert "0 active channels" in second_asterisk.cli("core show channels count")
+
+            # a command naming no server (any Asterisk will do) is run by exactly one of the two bridges
+            client = CommandClient(console_bus, timeout=10)
+            client.subscribe()
+            await asyncio.sleep(0.5)  # the reply group exists before the first command goes out
+            pings = [await client.send("ping") for _ in range(6)]
+            await asyncio.sleep(1)
+            ids = {reply.id for reply in pings}
+            replies = [e for e in await console_bus.read_all(Streams.AMI_REPLIES) if e.key in ids]
+            assert len(replies) == 6 and all(reply.ok for reply in pings)
 
             # logging out removes each member from its own server
             for client in agents.values():

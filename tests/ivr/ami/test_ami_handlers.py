@@ -187,3 +187,16 @@ def test_a_queue_event_teaches_the_caller_when_no_callerid_event_was_seen():
     events = replay(HandlerContext(CallRegistry()), messages)
     assert [(e.TYPE, getattr(e, "caller", None)) for e in events] == [
         ("call.started", ""), ("call.queued", "13800138001"), ("call.offered", "13800138001")]
+
+
+def test_phone_registrations_are_said_once_per_change():
+    ctx = HandlerContext(CallRegistry("beta"))
+    said = replay(ctx, [
+        {"Event": "ContactStatus", "EndpointName": "1002", "AOR": "1002", "ContactStatus": "Created"},
+        {"Event": "ContactStatus", "EndpointName": "1002", "AOR": "1002", "ContactStatus": "Reachable"},
+        {"Event": "ContactList", "ObjectName": "1002;@9f1c", "Endpoint": "1002", "Status": "NonQualified"},
+        {"Event": "ContactStatus", "EndpointName": "1002", "AOR": "1002", "ContactStatus": "Removed"},
+        {"Event": "ContactStatus", "ContactStatus": "Created"},  # no endpoint: nothing to say
+    ])
+    assert [(e.TYPE, e.interface, e.registered, e.server) for e in said] == [
+        ("phone.contact", "PJSIP/1002", True, "beta"), ("phone.contact", "PJSIP/1002", False, "beta")]
