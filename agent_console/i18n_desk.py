@@ -62,4 +62,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "caller_flag_gone": ("该标记已结束或不存在", "That mark has ended or does not exist"),
     "cause_caller-warning:abusive": ("名单号码，已播放辱骂骚扰警示", "listed number, abuse warning played"),
     "cause_caller-warning:prank": ("名单号码，已播放无效来电警示", "listed number, prank warning played"),
+    # urgent cases (紧急工单)
+    "kind_urgent": ("紧急工单", "Urgent case"),
+    "urgent_alerts": ("新的紧急工单", "New urgent cases"),
+    "urgent_alert": ("紧急工单 {number} 已受理，须在 {time} 前派单",
+                     "Urgent case {number} taken in: dispatch by {time}"),
+    "urgent_dispatch_by": ("须在 {time} 前派单", "dispatch by {time}"),
 }

@@ -209,7 +209,8 @@ class Hub:
 
     def _notice(self, event: ct.DeadlineNotice) -> None:
         """Tell case lists and wallboards of a deadline notice (临期提醒, 超期, 催办, 督办) if seen there."""
-        message = {"type": "notice", "kind": event.kind, "number": event.number, "stage": event.stage}
+        message = {"type": "notice", "kind": event.kind, "number": event.number, "stage": event.stage,
+                   "due": event.due, "due_local": _local_time(event.due, self.board.tz)}
         for connection in list(self._connections):
             if connection.page in NOTICE_PAGES and connection.sees_notice(event):
                 self._push(connection, message)
@@ -242,3 +243,12 @@ def _at(event: ct.Event, envelope: Envelope) -> datetime:
     except (TypeError, ValueError):
         return datetime.now(UTC)
     return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _local_time(moment: str, tz: ZoneInfo) -> str:
+    """HH:MM of an ISO instant in the centre's timezone ("" when it is not one)."""
+    try:
+        at = datetime.fromisoformat(moment)
+    except (TypeError, ValueError):
+        return ""
+    return at.astimezone(tz).strftime("%H:%M") if at.tzinfo else ""

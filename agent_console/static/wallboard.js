@@ -73,7 +73,21 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 
+  // An urgent case (紧急工单) was just taken in: say so at once, until the supervisor has seen it.
+  function alertUrgent(message) {
+    const at = message.due_local || "";
+    const item = el("li");
+    const link = el("a", message.number, "mono");
+    link.href = `${Console.prefix}/cases/${encodeURIComponent(message.number)}`;
+    item.append(el("span", t("kind_urgent"), "tag err"), " ", link, " ", t("urgent_dispatch_by").replace("{time}", at));
+    const list = document.getElementById("urgent-alerts");
+    list.prepend(item);
+    list.closest("section").hidden = false;
+    banner(t("urgent_alert").replace("{number}", message.number).replace("{time}", at));
+  }
+
   Console.live("wallboard", (message) => {
+    if (message.type === "notice" && message.kind === "urgent") { alertUrgent(message); return; }
     if (message.type === "wallboard") { drawQueues(message.queues); drawAgents(message.agents, message.agents_by_state); }
     else if (message.type === "deadlines") {
       drawDeadlines(message.cases);

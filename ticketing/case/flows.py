@@ -16,7 +16,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ticketing import outbox
 from ticketing.bureau.models import Bureau, Category, Community, Street
-from ticketing.bus.contract import CaseCalledBack, CaseChanged, CaseCreated, CaseEvent, CaseReopened
+from ticketing.bus.contract import (
+    CaseCalledBack,
+    CaseChanged,
+    CaseCreated,
+    CaseEvent,
+    CaseReopened,
+    CaseUrgent,
+)
 from ticketing.case import actions, assisting, due, permissions, references, search, service, states
 from ticketing.case.errors import (
     CaseNotFound,
@@ -33,6 +40,7 @@ from ticketing.database.types import utcnow
 from ticketing.dataset import Dataset
 from ticketing.routing import RoutingDecision, RoutingRequest, route
 from ticketing.sla import intake_deadlines
+from ticketing.supervision.models import CaseNotice
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +114,8 @@ def intake(
     session.flush()  # one flush: the case, then its first event
     search.index_case(session, case.id, case.description, case.address, case.caller_name)
     outbox.add(session, *case_events(case, "create", actor.name, now))
+    if case.priority == "urgent":
+        _alert_urgent(session, case, now)
     if data.linkedid:
         service.link_call(session, case, data.linkedid)
     # Routed to the centre's triage desk (or nowhere), it waits at the dispatch desk (待确认分派) instead.
@@ -186,6 +196,14 @@ def _locked(session: Session, number: str, action: str, payload: ActionPayload) 
     return cases[number]
 
 
+def _alert_urgent(session: Session, case: Case, now: datetime) -> None:
+    """Put an urgent case on the supervisors' and dispatchers' notice lists and alert them live (紧急工单)."""
+    session.add(CaseNotice(case_id=case.id, stage="dispatch", sla_key="urgent", kind="urgent",
+                           due_at=case.dispatch_by, created_at=now))
+    outbox.add(session, CaseUrgent(number=case.number, stage="dispatch", due=case.dispatch_by.isoformat(),
+                                   at=now.isoformat()))
+
+
 def case_events(case: Case, action: str, actor: str, at: datetime | None = None, *,
                 rating: str | None = None) -> list[CaseEvent]:
     """Return the bus events announcing a case after `action` (the one builder of case events).
@@ -197,7 +215,7 @@ def case_events(case: Case, action: str, actor: str, at: datetime | None = None,
                   bureau=case.bureau.code if case.bureau else None, bureau_id=case.bureau_id,
                   dispatched=case.dispatched_at is not None,
                   category=case.category.code if case.category else None, case_version=case.version,
-                  at=(at or utcnow()).isoformat())
+                  priority=case.priority, at=(at or utcnow()).isoformat())
     if action == "create":
         return [CaseCreated(**fields)]
     if action == "reopen":

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ticketing.database.core import Base
 from ticketing.database.types import UTCDateTime, utcnow
 
-NOTICE_KINDS = ("reminder", "overdue", "urge", "supervise")
+NOTICE_KINDS = ("reminder", "overdue", "urge", "supervise", "urgent")  # urgent: raised at intake
 
 
 class CaseNotice(Base):

@@ -47,6 +47,7 @@ from ticketing.bus.contract.cases import (
     CaseReopened,
     CaseSupervised,
     CaseUrged,
+    CaseUrgent,
     DeadlineNotice,
 )
 from ticketing.bus.contract.commands import ACTIONS, AmiCommand, AmiReply
@@ -65,8 +66,8 @@ __all__ = [
     "CallConnected",
     "CallEnded", "CallEvent", "CallOffered", "CallQueued", "CallStarted", "CallTransferred",
     "CallerIdChanged", "CaseCalledBack", "CaseChanged", "CaseCreated", "CaseEvent", "CaseOverdue",
-    "CaseReminded", "CaseReopened", "CaseSupervised", "CaseUrged", "DeadlineNotice", "Event", "IvrCaseOpened",
-    "IvrStep",
+    "CaseReminded", "CaseReopened", "CaseSupervised", "CaseUrged", "CaseUrgent", "DeadlineNotice", "Event",
+    "IvrCaseOpened", "IvrStep",
     "MessageTranscribed", "PhoneContact", "PresenceView", "QueueStats", "RequestConfirmed", "SpeechEvent",
     "TabClaimed", "TelephonyEvent", "TranscriptFinal", "TranscriptPartial", "UnknownEventType", "UserEvent",
     "new_event_id", "now_iso", "parse", "register",

@@ -33,6 +33,7 @@ class CaseEvent(Event):
     dispatched: bool = False
     category: str | None = None  # category code
     case_version: int = 1
+    priority: str = "normal"  # "urgent": danger to life and the like (shorter deadlines, supervisors alerted)
 
     @property
     def key(self) -> str:
@@ -148,6 +149,16 @@ class CaseSupervised(DeadlineNotice):
     KIND: ClassVar[str] = "supervise"
 
 
+@register
+@dataclass(frozen=True, kw_only=True)
+class CaseUrgent(DeadlineNotice):
+    """An urgent case was taken in (紧急工单): supervisors and dispatchers are alerted; `due` is its (shorter)
+    dispatch deadline. Raised by intake, not by the scheduler."""
+
+    TYPE: ClassVar[str] = "case.urgent"
+    KIND: ClassVar[str] = "urgent"
+
+
 NOTICES: dict[str, type[DeadlineNotice]] = {
-    cls.KIND: cls for cls in (CaseReminded, CaseOverdue, CaseUrged, CaseSupervised)
+    cls.KIND: cls for cls in (CaseReminded, CaseOverdue, CaseUrged, CaseSupervised, CaseUrgent)
 }
