@@ -42,6 +42,7 @@ SAMPLES: list[ct.Event] = [
     ct.CaseOverdue(number="FT1", stage="dispatch", due="2026-12-02T12:00:00+08:00"),
     ct.CaseUrged(number="FT1", stage="resolve", due="2026-12-02T12:00:00+08:00", bureau_id=3),
     ct.CaseSupervised(number="FT1", stage="resolve", due="2026-12-02T12:00:00+08:00", bureau_id=3, order=5),
+    ct.CaseUrgent(number="FT1", stage="dispatch", due="2026-12-02T10:00:00+08:00"),
     ct.AgentPresence(user_id=7, name="agent1",
                      presence=ct.PresenceView(interface="PJSIP/1001", queues=("general-zh",), state="ready")),
     ct.TabClaimed(user_id=7, tab="t1"),
@@ -101,7 +102,7 @@ def test_commands_are_addressed_to_one_server():
 def test_deadline_notices_name_their_kind_and_one_class_per_kind():
     assert {kind: cls.TYPE for kind, cls in ct.NOTICES.items()} == {
         "reminder": "case.reminder", "overdue": "case.overdue", "urge": "case.urged",
-        "supervise": "case.supervised"}
+        "supervise": "case.supervised", "urgent": "case.urgent"}
     envelope = through_the_wire(ct.CaseUrged(number="FT1", stage="resolve", due="2026-12-02T12:00:00+08:00"))
     assert envelope.data["kind"] == "urge" and ct.parse(envelope).kind == "urge"
     with pytest.raises(ValueError):  # a notice without its deadline is malformed
