@@ -99,3 +99,25 @@ def test_direct_answer_is_a_closed_consultation_case_citing_the_article(seeded, 
     assert case.public_reply == service.get_by_code(seeded, "id-card-lost").answer
     resolved = [e for e in cases.events(seeded, case) if e.action == "resolve"][0]
     assert resolved.data == {"direct_answer": True, "article": "id-card-lost", "article_version": 1}
+
+
+def test_direct_answer_over_http_records_the_case_and_announces_it(client, headers, session_factory, dataset):
+    from sqlalchemy import select
+
+    from ticketing.bus.contract import CaseChanged, CaseCreated, parse
+    from ticketing.database.core import session_scope
+    from ticketing.outbox.models import OutboxEntry
+
+    with session_scope(session_factory) as session:
+        seed_articles(session, dataset.directory)
+    answer = {"article": "id-card-lost", "description": "来电人询问身份证丢失如何补办",
+              "caller_phone": "13800138000"}
+    response = client.post("/api/v1/knowledge/direct-answers", json=answer, headers=headers["agent"])
+    assert response.status_code == 201, response.text
+    number = response.json()["number"]
+    assert response.json()["status"] == CLOSED
+    with session_scope(session_factory) as session:
+        rows = session.scalars(select(OutboxEntry).where(OutboxEntry.key == number).order_by(OutboxEntry.seq))
+        events = [parse(r.type, r.data) for r in rows]
+    assert isinstance(events[0], CaseCreated) and isinstance(events[-1], CaseChanged)
+    assert events[-1].status == CLOSED

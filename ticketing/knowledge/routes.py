@@ -73,4 +73,4 @@ def direct_answer(data: DirectAnswer, request: Request, session: Session = Depen
                   user: User = Depends(require_roles(*CENTRE))) -> CaseRead:
     """Record a question answered from an article: a consultation case, closed, citing the article."""
     case = service.answer_directly(session, dataset_of(request), data, Actor.of(user))
-    return commit_case(request, session, case, "case.created", "direct-answer", user)
+    return commit_case(request, session, case, user)
