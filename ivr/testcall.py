@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ivr.agi.menu import Menu
 from ivr.ami.actions import AmiActions
 from ticketing.bus import Bus, Envelope, Streams
+from ticketing.bus import contract as ct
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,9 @@ class CallReport:
         return lines + [SPEECH_HINTS[inp] for _node, inp in self.path if inp in SPEECH_HINTS][:1]
 
 
+FOLLOWED = (ct.IvrStep, ct.IvrCaseOpened, ct.CallEnded)  # what a test caller reacts to
+
+
 class BusSteps:
     """Steps of one call read from the bus (tests, benchmark, or `hotline call` with Redis)."""
 
@@ -113,21 +117,28 @@ class BusSteps:
 
     async def _on_event(self, envelope: Envelope) -> None:
         queue = self._queues.get(envelope.key)
-        if queue is not None:
-            queue.put_nowait(envelope)
+        if queue is None:
+            return
+        try:
+            event = ct.parse(envelope)
+        except ValueError:  # another version's event, or not the contract's: nothing a caller acts on
+            log.debug("test call ignores %s %s", envelope.type, envelope.id)
+            return
+        if isinstance(event, FOLLOWED):
+            queue.put_nowait(event)
 
     def watch(self, linkedid: str) -> None:
         """Start collecting events of a call (before it is placed)."""
         self._queues[linkedid] = asyncio.Queue()
 
-    async def events(self, linkedid: str) -> AsyncIterator[tuple[str, dict]]:
-        """Yield (type, data) of the call's events until it ends."""
+    async def events(self, linkedid: str) -> AsyncIterator[ct.CallEvent]:
+        """Yield the call's IVR steps, opened cases and its end, as contract events, until it ends."""
         queue = self._queues[linkedid]
         try:
             while True:
-                envelope = await queue.get()
-                yield envelope.type, envelope.data
-                if envelope.type == "call.ended":
+                event = await queue.get()
+                yield event
+                if isinstance(event, ct.CallEnded):
                     return
         finally:
             self._queues.pop(linkedid, None)
@@ -142,21 +153,22 @@ class RecordSteps:
     def watch(self, linkedid: str) -> None:
         """Nothing to prepare: the record is read when it appears."""
 
-    async def events(self, linkedid: str) -> AsyncIterator[tuple[str, dict]]:
-        """Yield ivr.step / ivr.case_opened / call.ended as the call record grows."""
+    async def events(self, linkedid: str) -> AsyncIterator[ct.CallEvent]:
+        """Yield IvrStep / IvrCaseOpened / CallEnded as the call record grows."""
         seen_steps, seen_cases = 0, set()
         while True:
             snapshot = await asyncio.to_thread(self._read, linkedid)
             if snapshot is not None:
                 path, cases, status = snapshot
                 for step in path[seen_steps:]:
-                    yield "ivr.step", step
+                    yield ct.IvrStep(linkedid=linkedid, node=step["node"], input=step.get("input") or "",
+                                     language=step.get("language") or "", at=step.get("at") or ct.now_iso())
                 seen_steps = len(path)
                 for number in sorted(set(cases) - seen_cases):
-                    yield "ivr.case_opened", {"case_number": number}
+                    yield ct.IvrCaseOpened(linkedid=linkedid, case_number=number)
                 seen_cases |= set(cases)
                 if status == "ended":
-                    yield "call.ended", {}
+                    yield ct.CallEnded(linkedid=linkedid, cause="")
                     return
             await asyncio.sleep(self.poll)
 
@@ -220,17 +232,18 @@ class TestCaller:
         await self.actions.send(fields, as_list=False)
 
     async def _follow(self, linkedid: str, moves: list[Move], report: CallReport) -> None:
-        async for type_, data in self.steps.events(linkedid):
-            if type_ == "ivr.step":
-                report.path.append((data["node"], data.get("input", "")))
-                await self._answer(linkedid, data, moves)
-            elif type_ == "ivr.case_opened":
-                report.cases.append(data["case_number"])
-            elif type_ == "call.ended":
-                report.ended = True
+        async for event in self.steps.events(linkedid):
+            match event:
+                case ct.IvrStep():
+                    report.path.append((event.node, event.input))
+                    await self._answer(linkedid, event, moves)
+                case ct.IvrCaseOpened():
+                    report.cases.append(event.case_number)
+                case ct.CallEnded():
+                    report.ended = True
 
-    async def _answer(self, linkedid: str, step: dict, moves: list[Move]) -> None:
-        node = self.menu.nodes.get(step["node"])
+    async def _answer(self, linkedid: str, step: ct.IvrStep, moves: list[Move]) -> None:
+        node = self.menu.nodes.get(step.node)
         if node is not None and node.type in SPEECH_TYPES:
             await self._answer_speech(linkedid, node, step, moves)
             return
@@ -250,13 +263,13 @@ class TestCaller:
         elif node.type in RECORD_TYPES and moves and moves[0].audio:
             await self.speak(linkedid, moves.pop(0).audio)
 
-    async def _answer_speech(self, linkedid: str, node, step: dict, moves: list[Move]) -> None:
+    async def _answer_speech(self, linkedid: str, node, step: ct.IvrStep, moves: list[Move]) -> None:
         """Speak after the node's prompt (again if it asks again); key 1 after the read-back."""
-        language = step.get("language", "")
+        language = step.language
         spoken = self._speaking.get(linkedid)
-        if step.get("input", "").startswith(HEARD):
+        if step.input.startswith(HEARD):
             if spoken is not None:
-                readback = (node.get("readback_prompt"), f"category_{step['input'][len(HEARD):]}")
+                readback = (node.get("readback_prompt"), f"category_{step.input[len(HEARD):]}")
                 await asyncio.sleep(self.prompt_seconds(language, *readback) + PROMPT_MARGIN)
                 await self.press(linkedid, spoken.keys)
             return
