@@ -60,7 +60,7 @@ def build_console(services: Any, settings: ConsoleSettings | None = None,
     tz = ZoneInfo(services.settings.timezone)
     servers = ServerDirectory()  # which Asterisk owns each call and phone (filled by the hub)
     commands = AmiCommands(services.bus, settings.command_timeout, servers)
-    presence = PresenceService(services.session_factory, services.bus, commands, settings)
+    presence = PresenceService(services.session_factory, commands, settings)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     return Console(settings=settings, session_factory=services.session_factory, bus=services.bus, timezone=tz,
                    templates=templates, hub=Hub(tz, servers), commands=commands, presence=presence,

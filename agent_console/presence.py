@@ -1,4 +1,9 @@
-"""Agent presence: load, decide (agent_state), save, tell Asterisk, announce. The only presence writer."""
+"""Agent presence: load, decide (agent_state), save, tell Asterisk, announce. The only presence writer.
+
+Announcements (console.agent_presence, console.tab_claimed) are staged in the outbox in the transaction that
+writes the presence row, so every console process learns each committed change, in order, even when the
+bus was down at the time; nothing is announced that was not committed.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from agent_console import agent_state as sm
 from agent_console.config import ConsoleSettings
 from agent_console.live.commands import AmiCommands, CommandFailed
 from agent_console.models import AgentPresenceRow
-from ticketing.bus import Bus
+from ticketing import outbox
 from ticketing.bus.contract import AgentPresence, PresenceView, TabClaimed
 from ticketing.database.core import session_scope
 from ticketing.user.models import User
@@ -48,12 +53,11 @@ def now_utc() -> datetime:
 
 
 class PresenceService:
-    """Runs agent_state decisions against the database, the AMI bridge and the bus."""
+    """Runs agent_state decisions against the database (and its outbox) and the AMI bridge."""
 
-    def __init__(self, session_factory: sessionmaker[Session], bus: Bus, commands: AmiCommands,
+    def __init__(self, session_factory: sessionmaker[Session], commands: AmiCommands,
                  settings: ConsoleSettings) -> None:
         self._sessions = session_factory
-        self._bus = bus
         self._commands = commands
         self._servers = commands.servers  # which Asterisk each phone is registered with
         self._settings = settings
@@ -149,7 +153,8 @@ class PresenceService:
             except BaseException:
                 await asyncio.to_thread(self._save, agent.user_id, current, revision + 1)
                 raise
-            await self.announce(agent.user_id, agent.name, decision.presence)
+            await asyncio.to_thread(self._announce, agent.user_id, agent.name, decision.presence,
+                                    revision + 1)
             return decision.presence
 
     async def _run_all(self, commands: tuple[sm.Command, ...], server: str,
@@ -199,17 +204,33 @@ class PresenceService:
                 return sm.Presence(), "", 0
             return sm.Presence.from_json(row.data), row.tab, row.revision
 
-    def _save(self, user_id: int, presence: sm.Presence, revision: int) -> bool:
-        """Write the presence unless someone changed it since `revision` was read; return whether written."""
+    def _save(self, user_id: int, presence: sm.Presence, revision: int, name: str | None = None) -> bool:
+        """Write the presence unless someone changed it since `revision` was read; return whether written.
+
+        With NAME, the change is announced in the same transaction (through the outbox).
+        """
         values = {"data": presence.to_json(), "state": str(presence.state), "interface": presence.interface,
                   "revision": revision + 1, "updated_at": now_utc()}
         with session_scope(self._sessions) as session:
             result = session.execute(update(AgentPresenceRow).where(
                 AgentPresenceRow.user_id == user_id, AgentPresenceRow.revision == revision).values(**values))
+            if result.rowcount == 1 and name is not None:
+                outbox.add(session, _presence_event(user_id, name, presence))
             return result.rowcount == 1
 
+    def _announce(self, user_id: int, name: str, presence: sm.Presence, revision: int) -> None:
+        """Announce a presence Asterisk agreed to, unless it was changed again since (that change announces).
+
+        The row is read FOR UPDATE, so a concurrent change commits either before (this one stays quiet) or
+        after (its announcement follows this one).
+        """
+        with session_scope(self._sessions) as session:
+            row = session.get(AgentPresenceRow, user_id, with_for_update=True)
+            if row is not None and row.revision == revision:
+                outbox.add(session, _presence_event(user_id, name, presence))
+
     def claim_tab(self, user_id: int, tab: str) -> None:
-        """Make `tab` the console tab in charge of the agent (the newest tab wins)."""
+        """Make `tab` the console tab in charge of the agent (the newest tab wins); the others are told."""
         with session_scope(self._sessions) as session:
             row = session.get(AgentPresenceRow, user_id)
             if row is None:
@@ -217,15 +238,7 @@ class PresenceService:
                                              tab=tab, revision=0))
             else:
                 row.tab = tab
-
-    async def announce(self, user_id: int, name: str, presence: sm.Presence) -> None:
-        """Tell every console process (agent pages, wallboards) about a presence change (queued)."""
-        view = PresenceView.from_data(presence.to_json())
-        self._bus.emit(AgentPresence(user_id=user_id, name=name, presence=view))
-
-    async def announce_tab(self, user_id: int, tab: str) -> None:
-        """Tell other tabs of the agent that `tab` took over (queued, never fails)."""
-        self._bus.emit(TabClaimed(user_id=user_id, tab=tab))
+            outbox.add(session, TabClaimed(user_id=user_id, tab=tab))
 
     # -- changes reported by Asterisk -----------------------------------------------------------------
 
@@ -235,10 +248,9 @@ class PresenceService:
             for _attempt in range(3):
                 current, _tab, revision = await asyncio.to_thread(self._load, user_id)
                 decision = sm.decide(current, event, now_utc(), self._settings.wrapup_seconds)
-                if decision.presence != current:
-                    if not await asyncio.to_thread(self._save, user_id, decision.presence, revision):
-                        continue
-                    await self.announce(user_id, name, decision.presence)
+                if decision.presence != current and not await asyncio.to_thread(
+                        self._save, user_id, decision.presence, revision, name):
+                    continue
                 for command in decision.commands:
                     await self._send_quietly(command, decision.presence.server or current.server)
                 return decision.presence
@@ -250,3 +262,7 @@ class PresenceService:
             await self._commands.run(command.action, command.args, check=False, server=server)
         except Exception:
             log.exception("sending %s failed", command)
+
+
+def _presence_event(user_id: int, name: str, presence: sm.Presence) -> AgentPresence:
+    return AgentPresence(user_id=user_id, name=name, presence=PresenceView.from_data(presence.to_json()))

@@ -68,7 +68,6 @@ async def _greet(console, connection: Connection) -> None:
     if connection.page == "agent":
         if connection.tab:
             await asyncio.to_thread(console.presence.claim_tab, connection.user_id, connection.tab)
-            await console.presence.announce_tab(connection.user_id, connection.tab)
         presence, _tab = await asyncio.to_thread(console.presence.get, connection.user_id)
         console.hub.track(connection.user_id, presence.interface, presence.linkedid)
         call = console.hub.calls.get(presence.linkedid) if presence.linkedid else None

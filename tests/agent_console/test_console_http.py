@@ -383,3 +383,34 @@ async def test_deadline_notices_are_pushed_to_the_lists_and_wallboards_that_may_
     assert (await urban.http.get("/console/notices?page=supervisor")).status_code == 403
     for ws in sockets.values():
         await ws.close()
+
+
+async def test_presence_changes_and_tab_claims_are_announced_through_the_outbox(running):
+    """Each committed presence change is staged with its row (a stale write stages nothing)."""
+    from sqlalchemy import select
+
+    from agent_console import agent_state as sm
+    from ticketing.outbox.models import OutboxEntry
+
+    _base, console, _bridge, client = running
+    from ticketing.user.models import User
+
+    with session_scope(console.session_factory) as session:
+        user_id = session.scalars(select(User.id).where(User.username == "agent1")).one()
+
+    def staged() -> list[ct.Event]:
+        with session_scope(console.session_factory) as session:
+            rows = session.scalars(select(OutboxEntry).where(OutboxEntry.key == str(user_id))
+                                   .order_by(OutboxEntry.seq)).all()
+            return [ct.parse(r.type, r.data) for r in rows]
+
+    before = len(staged())
+    await asyncio.to_thread(console.presence.claim_tab, user_id, "tab-1")
+    _current, _tab, revision = await asyncio.to_thread(console.presence._load, user_id)
+    ready = sm.Presence(interface="PJSIP/1001", queues=("general-zh",), state=sm.AgentState.AVAILABLE)
+    assert await asyncio.to_thread(console.presence._save, user_id, ready, revision, "agent1")
+    assert not await asyncio.to_thread(console.presence._save, user_id, ready, revision, "agent1")  # stale
+    events = staged()[before:]
+    assert [type(e) for e in events] == [ct.TabClaimed, ct.AgentPresence]
+    assert events[0].tab == "tab-1" and events[1].presence.state == "available"
+    assert events[1].presence.interface == "PJSIP/1001"
