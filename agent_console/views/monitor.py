@@ -2,8 +2,9 @@
 
 The supervisor's own phone (browser or desk) is rung with ChanSpy on the agent's call: Asterisk's
 Originate of the supervisor's interface into the ChanSpy application, options q (no announcement of the
-spied channel), E (end when the agent's call ends) and w (whisper) or B (barge). Each use is logged
-with who listened to whom.
+spied channel), E (end when the agent's call ends) and w (whisper) or B (barge). Each use goes into the
+access audit trail (ticketing.audit, the administrator's 访问审计 page): who monitored whom, how, from
+which phone, and the call's case when one is linked.
 """
 
 from __future__ import annotations
@@ -15,12 +16,17 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from agent_console import agent_state as sm
 from agent_console import i18n
 from agent_console.auth import Viewer
 from agent_console.live.commands import CommandFailed, TelephonyUnavailable
 from agent_console.views.deps import console_of, guarded, language
+from ticketing.audit import service as audit
+from ticketing.call.models import Call, CaseCall
+from ticketing.case.models import Case
+from ticketing.database.core import session_scope
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/monitor")
@@ -72,6 +78,29 @@ async def monitor_call(request: Request, body: MonitorBody,
         return _refuse(request, "telephony_unavailable", 503, str(err))
     except CommandFailed as err:
         return _refuse(request, "asterisk_refused", 502, err.message)
-    log.info("AUDIT monitor: %s (%s) %s %s (%s) from %s", viewer.username, viewer.role, body.mode, agent[0],
+    await asyncio.to_thread(_audit, console, viewer, body, agent, own)
+    log.info("monitor: %s (%s) %s %s (%s) from %s", viewer.username, viewer.role, body.mode, agent[0],
              body.interface, own)
     return JSONResponse({"ok": True, "mode": body.mode, "agent": agent[0], "phone": own})
+
+
+def _audit(console, viewer: Viewer, body: MonitorBody, agent: tuple[str, sm.Presence], own: str) -> None:
+    """Record the monitoring in the access audit trail, with the call's (first) case when it has one."""
+    name, presence = agent
+    phone = i18n.translate("phone_browser" if body.phone == "browser" else "phone_desk", "zh")
+    with session_scope(console.session_factory) as session:
+        number = _case_of_call(session, presence.linkedid) if presence.linkedid else None
+        audit.record(session, viewer.username, viewer.role, f"monitor-{body.mode}", number,
+                     target=f"{name}（{_extension_words(body.interface)}）",
+                     detail=f"{phone} {_extension_words(own)}")
+
+
+def _case_of_call(session, linkedid: str) -> str | None:
+    query = (select(Case.number).join(CaseCall, CaseCall.case_id == Case.id)
+             .join(Call, Call.id == CaseCall.call_id).where(Call.linkedid == linkedid).order_by(Case.id))
+    return session.scalars(query).first()
+
+
+def _extension_words(interface: str) -> str:
+    """Say "分机 1001" for PJSIP/1001 or PJSIP/webrtc-1001 (what a supervisor reads in the trail)."""
+    return f"分机 {interface.rsplit('/', 1)[-1].removeprefix('webrtc-')}"

@@ -1,7 +1,8 @@
 """A supervisor listens to, then barges into, an agent's browser-phone call from the wallboard.
 
 Real Asterisk, Chromium with fake audio devices: the supervisor's own browser phone is rung into ChanSpy
-and connects by itself; it hears the call (RTP energy), and ends with the agent's call.
+and connects by itself; it hears the call (RTP energy), and ends with the agent's call. Each use is in
+the administrator's access audit trail.
 """
 
 from __future__ import annotations
@@ -88,4 +89,14 @@ async def test_supervisor_listens_then_barges_from_the_wallboard(make_app, serve
         await expect(boss_phone).to_have_attribute("data-state", "registered", timeout=10000)
         await expect(agent.locator("#state")).to_have_text("话后处理", timeout=10000)
         await agent.click("#btn-leave")
+
+        # Both uses are in the access audit trail the administrator reads (访问审计), in words.
+        admin = await log_in(browser, base, "admin", "admin-pass")
+        await admin.goto(f"{base}/console/audit?user=supervisor1")
+        rows = admin.get_by_test_id("audit").locator("tbody tr")
+        await expect(rows.nth(0)).to_contain_text("强插通话")
+        await expect(rows.nth(1)).to_contain_text("监听通话")
+        await expect(rows.nth(0)).to_contain_text("话务员 李娜（分机 1001）")
+        await expect(rows.nth(0)).to_contain_text("浏览器话机 分机 1020")
+        await admin.screenshot(path=str(shots / "monitor-audit.png"), full_page=True)
         await browser.close()

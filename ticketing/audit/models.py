@@ -1,4 +1,4 @@
-"""The access audit trail: every unmasked view of personal data and every recording or file opened."""
+"""The access audit trail: every unmasked view of personal data, recording or file opened, call monitored."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ticketing.database.core import Base
 from ticketing.database.types import UTCDateTime, utcnow
 
-AUDIT_ACTIONS = ("unmask", "play-recording", "open-attachment")
+# monitor-*: a supervisor listened to, whispered to or barged into an agent's live call
+AUDIT_ACTIONS = ("unmask", "play-recording", "open-attachment", "monitor-listen", "monitor-whisper",
+                 "monitor-barge")
 
 
 class AccessRecord(Base):

@@ -14,7 +14,7 @@ from ticketing.database.types import utcnow
 
 def record(session: Session, username: str, role: str, action: str, case_number: str | None,
            target: str = "", detail: str = "", at: datetime | None = None) -> AccessRecord:
-    """Append one access to the trail (unmask, play-recording, open-attachment)."""
+    """Append one access to the trail (unmask, play-recording, open-attachment, monitor-*)."""
     if action not in AUDIT_ACTIONS:
         raise ValueError(f"unknown audit action {action!r}: use one of {', '.join(AUDIT_ACTIONS)}")
     row = AccessRecord(username=username, role=role, action=action, case_number=case_number,
