@@ -31,8 +31,12 @@ class ChannelInfo:
 
 
 @dataclass
-class Call:
-    """A live call: its channels, the event that started it and what the handlers learnt since."""
+class LiveCall:
+    """A call in progress on this bridge's Asterisk: its channels and what the handlers learnt since.
+
+    Memory of the bridge only; the call's record in the database is ticketing.call.models.Call, kept by the
+    recorder from the events the bridge publishes.
+    """
 
     linkedid: str
     channels: set[str] = field(default_factory=set)
@@ -54,7 +58,7 @@ class CallRegistry:
     def __init__(self, server: str = "default") -> None:
         self.server = server
         self.channels: dict[str, ChannelInfo] = {}
-        self.calls: dict[str, Call] = {}
+        self.calls: dict[str, LiveCall] = {}
         self._tombstones: OrderedDict[str, None] = OrderedDict()
         self._touched: set[str] | None = None  # uniqueids changed since the pending snapshot was asked for
 
@@ -70,7 +74,7 @@ class CallRegistry:
         if call is not None:
             call.channels.add(info.uniqueid)
             return []
-        self.calls[info.linkedid] = Call(linkedid=info.linkedid, channels={info.uniqueid},
+        self.calls[info.linkedid] = LiveCall(linkedid=info.linkedid, channels={info.uniqueid},
                                          origin=info.uniqueid, caller=info.caller,
                                          caller_name=info.caller_name)
         return [self._started(info, at, reconciled)]
@@ -91,7 +95,7 @@ class CallRegistry:
         return [CallerIdChanged(linkedid=call.linkedid, caller=number, caller_name=name, uniqueid=uniqueid,
                                 server=self.server, **_at(at))]
 
-    def learn_caller(self, call: Call, uniqueid: str, number: str, name: str = "") -> None:
+    def learn_caller(self, call: LiveCall, uniqueid: str, number: str, name: str = "") -> None:
         """Take the caller's number from a queue event about the caller's channel, when still unknown."""
         if number and not call.caller and (not call.origin or uniqueid == call.origin):
             call.caller, call.caller_name = number, name
@@ -123,7 +127,7 @@ class CallRegistry:
             return []
         old = self.calls.get(info.linkedid)
         self.channels[uniqueid] = ChannelInfo(**{**info.__dict__, "linkedid": linkedid})
-        self.calls.setdefault(linkedid, Call(linkedid=linkedid)).channels.add(uniqueid)
+        self.calls.setdefault(linkedid, LiveCall(linkedid=linkedid)).channels.add(uniqueid)
         if old is None:
             return []
         old.channels.discard(uniqueid)
@@ -137,7 +141,7 @@ class CallRegistry:
         """Whether this channel already hung up (late or repeated events about it are ignored)."""
         return uniqueid in self._tombstones
 
-    def call_of(self, uniqueid: str) -> Call | None:
+    def call_of(self, uniqueid: str) -> LiveCall | None:
         """Return the live call a channel belongs to."""
         info = self.channels.get(uniqueid)
         return self.calls.get(info.linkedid) if info else None
