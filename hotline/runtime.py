@@ -12,10 +12,10 @@ log = logging.getLogger(__name__)
 
 def create_app() -> FastAPI:
     """Create the HTTP app (API + console) whose lifespan starts the bus and the telephony components."""
+    from hotline.settings import get_hotline_settings
     from ticketing.api import create_api
-    from ticketing.config import get_settings
 
-    settings = get_settings()
+    settings = get_hotline_settings().case  # every section loaded and checked together, once
     services = build_services(settings)
 
     @asynccontextmanager
