@@ -134,8 +134,10 @@ def _operations(client, app, tokens: dict[str, Any], s: dict[str, Any]) -> dict[
     ops["search address"] = lambda i: _get(client, "/cases", sup, q=s["address"])
     ops["search phone"] = lambda i: _get(client, "/cases", sup, q=rare[i % len(rare)])
     ops["search case number"] = lambda i: _get(client, "/cases", sup, q=numbers[i % len(numbers)])
-    ops["bureau page (console)"] = lambda i: _console(app, tokens, "bureau_cases")
-    ops["deadline list (console)"] = lambda i: _console(app, tokens, "deadline_cases")
+    for tab in ("pending", "working"):
+        ops[f"bureau page (console), {tab} tab"] = lambda i, tab=tab: _console(app, tokens, "bureau", tab)
+    ops["supervisor page (console), overdue tab"] = lambda i: _console(app, tokens, "supervisor", "overdue")
+    ops["deadline list (console)"] = lambda i: _console(app, tokens, "deadlines", "")
     ops["case creation"] = lambda i: _create(client, agent, i)
     return ops
 
@@ -147,19 +149,25 @@ def _deep(client, headers: dict, page: int) -> Any:
     return scale_paging.deep_page(client, headers, page, _get)
 
 
-def _console(app, tokens: dict[str, Any], function: str) -> list:
-    from agent_console import cases
+def _console(app, tokens: dict[str, Any], page: str, tab: str) -> list:
+    """A console list as its view reads it: the tab's criteria, one page of rows (or the wallboard's
+    deadline list)."""
+    from agent_console import caselists, cases
     from agent_console.auth import Viewer
     from ticketing.database.core import session_scope
     from ticketing.database.types import utcnow
 
     user_id, bureau_id = tokens["bureau_user"]
-    viewer = Viewer(session_id="", user_id=user_id, username="scale-bureau", display_name="", role="bureau",
-                    bureau_id=bureau_id, extension=None, csrf_token="")
+    role = "bureau" if page == "bureau" else "supervisor"
+    viewer = Viewer(session_id="", user_id=user_id, username=f"scale-{role}", display_name="", role=role,
+                    bureau_id=bureau_id if role == "bureau" else None, extension=None, csrf_token="")
+    dataset = app.state.dataset
     with session_scope(app.state.session_factory) as session:
-        if function == "bureau_cases":
-            return cases.bureau_cases(session, app.state.dataset, viewer, utcnow())
-        return cases.deadline_cases(session, app.state.dataset, utcnow())
+        if page == "deadlines":
+            return cases.deadline_cases(session, dataset, utcnow())
+        criteria = caselists.criteria(page, tab, caselists.Filters(), viewer, dataset,
+                                      caselists.triage_id(session, dataset))
+        return caselists.rows(session, dataset, criteria, utcnow(), "zh", viewer)[0]
 
 
 def _create(client, headers: dict, i: int) -> Any:
