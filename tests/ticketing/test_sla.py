@@ -146,6 +146,33 @@ def test_between_inverts_add(start, amount):
     assert SYNTHETIC.working_time_between(t(start), end) == amount
 
 
+def _walked(calendar: WorkCalendar, a: datetime, b: datetime) -> timedelta:
+    """Working time from A to B (A <= B) summed period by period over every day: the plain definition."""
+    total, day = timedelta(0), a.date()
+    while day <= b.date():
+        for start, end in calendar.day_periods(day):
+            total += max(min(end, b) - max(start, a), timedelta(0))
+        day += timedelta(days=1)
+    return total
+
+
+@pytest.mark.parametrize("a, b", [
+    ("2030-01-01 00:00", "2030-03-01 00:00"), ("2030-01-08 17:30", "2030-01-12 09:30"),
+    ("2029-12-30 13:00", "2033-02-11 16:45"), ("2030-01-09 10:00", "2030-01-13 23:00"),
+    ("2030-01-12 11:00", "2030-01-12 15:00"), ("2030-01-13 18:00", "2031-01-13 08:59"),
+])
+def test_between_long_spans_equal_the_walk(a, b):
+    assert SYNTHETIC.working_time_between(t(a), t(b)) == _walked(SYNTHETIC, t(a), t(b))
+
+
+def test_between_on_the_real_calendar_equals_the_walk():
+    calendar = load_dataset(PACKAGE_DATA / "futian").calendar
+    start = t("2025-12-20 10:15")
+    for days in (0, 1, 3, 8, 31, 40, 100, 400, 800):
+        end = start + timedelta(days=days, hours=5, minutes=7)
+        assert calendar.working_time_between(start, end) == _walked(calendar, start, end)
+
+
 # ---- working days -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("start, days, expected", [
     ("2030-01-14 10:00", 1, "2030-01-15 18:00"),

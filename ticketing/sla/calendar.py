@@ -127,19 +127,34 @@ class WorkCalendar:
         raise CalendarError(f"no working time found within {MAX_SEARCH_DAYS} days after {start}")
 
     def working_time_between(self, a: datetime, b: datetime) -> timedelta:
-        """Return the working time from A to B (negative when B is before A)."""
+        """Return the working time from A to B (negative when B is before A).
+
+        The first and last days are walked period by period; the whole days between count a full working
+        day each (working days counted arithmetically), so a case three years overdue costs what one does.
+        """
         first, last = self.local(a), self.local(b)
         if last < first:
             return -self.working_time_between(b, a)
         total = ZERO
-        day = first.date()
-        while day <= last.date():
+        for day in {first.date(), last.date()}:
             for period_start, period_end in self.day_periods(day):
                 overlap = min(period_end, last) - max(period_start, first)
                 if overlap > ZERO:
                     total += overlap
-            day += timedelta(days=1)
-        return total
+        between = self.working_days_between(first.date() + timedelta(days=1), last.date() - timedelta(days=1))
+        return total + self.day_length * between
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Return how many working days there are from START to END, both included (0 when END < START)."""
+        span = (end - start).days + 1
+        if span <= 0:
+            return 0
+        weeks, rest = divmod(span, 7)
+        count = weeks * len(self.weekdays)
+        count += sum((start.weekday() + offset) % 7 in self.weekdays for offset in range(rest))
+        count -= sum(1 for d in self.holidays if start <= d <= end and d.weekday() in self.weekdays)
+        count += sum(1 for d in self.workdays if start <= d <= end and d.weekday() not in self.weekdays)
+        return count
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
         """Return the end of the DAYS-th working day after START's date (START's own day is not counted)."""
