@@ -76,3 +76,28 @@ def test_cached_rows_are_attached_to_the_session(session):
     assert street in session and street.bureau in session
     assert references.lookup(session, Street, "futian") is street
     assert references.lookup(session, Street, "no-such-street") is None
+
+
+def test_intake_writes_with_plain_inserts_no_unit_of_work_flush(client, headers, session_factory):
+    from sqlalchemy.orm import Session
+
+    flushes: list[int] = []
+
+    def note(session, _context, _instances) -> None:
+        flushes.append(len(session.new) + len(session.dirty))
+
+    client.post("/api/v1/cases", json=LAMP, headers=headers["agent"])
+    event.listen(Session, "before_flush", note)
+    try:
+        response = client.post("/api/v1/cases", json=LAMP, headers=headers["agent"])
+        plain = len(flushes)
+        dispatched = client.post("/api/v1/cases", json={**LAMP, "dispatch": True}, headers=headers["agent"])
+    finally:
+        event.remove(Session, "before_flush", note)
+    assert response.status_code == 201 and dispatched.status_code == 201, dispatched.text
+    assert plain == 0 and flushes  # the dispatch's change of the new case goes through the ORM as before
+    assert dispatched.json()["status"] == "dispatched" and dispatched.json()["acknowledge_by"]
+    number = response.json()["number"]
+    read = client.get(f"/api/v1/cases/{number}", headers=headers["agent"]).json()
+    assert {k: read[k] for k in ("street", "category", "bureau", "version", "status")} == {
+        k: response.json()[k] for k in ("street", "category", "bureau", "version", "status")}

@@ -91,27 +91,15 @@ def intake(
         dataset, actions.classification(dataset, case), now, urgent=case.priority == "urgent"
     ).dispatch_by
     due.stamp(case, dataset)
-    # Numbered last, just before the insert: the day's counter row stays locked until the commit.
+    # Numbered last, just before the insert (SQLite: the day's counter row stays locked until the commit).
     case.number = service.next_number(
         session, prefix or get_settings().case_prefix, dataset.calendar.local(now).date()
     )
-    session.add(case)
-    session.add(
-        service.new_event(
-            case,
-            actor.name,
-            "create",
-            None,
-            visibility="public",
-            at=now,
-            data={
-                "rule": case.routing_rule,
-                "bureau": bureau.code if bureau else None,
-                "confidence": decision.confidence,
-            },
-        )
-    )
-    session.flush()  # one flush: the case, then its first event
+    # Plain inserts: the ORM's unit of work cost a fifth of intake's CPU for two rows it knew nothing about.
+    service.insert_new(session, case)
+    service.insert_event(session, case, actor.name, "create", None, visibility="public", at=now,
+                         data={"rule": case.routing_rule, "bureau": bureau.code if bureau else None,
+                               "confidence": decision.confidence})
     search.index_case(session, case.id, case.description, case.address, case.caller_name)
     outbox.add(session, *case_events(case, "create", actor.name, now))
     if case.priority == "urgent":

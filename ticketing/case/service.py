@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import insert, inspect, select, text, update
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from ticketing.bureau.models import Bureau, Category, Street
 from ticketing.call.models import Call, CaseCall
@@ -133,6 +133,48 @@ def next_number(session: Session, prefix: str, day: date) -> str:
     )
     last = session.execute(statement.returning(CaseNumberCounter.last)).scalar_one()
     return f"{key}-{last:04d}"
+
+
+CASE_INSERT = insert(Case.__table__).returning(Case.__table__.c.id)
+EVENT_INSERT = insert(CaseEvent.__table__)
+
+
+def insert_new(session: Session, case: Case) -> None:
+    """Write a new case with one plain INSERT (no unit-of-work flush) and attach it to the session, loaded.
+
+    Every column gets its value now (foreign keys from the references set on the object, Python defaults,
+    version 1), so reading the case afterwards needs no query; later changes are flushed as usual.
+    """
+    mapper = inspect(Case)
+    for relation in mapper.relationships:
+        target = case.__dict__.get(relation.key)
+        if relation.direction.name == "MANYTOONE" and target is not None:
+            for local, remote in relation.local_remote_pairs:
+                setattr(case, local.key, getattr(target, remote.key))
+    values: dict[str, Any] = {}
+    for attribute in mapper.column_attrs:
+        if attribute.key == "id":
+            continue
+        if attribute.key not in case.__dict__:
+            default = attribute.columns[0].default
+            value = None if default is None else default.arg if default.is_scalar else default.arg(None)
+            setattr(case, attribute.key, value)
+        values[attribute.key] = getattr(case, attribute.key)
+    if values["version"] is None:
+        case.version = values["version"] = 1
+    case.id = session.connection().execute(CASE_INSERT, values).scalar_one()
+    make_transient_to_detached(case)
+    session.add(case)
+
+
+def insert_event(session: Session, case: Case, actor: str, action: str, from_status: str | None, *,
+                 visibility: str = "internal", data: dict[str, Any] | None = None,
+                 at: datetime | None = None) -> None:
+    """Append an audit-trail entry without a note with one plain INSERT (no object, no flush)."""
+    session.connection().execute(EVENT_INSERT, {
+        "case_id": case.id, "actor": actor, "at": at or utcnow(), "action": action,
+        "from_status": from_status, "to_status": case.status, "note": "", "visibility": visibility,
+        "data": data or {}})
 
 
 def add_event(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from ticketing.bus.contract import Event, new_event_id
@@ -16,13 +16,19 @@ RELAY_LOCK = 0x686F746C696E65  # pg advisory lock key ("hotline"): one relay pub
 WAKE_FLAG = "outbox.staged"  # session.info flag: this transaction staged events (the relay is woken)
 
 
-def add(session: Session, *events: Event) -> list[OutboxEntry]:
-    """Stage events in the session's transaction; they reach the bus once it commits."""
-    rows = [OutboxEntry(event_id=new_event_id(), stream=e.STREAM, type=e.TYPE, key=str(e.key),
-                        version=e.VERSION, data=e.to_data(), created_at=utcnow()) for e in events]
-    session.add_all(rows)
+INSERT = insert(OutboxEntry.__table__)
+
+
+def add(session: Session, *events: Event) -> list[str]:
+    """Stage events in the session's transaction (plain inserts, in order); they reach the bus once it
+    commits. Return their event ids."""
+    rows = [{"event_id": new_event_id(), "stream": e.STREAM, "type": e.TYPE, "key": str(e.key),
+             "version": e.VERSION, "data": e.to_data(), "created_at": utcnow(), "attempts": 0}
+            for e in events]
+    for row in rows:  # one by one: the sequence orders them as staged
+        session.connection().execute(INSERT, row)
     session.info[WAKE_FLAG] = True
-    return rows
+    return [row["event_id"] for row in rows]
 
 
 def claim(session: Session, limit: int) -> list[OutboxEntry] | None:
