@@ -4,10 +4,11 @@
 uvicorn's access log on (to a file), telephony components off (no Asterisk in this bench). Each case
 is authenticated (bearer token), validated, routed, given working-time deadlines, numbered, written with
 its first event and search document, committed, announced on the bus and returned in full.
-The baseline is a bare FastAPI endpoint writing the same rows with the same durability: the day's
-number from the same per-day sequence, the case, its first event and its search document in one
-committed transaction (synchronous_commit on), its access log on too. It skips what makes the
-hotline the hotline: auth, routing, deadlines, the read model, the bus. The same load (CONCURRENCY
+The baseline is a bare FastAPI endpoint writing the same rows with the same durability and transactions:
+the day's number from the same per-day sequence, the case, its first event, its search document and its
+outbox row in one committed transaction (synchronous_commit on), published to the same Redis by the same
+outbox relay, access log on too. It skips what makes the hotline the hotline: auth, validation of codes,
+routing, deadlines, the read model, the console and its bus consumers. The same load (CONCURRENCY
 requests in flight from two client processes) drives each in turn, twice; the best run of each counts.
 
     .venv/bin/python -m bench.case_api [--seconds 5] [--concurrency 16] [--workers 1,2]
@@ -67,18 +68,43 @@ SEARCH_SQL = text("INSERT INTO case_search (case_id, doc) VALUES (:id, CAST(:doc
 
 
 def make_baseline_app():
-    """A minimal FastAPI endpoint writing a case, its event and search document (uvicorn factory)."""
+    """A minimal FastAPI endpoint writing what intake writes, published the same way (uvicorn factory).
+
+    One transaction per case: the day's number from the same per-day sequence (hotline_next_case_number,
+    prefix of the hotline's), the case, its first event, its search document and its case.created row
+    in the outbox; the same outbox relay then publishes it to Redis and marks it sent (its own
+    transactions, batched as the hotline's are). No token, routing, deadlines, read model or consumers.
+    """
+    from contextlib import asynccontextmanager
+
+    from ticketing import outbox
+    from ticketing.bus.contract import CaseCreated
+    from ticketing.bus.core import create_bus
     from ticketing.case.terms import tsvector_literal
+    from ticketing.database.core import make_session_factory
 
     settings = Settings(database_url=os.environ[ENV_URL])
     engine = create_engine(settings.sqlalchemy_url, pool_size=5, max_overflow=5)
-    app = FastAPI()
-    key = f"B{uuid.uuid4().hex[:4].upper()}{datetime.now(UTC):%Y%m%d}"
+    factory = make_session_factory(engine)
+    bus = create_bus(os.environ["HOTLINE_REDIS_URL"])
+    relay = outbox.Relay(factory, bus)
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        await bus.start()
+        await relay.start()
+        yield
+        await relay.stop()
+        await bus.close()
+
+    app = FastAPI(lifespan=lifespan)
 
     @app.post("/cases", status_code=201)
     def create(case: MinimalCase) -> dict:
         now = datetime.now(UTC)
-        with engine.begin() as conn:
+        key = f"{settings.case_prefix}{now:%Y%m%d}"
+        with factory() as session:
+            conn = session.connection()
             last = conn.execute(text("SELECT hotline_next_case_number(:key)"), {"key": key}).scalar_one()
             number = f"{key}-{last:04d}"
             case_id = conn.execute(CASE_SQL, {"number": number, "phone": case.caller_phone,
@@ -86,6 +112,10 @@ def make_baseline_app():
                                               "now": now}).scalar_one()
             conn.execute(EVENT_SQL, {"id": case_id, "now": now})
             conn.execute(SEARCH_SQL, {"id": case_id, "doc": tsvector_literal(case.description)})
+            outbox.add(session, CaseCreated(number=number, action="create", actor="baseline", status="new",
+                                            bureau=None, bureau_id=None, dispatched=False, category=None,
+                                            case_version=1, at=now.isoformat()))
+            session.commit()
         return {"number": number}
 
     return app
@@ -155,13 +185,14 @@ def serve_hotline(url: str, redis: str, workers: int, log: Path) -> tuple[subpro
     return start(command, env, f"{base}/healthz", log), base
 
 
-def serve_baseline(url: str, workers: int, log: Path) -> tuple[subprocess.Popen, str]:
-    """The minimal endpoint under uvicorn with the same worker count, access log on."""
+def serve_baseline(url: str, redis: str, workers: int, log: Path) -> tuple[subprocess.Popen, str]:
+    """The minimal endpoint under uvicorn with the same worker count, access log on, relay to Redis."""
     port = _free_port()
     command = [sys.executable, "-m", "uvicorn", "--factory", "bench.case_api:make_baseline_app",
                "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "info"]
     base = f"http://127.0.0.1:{port}"
-    return start(command, {**os.environ, ENV_URL: url}, f"{base}/openapi.json", log), base
+    env = {**os.environ, ENV_URL: url, "HOTLINE_REDIS_URL": redis}
+    return start(command, env, f"{base}/openapi.json", log), base
 
 
 async def _load(base: str, path: str, headers: dict, seconds: float, concurrency: int) -> tuple[int, int]:
@@ -201,7 +232,7 @@ def measure(url: str, redis: str, token: str, workers: int, args, logs: Path) ->
     try:
         hotline, hotline_base = serve_hotline(url, redis, workers, logs / f"hotline-{workers}.log")
         servers.append(hotline)
-        baseline, baseline_base = serve_baseline(url, workers, logs / f"baseline-{workers}.log")
+        baseline, baseline_base = serve_baseline(url, redis, workers, logs / f"baseline-{workers}.log")
         servers.append(baseline)
         targets = {"hotline serve": (hotline_base, "/api/v1/cases", {"Authorization": f"Bearer {token}"}),
                    "baseline": (baseline_base, "/cases", {})}

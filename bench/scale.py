@@ -128,6 +128,7 @@ def main() -> None:
     parser.add_argument("--drop", action="store_true", help="only drop the database")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--only", default="", help="comma-separated operation names to time")
+    parser.add_argument("--load-only", action="store_true", help="load and keep the database, time nothing")
     args = parser.parse_args()
     name = args.name or f"hotline_scale_{args.cases}"
     admin_url, url = database_urls(args.postgres, name)
@@ -140,6 +141,9 @@ def main() -> None:
         recreate(admin_url, name)
         print(f"loading {args.cases:,} cases over {args.days} days into {name}")
         loaded = build(url, args.cases, args.days, now)
+    if args.load_only:
+        print(json.dumps(loaded))
+        return
     _normal_priority()
     try:
         results = scale_ops.run_all(url, args.runs, measure, set(filter(None, args.only.split(","))))
