@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agent_console import phones
 from agent_console.auth import Viewer
 from agent_console.caselists import name
 from agent_console.cases import REFUSAL_CODES, ActionRefused, actor_of
@@ -130,12 +131,14 @@ def page(session: Session, dataset: Dataset, number: str, viewer: Viewer, now: d
         audit.record(session, viewer.username, viewer.role, "unmask", case.number, target="caller",
                      detail="phone and name shown on the case page")
     actions = offered(case, viewer, leads)
+    calls, names = _calls(session, case), phones.agent_names(session)
     return {
         "case": case, "facts": facts(case, lang, unmasked), "sla": clock(case, dataset, now),
         "actions": actions, "fields": ACTION_FIELDS, "leads": leads,
         "may_unmask": privacy.may_unmask(viewer.role), "unmasked": unmasked,
         "events": timeline(session, case, lang),
-        "attachments": _attachments(session, case), "calls": _calls(session, case),
+        "attachments": _attachments(session, case), "calls": calls,
+        "agent_names": {c.id: phones.agent_words(c.agent or "", names, lang) for c in calls},
         "notices": _notices(session, case), "orders": orders.orders_of(session, case.id),
         "assists": [name(b, lang) for b in assisting.bureaus_of(session, case.id)],
         "bureau_choices": _bureau_choices(session, lang) if "dispatch" in actions else [],

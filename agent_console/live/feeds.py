@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from agent_console import callers
 from agent_console import wallboard as wb
-from ticketing.call.models import Call
+from ticketing.call.models import Call, CaseCall
 from ticketing.caller import service as caller_list
 from ticketing.case import service as cases_service
+from ticketing.case.models import Case, CaseAttachment
 from ticketing.case.phone import InvalidPhone
 from ticketing.database.core import session_scope
 from ticketing.database.types import utcnow
@@ -36,7 +37,40 @@ def caller_history(console: Console, caller: str) -> tuple[list[dict[str, Any]],
         settings = console.settings
         repeat = callers.repeat_caller((call.started_at for call in history.calls), utcnow(),
                                        settings.repeat_caller_days, settings.repeat_caller_calls)
-        return callers.open_first([case.model_dump(mode="json") for case in history.cases]), repeat
+        cases = callers.open_first([case.model_dump(mode="json") for case in history.cases])
+        media = case_media(session, [case["number"] for case in cases], settings.prefix, console.timezone)
+        for case in cases:
+            case["media"] = media.get(case["number"], [])
+        return cases, repeat
+
+
+def case_media(session, numbers: list[str], prefix: str, tz) -> dict[str, list[dict[str, Any]]]:
+    """Return the playable media of cases by number: call recordings and voice messages (after hours).
+
+    Only addresses: the case media endpoints check who may hear them (role, bureau), answer range
+    requests and audit each play.
+    """
+    found: dict[str, list[dict[str, Any]]] = {}
+    if not numbers:
+        return found
+    local = lambda moment: moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""  # noqa: E731
+    calls = session.execute(
+        select(Case.number, Call.id, Call.started_at).join(CaseCall, CaseCall.case_id == Case.id)
+        .join(Call, Call.id == CaseCall.call_id)
+        .where(Case.number.in_(numbers), Call.recording.is_not(None), Call.recording != "")
+        .order_by(Call.started_at))
+    for number, call_id, started in calls:
+        found.setdefault(number, []).append({"kind": "call", "at": local(started),
+                                             "url": f"{prefix}/cases/{number}/calls/{call_id}/recording"})
+    messages = session.execute(
+        select(Case.number, CaseAttachment.id, CaseAttachment.created_at)
+        .join(Case, Case.id == CaseAttachment.case_id)
+        .where(Case.number.in_(numbers), CaseAttachment.kind == "recording", CaseAttachment.path != "")
+        .order_by(CaseAttachment.id))
+    for number, attachment_id, created in messages:
+        found.setdefault(number, []).append({"kind": "message", "at": local(created),
+                                             "url": f"{prefix}/cases/{number}/attachments/{attachment_id}"})
+    return found
 
 
 def caller_flag(console: Console, caller: str) -> dict[str, Any] | None:

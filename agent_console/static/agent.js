@@ -131,6 +131,7 @@ document.addEventListener("DOMContentLoaded", () => {
       const item = el("li");
       item.append(el("span", c.number, "mono"), " ", el("span", t("status_" + c.status)), " ",
         el("span", (c.created_at || "").slice(0, 10), "muted"), el("div", c.description));
+      item.append(...(c.media || []).map(mediaPlayer));
       const back = el("button", t("callback_call"));
       back.type = "button";
       back.addEventListener("click", () => act("/agent/callback", { number: c.number }));
@@ -140,6 +141,26 @@ document.addEventListener("DOMContentLoaded", () => {
       item.append(back, " ", attach);
       return item;
     }));
+  }
+
+  // An earlier call's recording or the voice message left after hours, played in the page (range requests,
+  // access-checked and audited by the case media endpoints); a copy only for the roles that may download.
+  function mediaPlayer(m) {
+    const box = el("div", "", "history-media");
+    box.append(el("span", `${t(m.kind === "message" ? "voice_message" : "call_recording")} ${m.at}`, "small muted"));
+    const audio = document.createElement("audio");
+    Object.assign(audio, { controls: true, preload: "none", src: m.url });
+    audio.dataset.testid = "history-audio";
+    audio.dataset.kind = m.kind;
+    const mayDownload = !!$("pop-history").dataset.download;
+    if (!mayDownload) audio.setAttribute("controlslist", "nodownload");
+    box.append(audio);
+    if (mayDownload) {
+      const link = el("a", t("download"));
+      link.href = m.url + "?download=1";
+      box.append(" ", link);
+    }
+    return box;
   }
 
   function pop(message) {

@@ -16,6 +16,7 @@ from agent_console.auth import Viewer
 from agent_console.live.commands import CommandFailed, TelephonyUnavailable
 from agent_console.presence import Agent, PresenceError
 from agent_console.views.deps import TAB_HEADER, console_of, guarded, language, render, require_roles
+from ticketing.case import media
 from ticketing.case import service as case_service
 from ticketing.database.core import session_scope
 from ticketing.database.types import utcnow
@@ -90,6 +91,7 @@ def agent_page(request: Request, viewer: Viewer = Depends(require_roles(*AGENTS)
 
     return render(request, "agent.html", viewer, presence=presence.to_json(), settings=console.settings,
                   browser_phone=console.phones is not None, transfer_directory=console.directory,
+                  may_download=media.may_download(viewer.role),
                   streets=[(s.code, name(s)) for s in dataset.streets.values()],
                   categories=[(c.code, name(c)) for c in dataset.leaf_categories().values()],
                   bureaus=[(b.code, name(b)) for b in dataset.bureaus.values()])

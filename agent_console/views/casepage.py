@@ -6,7 +6,7 @@ import asyncio
 import logging
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Header, Request, UploadFile
+from fastapi import APIRouter, Depends, Header, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -15,7 +15,13 @@ from agent_console.auth import Viewer
 from agent_console.views.deps import console_of, guarded, language, render, require_roles
 from ticketing.case import media, uploads
 from ticketing.case.access import require_visible
-from ticketing.case.errors import CaseNotFound, MediaUnavailable, RangeNotSatisfiable, UploadRefused
+from ticketing.case.errors import (
+    CaseNotFound,
+    MediaUnavailable,
+    NotPermitted,
+    RangeNotSatisfiable,
+    UploadRefused,
+)
 from ticketing.case.media_routes import read_limited
 from ticketing.database.core import session_scope
 from ticketing.database.types import utcnow
@@ -60,6 +66,7 @@ def case_page(
                 done=done[:40],
                 error=error[:300],
                 timezone=console.timezone,
+                may_download=media.may_download(viewer.role),
             )
     except CaseNotFound:
         return render(
@@ -133,6 +140,7 @@ def attachment(
     number: str,
     attachment_id: int,
     range_: str | None = Header(None, alias="Range"),
+    download: bool = Query(False),
     viewer: Viewer = Depends(require_roles(*VIEWERS)),
 ) -> Response:
     """Serve a file or recording of the case with range requests; access-checked and audited."""
@@ -141,8 +149,9 @@ def attachment(
         viewer,
         range_,
         lambda s, a, roots, audited: media.open_attachment(
-            s, a, number, attachment_id, roots, audited=audited
+            s, a, number, attachment_id, roots, audited=audited, download=download
         ),
+        download,
     )
 
 
@@ -152,6 +161,7 @@ def call_recording(
     number: str,
     call_id: int,
     range_: str | None = Header(None, alias="Range"),
+    download: bool = Query(False),
     viewer: Viewer = Depends(require_roles(*VIEWERS)),
 ) -> Response:
     """Serve the recording of a call of the case with range requests; access-checked and audited."""
@@ -159,18 +169,23 @@ def call_recording(
         request,
         viewer,
         range_,
-        lambda s, a, roots, audited: media.open_call_recording(s, a, number, call_id, roots, audited=audited),
+        lambda s, a, roots, audited: media.open_call_recording(s, a, number, call_id, roots, audited=audited,
+                                                               download=download),
+        download,
     )
 
 
-def _serve(request: Request, viewer: Viewer, range_: str | None, opener) -> Response:
+def _serve(request: Request, viewer: Viewer, range_: str | None, opener, download: bool = False) -> Response:
     console = console_of(request)
     try:
         with session_scope(console.session_factory) as session:
             found = opener(
                 session, cases.actor_of(viewer), _settings(request).media_roots, media.starts_a_play(range_)
             )
-        return media.media_response(found, range_)
+        return media.media_response(found, range_, download=download)
+    except NotPermitted:
+        return Response(i18n.translate("download_refused", language(request)), status_code=403,
+                        media_type="text/plain; charset=utf-8")
     except (CaseNotFound, MediaUnavailable):
         return Response(
             i18n.translate("media_unavailable", language(request)),

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from agent_console import agent_state as sm
-from agent_console import i18n
+from agent_console import i18n, phones
 from agent_console.auth import Viewer
 from agent_console.live.commands import CommandFailed, TelephonyUnavailable
 from agent_console.views.deps import console_of, guarded, language
@@ -91,16 +91,11 @@ def _audit(console, viewer: Viewer, body: MonitorBody, agent: tuple[str, sm.Pres
     with session_scope(console.session_factory) as session:
         number = _case_of_call(session, presence.linkedid) if presence.linkedid else None
         audit.record(session, viewer.username, viewer.role, f"monitor-{body.mode}", number,
-                     target=f"{name}（{_extension_words(body.interface)}）",
-                     detail=f"{phone} {_extension_words(own)}")
+                     target=f"{name}（{phones.extension_words(body.interface)}）",
+                     detail=f"{phone} {phones.extension_words(own)}")
 
 
 def _case_of_call(session, linkedid: str) -> str | None:
     query = (select(Case.number).join(CaseCall, CaseCall.case_id == Case.id)
              .join(Call, Call.id == CaseCall.call_id).where(Call.linkedid == linkedid).order_by(Case.id))
     return session.scalars(query).first()
-
-
-def _extension_words(interface: str) -> str:
-    """Say "分机 1001" for PJSIP/1001 or PJSIP/webrtc-1001 (what a supervisor reads in the trail)."""
-    return f"分机 {interface.rsplit('/', 1)[-1].removeprefix('webrtc-')}"

@@ -6,16 +6,14 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
-from sqlalchemy import select
 
-from agent_console import i18n
+from agent_console import i18n, phones
 from agent_console.auth import Viewer
 from agent_console.views.deps import console_of, guarded, language, render, require_roles
 from ticketing.config import get_settings
 from ticketing.database.core import session_scope
 from ticketing.qa import service
 from ticketing.qa.checklist import ChecklistError, load_checklist
-from ticketing.user.models import User
 
 router = APIRouter(prefix="/qa")
 REVIEWERS = ("qa", "supervisor", "admin")
@@ -88,14 +86,12 @@ async def score(request: Request, linkedid: str, viewer: Viewer = Depends(guarde
 
 
 def _agent_names(session) -> dict[str, str]:
-    """The agents' names by their phone's channel name (PJSIP/1001 -> 话务员 李娜): no raw codes shown."""
-    rows = session.execute(select(User.extension, User.display_name, User.username)
-                           .where(User.extension.is_not(None))).all()
-    return {f"PJSIP/{ext}": name or username for ext, name, username in rows}
+    """The agents' names by extension: a call's PJSIP/1001 or PJSIP/webrtc-1001 is shown as its agent."""
+    return phones.agent_names(session)
 
 
 def _summary(call, names: dict[str, str], tz) -> dict:
-    agent = names.get(call.agent or "", (call.agent or "").removeprefix("PJSIP/"))
+    agent = phones.agent_words(call.agent or "", names)
     return {"linkedid": call.linkedid, "started_at": call.started_at.astimezone(tz), "agent": agent,
             "queue": call.queue or "", "language": call.language or "", "has_recording": bool(call.recording)}
 

@@ -11,8 +11,8 @@ from ticketing.database.core import Base
 from ticketing.database.types import UTCDateTime, utcnow
 
 # monitor-*: a supervisor listened to, whispered to or barged into an agent's live call
-AUDIT_ACTIONS = ("unmask", "play-recording", "open-attachment", "monitor-listen", "monitor-whisper",
-                 "monitor-barge")
+AUDIT_ACTIONS = ("unmask", "play-recording", "download-recording", "open-attachment", "monitor-listen",
+                 "monitor-whisper", "monitor-barge")
 
 
 class AccessRecord(Base):

@@ -20,11 +20,15 @@ from starlette.responses import Response, StreamingResponse
 from ticketing.audit import service as audit
 from ticketing.call.models import Call, CaseCall
 from ticketing.case.access import require_visible
-from ticketing.case.errors import MediaUnavailable, RangeNotSatisfiable
+from ticketing.case.errors import MediaUnavailable, NotPermitted, RangeNotSatisfiable
 from ticketing.case.models import CaseAttachment
 from ticketing.case.permissions import Actor
 
 CHUNK = 64 * 1024
+# Who may keep a copy of a recording or voice message (download); everyone who may see the case plays it
+# in the page. Quality reviewers and supervisors take recordings to training and complaints; agents and
+# bureaus do not need copies.
+DOWNLOAD_ROLES = frozenset({"supervisor", "admin", "qa"})
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".gsm": "audio/x-gsm",
          ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
@@ -83,40 +87,64 @@ def contained(stored: str, roots: Sequence[Path]) -> Path:
     raise MediaUnavailable("the file is outside the media directories")
 
 
+def may_download(role: str) -> bool:
+    """Tell whether a role may download recordings and voice messages (not only play them)."""
+    return role in DOWNLOAD_ROLES
+
+
+def _check_download(actor: Actor, download: bool) -> None:
+    if download and not may_download(actor.role):
+        raise NotPermitted(f"role {actor.role!r} may play recordings but not download them")
+
+
+def _audit_audio(session: Session, actor: Actor, number: str, target: str, media: Media, *, download: bool,
+                 audited: bool) -> None:
+    if download:  # every download is audited, whatever its range
+        audit.record(session, actor.name, actor.role, "download-recording", number, target=target,
+                     detail=media.name)
+    elif audited:
+        audit.record(session, actor.name, actor.role, "play-recording", number, target=target,
+                     detail=media.name)
+
+
 def _media(path: Path, content_type: str = "", name: str = "") -> Media:
     kind = content_type or TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
     return Media(path, path.stat().st_size, kind or "application/octet-stream", name or path.name)
 
 
 def open_attachment(session: Session, actor: Actor, number: str, attachment_id: int, roots: Sequence[Path],
-                    *, audited: bool = True) -> Media:
-    """Return a file or recording attached to case NUMBER, if ACTOR may see the case; audit the opening."""
+                    *, audited: bool = True, download: bool = False) -> Media:
+    """Return a file or recording attached to case NUMBER, if ACTOR may see the case; audit the opening.
+
+    `download` asks for a copy of a recording or voice message: only DOWNLOAD_ROLES (NotPermitted).
+    """
     case = require_visible(session, number, actor)
     row = session.get(CaseAttachment, attachment_id)
     if row is None or row.case_id != case.id or not row.path:
         raise MediaUnavailable(f"case {number} has no attachment {attachment_id}")
     media = _media(contained(row.path, roots), row.content_type, row.name)
-    if audited:
-        audio = row.kind in ("recording", "transcript") or media.content_type.startswith("audio/")
-        action = "play-recording" if audio else "open-attachment"
-        audit.record(session, actor.name, actor.role, action, number, target=f"attachment:{attachment_id}",
+    target = f"attachment:{attachment_id}"
+    if row.kind in ("recording", "transcript") or media.content_type.startswith("audio/"):
+        _check_download(actor, download)
+        _audit_audio(session, actor, number, target, media, download=download, audited=audited)
+    elif audited:
+        audit.record(session, actor.name, actor.role, "open-attachment", number, target=target,
                      detail=media.name)
     return media
 
 
 def open_call_recording(session: Session, actor: Actor, number: str, call_id: int, roots: Sequence[Path],
-                        *, audited: bool = True) -> Media:
+                        *, audited: bool = True, download: bool = False) -> Media:
     """Return the recording of a call linked to case NUMBER, if ACTOR may see the case; audit the playing."""
     case = require_visible(session, number, actor)
+    _check_download(actor, download)
     linked = session.scalar(select(CaseCall.call_id).where(CaseCall.case_id == case.id,
                                                           CaseCall.call_id == call_id))
     call = session.get(Call, call_id) if linked is not None else None
     if call is None or not call.recording:
         raise MediaUnavailable(f"case {number} has no recorded call {call_id}")
     media = _media(contained(call.recording, roots))
-    if audited:
-        audit.record(session, actor.name, actor.role, "play-recording", number,
-                     target=f"call:{call.linkedid}", detail=media.name)
+    _audit_audio(session, actor, number, f"call:{call.linkedid}", media, download=download, audited=audited)
     return media
 
 
@@ -125,11 +153,11 @@ def starts_a_play(range_header: str | None) -> bool:
     return not range_header or range_header.strip() in ("bytes=0-", "bytes=0-1")
 
 
-def media_response(media: Media, range_header: str | None) -> Response:
-    """Answer with the whole file (200) or the asked range (206 with Content-Range)."""
+def media_response(media: Media, range_header: str | None, *, download: bool = False) -> Response:
+    """Answer with the whole file (200) or the asked range (206 with Content-Range); `download`: as a file."""
     span = parse_range(range_header, media.size)
     headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, no-store",
-               "Content-Disposition": _disposition(media), "X-Content-Type-Options": "nosniff"}
+               "Content-Disposition": _disposition(media, download), "X-Content-Type-Options": "nosniff"}
     if span is None:
         headers["Content-Length"] = str(media.size)
         return StreamingResponse(_read(media.path, 0, media.size - 1), media_type=media.content_type,
@@ -141,10 +169,11 @@ def media_response(media: Media, range_header: str | None) -> Response:
                              headers=headers)
 
 
-def _disposition(media: Media) -> str:
+def _disposition(media: Media, download: bool = False) -> str:
     from urllib.parse import quote
 
-    inline = media.content_type.startswith(("audio/", "image/")) or media.content_type == "application/pdf"
+    inline = not download and (media.content_type.startswith(("audio/", "image/"))
+                               or media.content_type == "application/pdf")
     return f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{quote(media.name)}"
 
 
@@ -165,5 +194,5 @@ def unsatisfiable(size: int) -> Response:
     return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
 
 
-__all__ = ["Media", "contained", "media_response", "open_attachment", "open_call_recording", "parse_range",
-           "starts_a_play", "unsatisfiable"]
+__all__ = ["DOWNLOAD_ROLES", "Media", "contained", "may_download", "media_response", "open_attachment",
+           "open_call_recording", "parse_range", "starts_a_play", "unsatisfiable"]

@@ -33,6 +33,7 @@ def attachment_content(
     attachment_id: int,
     request: Request,
     range_: str | None = Header(None, alias="Range"),
+    download: bool = Query(False, description="As a file to keep (supervisor, admin, qa only; audited)"),
     session: Session = Depends(get_db),
     user: User = Depends(current_user),
 ) -> Response:
@@ -44,9 +45,10 @@ def attachment_content(
         attachment_id,
         _settings(request).media_roots,
         audited=media.starts_a_play(range_),
+        download=download,
     )
     session.commit()
-    return _answer(found, range_)
+    return _answer(found, range_, download)
 
 
 @router.get("/cases/{number}/calls/{call_id}/recording")
@@ -55,6 +57,7 @@ def call_recording(
     call_id: int,
     request: Request,
     range_: str | None = Header(None, alias="Range"),
+    download: bool = Query(False, description="As a file to keep (supervisor, admin, qa only; audited)"),
     session: Session = Depends(get_db),
     user: User = Depends(current_user),
 ) -> Response:
@@ -66,14 +69,15 @@ def call_recording(
         call_id,
         _settings(request).media_roots,
         audited=media.starts_a_play(range_),
+        download=download,
     )
     session.commit()
-    return _answer(found, range_)
+    return _answer(found, range_, download)
 
 
-def _answer(found: media.Media, range_: str | None) -> Response:
+def _answer(found: media.Media, range_: str | None, download: bool = False) -> Response:
     try:
-        return media.media_response(found, range_)
+        return media.media_response(found, range_, download=download)
     except RangeNotSatisfiable as err:
         return media.unsatisfiable(err.size)
 
