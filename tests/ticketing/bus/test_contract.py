@@ -107,3 +107,12 @@ def test_deadline_notices_name_their_kind_and_one_class_per_kind():
     assert envelope.data["kind"] == "urge" and ct.parse(envelope).kind == "urge"
     with pytest.raises(ValueError):  # a notice without its deadline is malformed
         ct.parse("case.urged", {"number": "FT1", "stage": "resolve"})
+
+
+def test_the_architecture_page_lists_every_type_of_the_contract():
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[3] / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = [f"{t} ({cls.__name__})" for t, cls in ct.EVENT_TYPES.items()
+               if f"`{t}`" not in page or f"`{cls.__name__}`" not in page]
+    assert missing == [], "add them to the table in docs/architecture.md"
