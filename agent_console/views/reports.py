@@ -78,10 +78,9 @@ def reports_page(request: Request, viewer: Viewer = Depends(require_roles(*SUPER
                       message=f"{i18n.translate('report_bad_period', lang)}: {err}")
     calendar, now = console.dataset.calendar, utcnow()
     with session_scope(console.session_factory) as session:
-        cases = service.case_report(session, calendar, span, by, now)
+        cases, months = service.report_page(session, calendar, span, by, months_back(span, TREND_MONTHS), now)
         calls = service.call_report(session, span, "queue", console.settings.service_level_seconds)
         agents = service.call_report(session, span, "agent", console.settings.service_level_seconds)
-        months = service.trend(session, calendar, months_back(span, TREND_MONTHS), now)
     dates = f"first={span.first.isoformat()}&last={span.last.isoformat()}"
     tables = [(cases, f"table=cases&by={by}&{dates}"), (calls, f"table=calls&by=queue&{dates}"),
               (agents, f"table=calls&by=agent&{dates}")]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ticketing.case.models import Case, CaseEvent
@@ -45,7 +45,8 @@ class Group:
 
 
 def _flag(condition) -> Any:
-    return func.sum(case((condition, 1), else_=0))
+    """Count the rows meeting CONDITION: count(*) FILTER (WHERE ...), cheaper than sum(CASE ...)."""
+    return func.count().filter(condition)
 
 
 def _aggregates(calendar: WorkCalendar, table, days_d, days_r, as_of: datetime) -> list:
@@ -79,7 +80,7 @@ def _aggregates(calendar: WorkCalendar, table, days_d, days_r, as_of: datetime) 
         _flag(c.satisfaction.in_(SATISFIED)).label("satisfied"),
         _flag(and_(c.dispatched_at.is_(None), c.resolved_at.is_not(None))).label("direct"),
         _flag(handled).label("handled"),
-        func.sum(case((handled, handling), else_=None)).label("handling_seconds"),
+        func.sum(handling).filter(handled).label("handling_seconds"),
         _flag(overdue).label("overdue"),
         _flag(overdue_now).label("overdue_now"),
     ]
@@ -100,21 +101,51 @@ def _group_column(dimension: str):
 def case_counts(session: Session, calendar: WorkCalendar, span: Period, dimension: str,
                 as_of: datetime) -> dict[Any, dict[str, float]]:
     """Return {group id or actor (None: none): counts} for cases received in SPAN."""
+    counts = {key: row for (key, _day), row in _sql_counts(session, calendar, span, dimension, as_of).items()}
+    return merge_casework(counts, casework_counts(session, span, dimension))
+
+
+def daily_counts(session: Session, calendar: WorkCalendar, window: Period, dimension: str,
+                 as_of: datetime) -> dict[tuple[Any, int], dict[str, float]]:
+    """Return {(group, local day number): counts} of the cases received in WINDOW (no casework counts).
+
+    One pass serves a page that shows a period and a 12-month trend: fold the days of each (see `fold`).
+    """
+    return _sql_counts(session, calendar, window, dimension, as_of, by_day=True)
+
+
+def fold(daily: dict[tuple[Any, int], dict[str, float]], first: int, last: int) -> dict[Any, dict]:
+    """Return the daily counts of days FIRST..LAST (day numbers, inclusive) added up per group."""
+    folded: dict[Any, dict[str, float]] = {}
+    for (key, day), row in daily.items():
+        if first <= day <= last:
+            target = folded.setdefault(key, dict.fromkeys(SQL_COUNTS, 0.0))
+            for name in SQL_COUNTS:
+                target[name] += row[name]
+    return folded
+
+
+def _sql_counts(session: Session, calendar: WorkCalendar, span: Period, dimension: str, as_of: datetime,
+                by_day: bool = False) -> dict[tuple[Any, int | None], dict[str, float]]:
+    """Run the one-pass aggregate: per group, or per group and local day of receipt (BY_DAY)."""
     group = _group_column(dimension)
     table = working.day_table(calendar, span.first - timedelta(days=1), span.last + HANDLING_HORIZON)
     days_d, days_r = working.days_clause(table, "days_d"), working.days_clause(table, "days_r")
-    query = (select(group.label("group_key"), *_aggregates(calendar, table, days_d, days_r, as_of))
+    keys = [group.label("group_key")]
+    if by_day:
+        keys.append(working.day_of(calendar, table, Case.created_at).label("day"))
+    query = (select(*keys, *_aggregates(calendar, table, days_d, days_r, as_of))
              .select_from(Case)
              .outerjoin(days_d, days_d.c.d == working.day_of(calendar, table, Case.dispatched_at))
              .outerjoin(days_r, days_r.c.d == working.day_of(calendar, table, Case.resolved_at))
              .where(Case.created_at >= span.start, Case.created_at < span.end, Case.merged_into_id.is_(None))
-             .group_by(group))
+             .group_by(*(k.element for k in keys)))
     if dimension == "agent":
         query = query.join(CaseEvent, and_(CaseEvent.case_id == Case.id, CaseEvent.action == "create"))
     prepare(session)
-    counts = {row.group_key: {name: float(getattr(row, name) or 0) for name in SQL_COUNTS}
-              for row in session.execute(query)}
-    return merge_casework(counts, casework_counts(session, span, dimension))
+    return {(row.group_key, row.day if by_day else None): {name: float(getattr(row, name) or 0)
+                                                             for name in SQL_COUNTS}
+            for row in session.execute(query)}
 
 
 def merge_casework(counts: dict[Any, dict[str, float]], extra: dict[Any, dict[str, float]]) -> dict:
@@ -171,6 +202,6 @@ def rates(counts: dict[str, float]) -> dict[str, Any]:
     }
 
 
-def total(counts: list[dict[str, float]]) -> dict[str, float]:
-    """Return the counts of several rows added up (the report's total line)."""
-    return {name: sum(row[name] for row in counts) for name in COUNTS}
+def total(counts: list[dict[str, float]], names: tuple[str, ...] = COUNTS) -> dict[str, float]:
+    """Return the counts (NAMES) of several rows added up (the report's total line)."""
+    return {name: sum(row[name] for row in counts) for name in names}

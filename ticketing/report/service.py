@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ticketing.bureau.models import Bureau, Category, Street
-from ticketing.report import agents, figures, tables
+from ticketing.report import agents, figures, tables, working
 from ticketing.report.assessment import Assessment, rank
 from ticketing.report.calls import CALL_COUNTS, call_counts, call_rates, call_total
+from ticketing.report.casework import casework_counts
 from ticketing.report.periods import Period
 from ticketing.sla import WorkCalendar
 from ticketing.user.models import User
@@ -83,9 +84,15 @@ def _named_rows(session: Session, dimension: str, counts: dict[Any, dict], deriv
 
 
 def case_report(session: Session, calendar: WorkCalendar, span: Period, dimension: str,
-                as_of: datetime) -> tables.Table:
-    """Return the case figures of SPAN grouped by DIMENSION, with a total line (agents: with QA scores)."""
-    counts = figures.case_counts(session, calendar, span, dimension, as_of)
+                as_of: datetime, counts: dict[Any, dict[str, float]] | None = None) -> tables.Table:
+    """Return the case figures of SPAN grouped by DIMENSION, with a total line (agents: with QA scores).
+
+    COUNTS: the SQL counts of SPAN already folded from a daily pass (report_page); casework is added here.
+    """
+    if counts is None:
+        counts = figures.case_counts(session, calendar, span, dimension, as_of)
+    else:
+        counts = figures.merge_casework(counts, casework_counts(session, span, dimension))
     derive, columns = figures.rates, tables.CASE_COLUMNS
     if dimension == "agent":
         counts = agents.with_qa(counts, agents.qa_counts(session, span), figures.COUNTS)
@@ -143,12 +150,40 @@ def assessment_report(session: Session, calendar: WorkCalendar, span: Period, ru
     return tables.Table("assessment", zh, en, span.label, tables.ASSESSMENT_COLUMNS, ranked)
 
 
+def report_page(session: Session, calendar: WorkCalendar, span: Period, dimension: str, months: list[Period],
+                as_of: datetime) -> tuple[tables.Table, list[dict[str, Any]]]:
+    """Return the case table of SPAN and the district's monthly trend over MONTHS from one pass.
+
+    The cases of the window covering both are counted per group and day of receipt once; the table folds
+    SPAN's days, the trend each month's (a year's page scanned the year twice before: table, then trend).
+    """
+    window = Period(min(span.first, months[0].first), max(span.last, months[-1].last), span.tz)
+    daily = figures.daily_counts(session, calendar, window, dimension, as_of)
+    table = case_report(session, calendar, span, dimension, as_of,
+                        counts=figures.fold(daily, _day(span.first), _day(span.last)))
+    return table, _months(daily, months)
+
+
 def trend(session: Session, calendar: WorkCalendar, months: list[Period], as_of: datetime,
           dimension: str = "bureau") -> list[dict[str, Any]]:
-    """Return the district's total figures of each month (oldest first), labelled YYYY-MM."""
+    """Return the district's total figures of each month (oldest first), labelled YYYY-MM.
+
+    The trend charts read the case-row figures (received, on time, satisfaction, handling time); the
+    casework counts of the audit trail (returns, extensions, 催办, 督办) are not read per month (0).
+    """
+    window = Period(months[0].first, months[-1].last, months[0].tz)
+    return _months(figures.daily_counts(session, calendar, window, dimension, as_of), months)
+
+
+def _months(daily: dict, months: list[Period]) -> list[dict[str, Any]]:
     result = []
     for month in months:
-        counts = figures.case_counts(session, calendar, month, dimension, as_of)
-        totals = figures.total(list(counts.values()))
+        folded = figures.fold(daily, _day(month.first), _day(month.last))
+        totals = {**dict.fromkeys(figures.COUNTS, 0.0),
+                  **figures.total(list(folded.values()), figures.SQL_COUNTS)}
         result.append({"month": month.first.strftime("%Y-%m"), **figures.rates(totals)})
     return result
+
+
+def _day(day: date) -> int:
+    return (day - working.EPOCH).days

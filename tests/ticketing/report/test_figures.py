@@ -190,3 +190,22 @@ def test_holiday_cases_overdue_counts(session, dataset):
     assert (rows["urban-mgmt"]["overdue"], rows["urban-mgmt"]["overdue_now"]) == (1, 0)
     assert (rows["environment"]["overdue"], rows["environment"]["overdue_now"]) == (1, 1)
     assert rows[None]["overdue"] == 0
+
+
+@pytest.mark.parametrize("by", ["bureau", "agent"])
+def test_the_page_one_pass_equals_the_table_and_the_monthly_trend(session, dataset, by):
+    from ticketing.report.periods import months_back
+
+    holiday_cases(session)
+    casework_cases(session)
+    months = months_back(OCTOBER, 3)
+    table, months_seen = service.report_page(session, dataset.calendar, OCTOBER, by, months, AS_OF)
+    alone = service.case_report(session, dataset.calendar, OCTOBER, by, AS_OF)
+    assert (table.rows, table.total) == (alone.rows, alone.total)
+    assert months_seen == service.trend(session, dataset.calendar, months, AS_OF, by)
+    assert [m["received"] for m in months_seen] == [0, 1, 6]  # A in September; B, C, D, E, F, G
+    for month, seen in zip(months, months_seen, strict=True):  # each month as if reported alone
+        alone = service.case_report(session, dataset.calendar, month, by, AS_OF).total or {}
+        for figure in ("received", "resolved_on_time_pct", "satisfaction_pct", "avg_handling_hours",
+                       "overdue", "direct_answer_pct"):
+            assert seen[figure] == alone.get(figure, 0 if figure in ("received", "overdue") else None)
