@@ -108,7 +108,8 @@ def load(url: str, n: int, dataset) -> None:
     with session_scope(make_session_factory(engine)) as session:
         if session.scalar(text("SELECT count(*) FROM cases WHERE number LIKE 'B%'")) == n:
             if not session.scalar(text("SELECT count(*) FROM case_events WHERE action = 'dispatch'")):
-                session.execute(text(WORKFLOW_EVENTS))  # a database loaded before these were
+                for statement in WORKFLOW_EVENTS.split(";"):  # a database loaded before these were
+                    session.execute(text(statement))
                 print("loaded the workflow events", flush=True)
             return
         session.execute(text("TRUNCATE cases, case_events, calls RESTART IDENTITY CASCADE"))
@@ -118,7 +119,8 @@ def load(url: str, n: int, dataset) -> None:
                        ("calls", CALLS)):
         started = time.perf_counter()
         with engine.begin() as conn:
-            conn.execute(text(sql), {"n": n})
+            for statement in sql.split(";"):
+                conn.execute(text(statement), {"n": n} if ":n" in statement else {})
         print(f"loaded {label} in {time.perf_counter() - started:.1f} s", flush=True)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
