@@ -60,21 +60,19 @@ def casework_counts(session: Session, span: Period, dimension: str) -> dict[Any,
 def _event_counts(session: Session, span: Period, dimension: str, found) -> None:
     group, creator = _group(dimension)
     event = aliased(CaseEvent, name="ev")
-    earlier = aliased(CaseEvent, name="earlier")
-    holder = (select(earlier.data["bureau"].as_string())
-              .where(earlier.case_id == event.case_id, earlier.action == "dispatch", earlier.id < event.id)
-              .order_by(earlier.id.desc()).limit(1).correlate(event).scalar_subquery())
-    query = (select(event.case_id, event.action, holder.label("holder"), group.label("group_key"),
-                    Case.bureau_id, Case.dispatched_at.is_not(None).label("dispatched"))
+    query = (select(event.id, event.case_id, event.action, group.label("group_key"), Case.bureau_id,
+                    Case.dispatched_at.is_not(None).label("dispatched"))
              .select_from(event).join(Case, Case.id == event.case_id)
              .where(event.action.in_(tuple(EVENT_FIGURES)), _in_span(span)))
     rows = session.execute(_joined(query, creator)).all()
-    codes = _bureau_ids(session, {r.holder for r in rows if r.holder}) if dimension == "bureau" else {}
+    holders = _holders(session, {r.case_id for r in rows}) if dimension == "bureau" else {}
+    codes = _bureau_ids(session, {code for dispatches in holders.values() for _, code in dispatches if code})
     seen: set[tuple] = set()
     for row in rows:
         key = row.group_key
         if dimension == "bureau":
-            key = codes.get(row.holder, row.bureau_id)  # no dispatch event (old data): the case's bureau
+            code = next((c for event_id, c in holders.get(row.case_id, ()) if event_id < row.id), None)
+            key = codes.get(code, row.bureau_id)  # no dispatch event (old data): the case's bureau
         figure = EVENT_FIGURES[row.action]
         if (row.case_id, figure, key) in seen:
             continue
@@ -85,6 +83,23 @@ def _event_counts(session: Session, span: Period, dimension: str, found) -> None
         if dimension == "bureau" and figure == "returned" and moved and away not in seen:
             seen.add(away)
             found[key]["dispatched_elsewhere"] += 1
+
+
+def _holders(session: Session, case_ids: set[int], chunk: int = 5000) -> dict[int, list[tuple[int, str]]]:
+    """Return {case id: [(dispatch event id, bureau code)], latest first} of the cases' dispatches.
+
+    Read by case id (indexed), a chunk at a time; the latest dispatch before an event held the case.
+    """
+    found: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    ordered = sorted(case_ids)
+    for start in range(0, len(ordered), chunk):
+        query = (select(CaseEvent.case_id, CaseEvent.id, CaseEvent.data["bureau"].as_string())
+                 .where(CaseEvent.case_id.in_(ordered[start:start + chunk]), CaseEvent.action == "dispatch"))
+        for case_id, event_id, code in session.execute(query):
+            found[case_id].append((event_id, code))
+    for dispatches in found.values():
+        dispatches.sort(reverse=True)
+    return found
 
 
 def _bureau_ids(session: Session, codes: set[str]) -> dict[str, int]:
