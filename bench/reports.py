@@ -70,12 +70,13 @@ SELECT c.id, 'dispatcher1', c.dispatched_at, 'dispatch', 'new', 'dispatched', 'b
   json_build_object('bureau', b.code) FROM cases c JOIN bureaus b ON b.id = c.bureau_id
 WHERE c.number LIKE 'B%';
 INSERT INTO case_events (case_id, actor, at, action, from_status, to_status, note, visibility, data)
-SELECT id, 'clerk', returned_at, 'return', 'dispatched', 'returned', 'bench', 'internal', '{}'
-FROM cases WHERE returned_at IS NOT NULL AND number LIKE 'B%';
+SELECT c.id, 'clerk', c.returned_at, 'return', 'dispatched', 'returned', 'bench', 'internal',
+  json_build_object('bureau', b.code)
+FROM cases c JOIN bureaus b ON b.id = c.bureau_id WHERE c.returned_at IS NOT NULL AND c.number LIKE 'B%';
 INSERT INTO case_events (case_id, actor, at, action, from_status, to_status, note, visibility, data)
-SELECT id, 'supervisor1', dispatched_at + interval '1 day', 'approve-extension', 'extension_requested',
-  'in_progress', '', 'internal', json_build_object('days', extended_days)
-FROM cases WHERE extended_days > 0 AND number LIKE 'B%'
+SELECT c.id, 'supervisor1', c.dispatched_at + interval '1 day', 'approve-extension', 'extension_requested',
+  'in_progress', '', 'internal', json_build_object('days', c.extended_days, 'bureau', b.code)
+FROM cases c JOIN bureaus b ON b.id = c.bureau_id WHERE c.extended_days > 0 AND c.number LIKE 'B%'
 """
 CALLS = """
 INSERT INTO calls (linkedid, server, caller_raw, dialled, started_at, queued_at, answered_at, ended_at,

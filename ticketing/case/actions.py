@@ -83,6 +83,11 @@ def return_case(step: Step) -> None:
     """Hand a misrouted case back to the centre with the bureau's reason (退回)."""
     step.note = _required(step.payload.note, "a reason (note)", "return")
     step.case.returned_at = step.now
+    step.data["bureau"] = _holder(step.case)  # the reports charge the return to this bureau
+
+
+def _holder(case: Case) -> str | None:
+    return case.bureau.code if case.bureau else None
 
 
 def start(step: Step) -> None:
@@ -109,7 +114,8 @@ def approve_extension(step: Step) -> None:
         case.resolve_by = extend(step.dataset.calendar, case.resolve_by, days)
     case.extended_days += days
     case.extension_requested_days = None
-    step.data.update(days=days, resolve_by=case.resolve_by.isoformat() if case.resolve_by else None)
+    step.data.update(days=days, resolve_by=case.resolve_by.isoformat() if case.resolve_by else None,
+                     bureau=_holder(case))
 
 
 def refuse_extension(step: Step) -> None:

@@ -3,11 +3,12 @@
 
 A case returned (退回) by bureau A and re-dispatched to bureau B now has B in `cases.bureau_id`; counted by
 the case row, B would carry A's return. So returns and granted extensions are read from the audit trail and
-charged to the bureau that held the case then: the bureau of the case's last dispatch before the event
-(its `dispatch` event names it). A bureau that returned a case which is now elsewhere also counts it as
-dispatched to it, so its returned % is over the cases it was sent. 催办 notices and 督办单 carry the bureau
-they were raised against. Every count here is over the cases received in the period, like the main figures.
-The rows read are few (returns, extensions, notices, orders: a few percent of the cases).
+charged to the bureau that held the case then, which the event names (data "bureau"; entries written
+before events did are matched to the case's last `dispatch` before them). A bureau that returned a case
+now elsewhere also counts it as dispatched to it, so its returned % is over the cases it was sent. 催办
+notices and 督办单 carry the bureau they were raised against. Every count here is over the cases received
+in the period, like the main figures. The rows read are few (a partial index holds the returns and
+extensions; notices and orders are a few percent of the cases).
 """
 
 from __future__ import annotations
@@ -60,18 +61,23 @@ def casework_counts(session: Session, span: Period, dimension: str) -> dict[Any,
 def _event_counts(session: Session, span: Period, dimension: str, found) -> None:
     group, creator = _group(dimension)
     event = aliased(CaseEvent, name="ev")
-    query = (select(event.id, event.case_id, event.action, group.label("group_key"), Case.bureau_id,
+    holder = event.data["bureau"].as_string().label("holder")
+    query = (select(event.id, event.case_id, event.action, holder, group.label("group_key"), Case.bureau_id,
                     Case.dispatched_at.is_not(None).label("dispatched"))
              .select_from(event).join(Case, Case.id == event.case_id)
              .where(event.action.in_(tuple(EVENT_FIGURES)), _in_span(span)))
     rows = session.execute(_joined(query, creator)).all()
-    holders = _holders(session, {r.case_id for r in rows}) if dimension == "bureau" else {}
-    codes = _bureau_ids(session, {code for dispatches in holders.values() for _, code in dispatches if code})
+    # Events since the holder is recorded name it; older ones are matched to the case's last dispatch before.
+    unnamed = {r.case_id for r in rows if not r.holder}
+    holders = _holders(session, unnamed) if dimension == "bureau" and unnamed else {}
+    codes = _bureau_ids(session, {r.holder for r in rows if r.holder}
+                        | {code for dispatches in holders.values() for _, code in dispatches if code})
     seen: set[tuple] = set()
     for row in rows:
         key = row.group_key
         if dimension == "bureau":
-            code = next((c for event_id, c in holders.get(row.case_id, ()) if event_id < row.id), None)
+            earlier = (c for event_id, c in holders.get(row.case_id, ()) if event_id < row.id)
+            code = row.holder or next(earlier, None)
             key = codes.get(code, row.bureau_id)  # no dispatch event (old data): the case's bureau
         figure = EVENT_FIGURES[row.action]
         if (row.case_id, figure, key) in seen:

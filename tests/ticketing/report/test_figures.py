@@ -209,3 +209,30 @@ def test_the_page_one_pass_equals_the_table_and_the_monthly_trend(session, datas
         for figure in ("received", "resolved_on_time_pct", "satisfaction_pct", "avg_handling_hours",
                        "overdue", "direct_answer_pct"):
             assert seen[figure] == alone.get(figure, 0 if figure in ("received", "overdue") else None)
+
+
+def test_a_return_through_the_flows_is_charged_to_the_bureau_that_returned(session, dataset):
+    from ticketing.case import flows
+    from ticketing.case.models import CaseEvent
+    from ticketing.case.schemas import CaseCreate
+    from ticketing.database.types import utcnow
+
+    data = CaseCreate(description="小区门口路灯坏了，晚上很黑", street="futian", caller_phone="13800138000",
+                      dispatch=True)
+    case = flows.intake(session, dataset, data, "agent1")
+    assert case.bureau.code == "urban-mgmt"
+    flows.apply_action(session, dataset, case.number, "return", {"note": "不属于本单位"}, "urban1")
+    flows.apply_action(session, dataset, case.number, "dispatch", {"bureau": "environment"}, "dispatcher1")
+    flows.apply_action(session, dataset, case.number, "acknowledge", {}, "env1")
+    asked = {"days": 2, "note": "需检测"}
+    flows.apply_action(session, dataset, case.number, "request-extension", asked, "env1")
+    flows.apply_action(session, dataset, case.number, "approve-extension", {"days": 2}, "supervisor1")
+    session.flush()
+    recorded = {e.action: e.data.get("bureau") for e in session.query(CaseEvent).filter_by(case_id=case.id)}
+    assert (recorded["return"], recorded["approve-extension"]) == ("urban-mgmt", "environment")
+    today = dataset.calendar.local(utcnow()).date()
+    span = period(today - timedelta(days=1), today + timedelta(days=1), TZ)
+    rows = _rows(service.case_report(session, dataset.calendar, span, "bureau", utcnow()))
+    assert (rows["urban-mgmt"]["dispatched"], rows["urban-mgmt"]["returned_pct"]) == (1, 100.0)
+    assert (rows["urban-mgmt"]["received"], rows["urban-mgmt"]["extended_pct"]) == (0, 0.0)
+    assert (rows["environment"]["returned_pct"], rows["environment"]["extended_pct"]) == (0.0, 100.0)
