@@ -16,7 +16,7 @@ import asyncio
 import logging
 import uuid
 import wave
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,6 +93,7 @@ class CallReport:
     cases: list[str] = field(default_factory=list)
     ended: bool = False
     outcome: str = ""
+    statuses: list[str] = field(default_factory=list)  # what the IVR told of each case looked up, in words
 
     def lines(self) -> list[str]:
         """Return a human-readable account of the call."""
@@ -101,10 +102,36 @@ class CallReport:
                  + (f", outcome {self.outcome}" if self.outcome else ""),
                  f"IVR path: {path or '(none)'}",
                  f"cases: {', '.join(self.cases) or '(none)'}"]
+        lines += [f"case status told: {told}" for told in self.statuses]
         return lines + [SPEECH_HINTS[inp] for _node, inp in self.path if inp in SPEECH_HINTS][:1]
 
 
 FOLLOWED = (ct.IvrStep, ct.IvrCaseOpened, ct.CallEnded)  # what a test caller reacts to
+
+
+def summarise(report: CallReport, session_factory: sessionmaker[Session], menu: Menu) -> CallReport:
+    """Fill in the call's outcome and, for each case the IVR found, its status and bureau in words."""
+    from ticketing.call import service as calls
+    from ticketing.case import service as cases
+
+    with session_factory() as session:
+        record = calls.get_by_linkedid(session, report.linkedid)
+        if record is None:
+            return report
+        report.outcome = record.outcome
+        for number in calls.status_lookups(record):
+            case = cases.get_by_number(session, number)
+            if case is not None:
+                report.statuses.append(status_words(menu, number, case.status, case.bureau))
+    return report
+
+
+def status_words(menu: Menu, number: str, status: str, bureau) -> str:
+    """Say a case's status and bureau in words (the menu's own status prompts, the bureau's names)."""
+    said = menu.prompts.get(f"status_{status}", {})
+    zh, en = said.get("zh", status).rstrip("。"), said.get("en", status).rstrip(".")
+    handled = f"bureau {bureau.name_zh} ({bureau.name_en})" if bureau is not None else "no bureau yet"
+    return f"{number} {zh} ({en}); {handled}"
 
 
 class BusSteps:
@@ -188,9 +215,11 @@ class TestCaller:
     """Place test calls into the hotline over AMI and play the caller's part."""
 
     def __init__(self, actions: AmiActions, steps: BusSteps | RecordSteps, menu: Menu, *,
-                 prompts_dir: Path, test_audio_dir: Path, number: str = "12345") -> None:
+                 prompts_dir: Path, test_audio_dir: Path, number: str = "12345",
+                 progress: Callable[[str], None] | None = None) -> None:
         self.actions, self.steps, self.menu = actions, steps, menu
         self.prompts_dir, self.test_audio_dir, self.number = prompts_dir, test_audio_dir, number
+        self.progress = progress  # hears each IVR step as it happens (`hotline call` prints them)
         self._channels: dict[str, dict[str, str]] = {}  # linkedid -> uniqueid -> channel name
         self._speaking: dict[str, Move] = {}  # linkedid -> the say move a speech node is answering
 
@@ -204,12 +233,24 @@ class TestCaller:
         try:
             await asyncio.wait_for(self._follow(linkedid, list(moves), report), limit)
         except TimeoutError as err:
-            raise TestCallError(f"call {linkedid} did not end within {limit:.0f} s: "
-                                f"{report.lines()}") from err
+            gone = await self.hang_up(linkedid)  # giving up must not leave the call running in Asterisk
+            raise TestCallError(f"call {linkedid} did not end within {limit:.0f} s (hung up {gone} "
+                                f"channel{'s' if gone != 1 else ''}): {report.lines()}") from err
         finally:
             self._channels.pop(linkedid, None)
             self._speaking.pop(linkedid, None)
         return report
+
+    async def hang_up(self, linkedid: str) -> int:
+        """Hang up every channel of a call still up in Asterisk; return how many were."""
+        channels = [entry.get("Channel", "") for entry in await self.actions.core_show_channels()
+                    if entry.get("Linkedid") == linkedid or entry.get("Uniqueid", "").startswith(linkedid)]
+        for channel in filter(None, channels):
+            try:
+                await self.actions.hangup(channel)
+            except Exception as err:  # gone meanwhile: what we wanted
+                log.info("hanging up %s of call %s: %s", channel, linkedid, err)
+        return len(channels)
 
     async def answer(self, linkedid: str, moves: list[Move], *, limit: float = 120.0) -> CallReport:
         """Play the resident's part in a call the hotline placed (a survey call); `steps.watch` it first."""
@@ -236,6 +277,9 @@ class TestCaller:
             match event:
                 case ct.IvrStep():
                     report.path.append((event.node, event.input))
+                    if self.progress is not None:
+                        self.progress(f"  IVR: {event.node}[{event.input}]" if event.input
+                                      else f"  IVR: {event.node}")
                     await self._answer(linkedid, event, moves)
                 case ct.IvrCaseOpened():
                     report.cases.append(event.case_number)
@@ -362,7 +406,8 @@ def call(moves: list[str] = typer.Argument(None, help="Answers to the IVR, in or
     """Place a test call into the running hotline and print the IVR path and the case it created."""
     try:
         spoken = SpokenRequest(say, say_text, voice, speed) if (say or say_text) else None
-        report = asyncio.run(_place(parse_moves(moves or []), caller, limit, spoken))
+        report = asyncio.run(_place(parse_moves(moves or []), caller, limit, spoken,
+                                    progress=lambda line: typer.echo(line, err=True)))
     except TestCallError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from err
@@ -401,19 +446,19 @@ class SpokenRequest:
         return name
 
 
-async def _place(moves: list[Move], caller: str, limit: float,
-                 spoken: SpokenRequest | None = None) -> CallReport:
+async def _place(moves: list[Move], caller: str, limit: float, spoken: SpokenRequest | None = None,
+                 progress: Callable[[str], None] = lambda _line: None) -> CallReport:
     from ivr.agi.menu import load_menu
     from ivr.ami.bridge import AmiBridge
     from ivr.asterisk.instance import Instance
     from ivr.config import get_ivr_settings
     from ticketing.bus.memory import MemoryBus
-    from ticketing.call import service as calls
     from ticketing.config import get_settings
     from ticketing.database.core import make_engine, make_session_factory
 
     settings = get_ivr_settings()
     instance = Instance.from_settings(settings)
+    progress("preparing the caller's audio …")
     await asyncio.to_thread(ensure_message_audio, instance.test_audio_dir / "message.wav")
     if spoken is not None:
         name = await asyncio.to_thread(spoken.prepare, instance.test_audio_dir)
@@ -430,12 +475,10 @@ async def _place(moves: list[Move], caller: str, limit: float,
         menu = load_menu(settings.menus_dir / "hotline.yaml")
         tester = TestCaller(bridge.actions, RecordSteps(factory), menu,
                             prompts_dir=settings.prompts_path, test_audio_dir=instance.test_audio_dir,
-                            number=settings.hotline_number)
+                            number=settings.hotline_number, progress=progress)
+        progress(f"calling {settings.hotline_number} as {caller} (gives up after {limit:.0f} s) …")
         report = await tester.call(moves, caller_id=caller, limit=limit)
-        with factory() as session:
-            record = calls.get_by_linkedid(session, report.linkedid)
-            report.outcome = record.outcome if record else ""
-        return report
+        return await asyncio.to_thread(summarise, report, factory, menu)
     finally:
         await bridge.stop()
 

@@ -62,7 +62,8 @@ def build(out: Path = typer.Option(None, help="Output directory (default: <var_d
         jobs = prompts.plan(menus, out, overrides or settings.prompt_overrides_dir,
                             load_dataset(get_settings().dataset_dir))
         typer.echo(f"{len(jobs)} prompts for menus {', '.join(m.name for m in menus)} -> {out}")
-        built, unchanged = prompts.build(jobs, out)
+        built, unchanged = prompts.build(jobs, out, progress=lambda done, total, job: typer.echo(
+            f"  [{done}/{total}] {job.target.relative_to(out)}"))
     except (MenuError, prompts.PromptError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from err

@@ -33,6 +33,7 @@ class CallState:
     trail: tuple[str, ...] = ()  # interactive nodes visited, for the back key
     ended: bool = False
     case_number: str | None = None  # case opened from this call's message
+    own_cases: tuple[str, ...] = ()  # the caller's latest case numbers (by caller ID), offered at case status
     callback_task: int = 0  # the 回访 task a survey call was placed for (ivr/survey)
 
 
@@ -85,15 +86,16 @@ class Machine:
         self.case_prefix = case_prefix
 
     def start(self, entry: str | None = None, language: str | None = None,
-              flag: str | None = None) -> Transition:
+              flag: str | None = None, own_cases: tuple[str, ...] = ()) -> Transition:
         """Enter the menu at its start (or a named entry), in the given or default language.
 
         FLAG is the caller-list kind of the caller's number (abusive, prank): a call that starts at the
         beginning first hears that kind's warning in every language of the menu, then goes on as any other.
+        OWN_CASES are the numbers of the caller's latest cases, newest first (a case-status node offers them).
         """
         node = self.menu.entries.get(entry or "", self.menu.start)
         language = language if language in self.menu.languages else self.menu.default_language
-        state = CallState(node=node, language=language)
+        state = CallState(node=node, language=language, own_cases=tuple(own_cases))
         transition = self.goto(state, node, entry or "")
         if entry is None or node == self.menu.start:
             # The channel's own language (Asterisk's default is en) is what a later script of this call

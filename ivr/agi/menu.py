@@ -26,7 +26,7 @@ NODE_FIELDS: dict[str, dict[str, str]] = {
     "hours": {"open": "node", "closed": "node"},
     "case_status": {"prompt": "prompt", "next": "node", "on_fail": "node", "timeout": "value",
                     "retries": "value", "found_prompt": "prompt", "not_found_prompt": "prompt",
-                    "bureau_prompt": "prompt"},
+                    "bureau_prompt": "prompt", "offer_prompt": "prompt", "offer_choice_prompt": "prompt"},
     "message": {"prompt": "prompt", "next": "node", "on_fail": "node", "max_seconds": "value",
                 "saved_prompt": "prompt", "category": "value"},
     "queue": {"prompt": "prompt", "queue": "queue", "on_timeout": "node", "timeout": "value",

@@ -23,6 +23,7 @@ from ivr.agi.menu import Node
 
 CASE_TIMEOUT = 10.0
 CASE_DIGITS = 12
+OFFER_KEY = "1"  # at a case-status node that offers the caller's own latest case: hear that one
 MESSAGE_SECONDS = 120
 QUEUE_TIMEOUT = 300
 
@@ -75,15 +76,31 @@ def enter_hangup(m: Machine, state: CallState, node: Node) -> Transition:
 
 # ---- case status ----------------------------------------------------------------------------------
 def enter_case_status(m: Machine, state: CallState, node: Node) -> Transition:
+    """Ask for a case number; a caller with cases of their own first hears the latest and may press 1."""
     timeout = float(node.get("timeout", CASE_TIMEOUT))
-    return Transition(state, (c.Collect(node.fields["prompt"], state.language, timeout, CASE_DIGITS),))
+    offered = _offered(state, node)
+    if offered is None:
+        return Transition(state, (c.Collect(node.fields["prompt"], state.language, timeout, CASE_DIGITS),))
+    said = c.Play((node.fields["offer_prompt"], *spoken_digits(offered)), state.language)
+    return Transition(state, (said, c.Collect(node.fields["offer_choice_prompt"], state.language, timeout,
+                                              CASE_DIGITS)))
+
+
+def _offered(state: CallState, node: Node) -> str | None:
+    """The caller's own case this node offers (their latest), None when it offers none."""
+    if not state.own_cases or "offer_prompt" not in node.fields or "offer_choice_prompt" not in node.fields:
+        return None
+    return state.own_cases[0]
 
 
 def handle_case_status(m: Machine, state: CallState, node: Node, event: c.Input) -> Transition:
     match event:
         case c.Timeout():
             return m.retry(state, node, event, "no_input_prompt")
+        case c.Digits(value=value) if value == OFFER_KEY and _offered(state, node):
+            return Transition(state, (c.LookupCase(_offered(state, node)),))
         case c.Digits(value=value):
+            # Exactly twelve digits name one case; anything else (a part, a day) is no number at all.
             number = case_number_from_digits(m.case_prefix, value)
             if number is not None:
                 return Transition(state, (c.LookupCase(number),))

@@ -14,7 +14,7 @@ import logging
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,15 +118,24 @@ def _existing(path: Path) -> Path | None:
     return path if path.is_file() else None
 
 
-def build(jobs: list[PromptJob], out: Path, *, workers: int = 2) -> tuple[int, int]:
-    """Produce the files whose source changed; return (built, unchanged). Raises PromptError."""
+Progress = Callable[[int, int, PromptJob], None]  # (done, to do, the job just built)
+
+
+def build(jobs: list[PromptJob], out: Path, *, workers: int = 2,
+          progress: Progress | None = None) -> tuple[int, int]:
+    """Produce the files whose source changed; return (built, unchanged). Raises PromptError.
+
+    PROGRESS, when given, hears of every file as it is written (a fresh build takes a while).
+    """
     _require_tools()
     manifest_path = out / MANIFEST
     manifest = _read_manifest(manifest_path)
     todo = [job for job in jobs if manifest.get(str(job.target)) != job.digest() or not job.target.exists()]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for job, digest in zip(todo, pool.map(_produce, todo), strict=True):
+        for done, (job, digest) in enumerate(zip(todo, pool.map(_produce, todo), strict=True), start=1):
             manifest[str(job.target)] = digest
+            if progress is not None:
+                progress(done, len(todo), job)
     out.mkdir(parents=True, exist_ok=True)
     manifest_path.write_text(json.dumps(manifest, indent=0, sort_keys=True), encoding="utf-8")
     return len(todo), len(jobs) - len(todo)

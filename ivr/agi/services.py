@@ -23,6 +23,7 @@ from ticketing.dataset import Dataset
 log = logging.getLogger(__name__)
 
 ACTOR = "ivr"
+OWN_CASES = 3  # latest case numbers of the caller kept for the case-status node (it offers the newest)
 MESSAGE_TEXT = {
     "zh": "热线留言（{language}），请听录音。来电号码：{caller}",
     "en": "Voice message left on the hotline ({language}); listen to the recording. Caller: {caller}",
@@ -46,11 +47,17 @@ class IvrServices:
 
     def caller_flag(self, caller: str) -> str | None:
         """Return the caller-list kind (abusive, prank) of the caller's number now, None when unmarked."""
-        if not caller:
-            return None
+        return self.caller_facts(caller, flag=True)[0]
+
+    def caller_facts(self, caller: str, flag: bool = True) -> tuple[str | None, tuple[str, ...]]:
+        """Return the caller-list kind of the number now (when FLAG) and its latest case numbers."""
+        phone = _phone_or_none(caller)
+        if phone is None:
+            return None, ()
         with session_scope(self.session_factory) as session:
-            flag = caller_list.active(session, caller, self.clock())
-            return flag.kind if flag is not None else None
+            marked = caller_list.active(session, phone, self.clock()) if flag else None
+            numbers = cases.numbers_of_caller(session, phone, OWN_CASES)
+            return (marked.kind if marked is not None else None), tuple(numbers)
 
     def lookup_case(self, number: str) -> CaseLookedUp:
         """Return a case's status and bureau code, or found=False."""

@@ -60,10 +60,11 @@ class CallSession:
     async def run(self) -> None:
         """Walk the menu until it ends or the caller hangs up."""
         self.call = await self._identify()
-        flag = await self._caller_flag() if self.entry is None else None
+        flag, own_cases = await self._caller_facts() if self.entry is None else (None, ())
         await self.channel.send("ANSWER")
         # A later entry (e.g. "message" after a queue) continues in the language the caller chose.
-        transition = self.machine.start(self.entry, self.call.language if self.entry else None, flag)
+        language = self.call.language if self.entry else None
+        transition = self.machine.start(self.entry, language, flag, own_cases)
         while True:
             answer = await self._execute(transition)
             if transition.state.ended or answer is None:
@@ -80,15 +81,17 @@ class CallSession:
         return CallInfo(linkedid, uniqueid, _header(headers, "agi_callerid"), dialled,
                         _header(headers, "agi_language"), host_recording)
 
-    async def _caller_flag(self) -> str | None:
-        """Return the caller-list kind of the caller; a failed lookup costs the warning, never the call."""
-        if not self.machine.menu.caller_warnings:
-            return None
+    async def _caller_facts(self) -> tuple[str | None, tuple[str, ...]]:
+        """Return the caller-list kind of the caller and their latest cases; a failed lookup costs the
+        warning and the offer, never the call."""
+        if not self.call.caller:
+            return None, ()
         try:
-            return await asyncio.to_thread(self.services.caller_flag, self.call.caller)
+            return await asyncio.to_thread(self.services.caller_facts, self.call.caller,
+                                           bool(self.machine.menu.caller_warnings))
         except Exception:
-            log.exception("caller-list lookup of %s on call %s failed", self.call.caller, self.call.linkedid)
-            return None
+            log.exception("looking up caller %s on call %s failed", self.call.caller, self.call.linkedid)
+            return None, ()
 
     async def _variable(self, name: str) -> str:
         reply = await self.channel.send(f"GET VARIABLE {name}")

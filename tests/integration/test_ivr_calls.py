@@ -24,7 +24,7 @@ from ivr.agi.component import ASTERISK_RECORDINGS, fixed_clock, usable_menus
 from ivr.agi.services import IvrServices
 from ivr.agi.session import RecordingPlaces
 from ivr.recorder import CallRecorder
-from ivr.testcall import BusSteps, TestCaller, ensure_message_audio, parse_moves
+from ivr.testcall import BusSteps, TestCaller, ensure_message_audio, parse_moves, summarise
 from ticketing.bureau.seed import sync_dataset
 from ticketing.call import service as calls
 from ticketing.case import service as cases
@@ -123,22 +123,38 @@ def nodes(call) -> list[str]:
     return [step["node"] for step in call.ivr_path]
 
 
-async def test_status_lookup_of_an_existing_case(hotline, database, dataset):
+async def test_status_lookup_of_an_existing_case(hotline, database, dataset, menus):
     _services, caller = hotline
     with session_scope(database) as session:
         case = intake(session, dataset, CaseCreate(description="路灯坏了，晚上很黑", caller_phone=RESIDENT,
                                                    category=None), "agent", now=WORKING)
         number = case.number
-        status, bureau = case.status, case.bureau.code
+        bureau_zh = case.bureau.name_zh
     digits = number[2:].replace("-", "")
-    report = await caller.call(parse_moves(["2", "1", digits + "#", "x"]), caller_id=RESIDENT)
+    report = await caller.call(parse_moves(["2", "1", digits + "#", "x"]), caller_id="13700001111")
     call, _cases = await ended_record(database, report.linkedid)
     assert nodes(call)[:5] == ["welcome", "hours", "request", "main", "case_status"]  # no model: keys
     assert call.ivr_path[5] == {**call.ivr_path[5], "node": "after_status", "input": f"{number}:found"}
     assert call.language == "en"
-    assert call.outcome == "abandoned_ivr"
-    assert call.caller == "+86" + RESIDENT
-    assert status and bureau  # the IVR read them; what it said is the machine's table test
+    assert call.outcome == "self_service"  # the caller was told the status: not an abandoned call
+    summary = "\n".join(summarise(report, database, menus["hotline"]).lines())
+    assert "outcome self_service" in summary
+    assert f"case status told: {number} 已受理，等待派单 (has been received and is waiting for dispatch); " \
+           f"bureau {bureau_zh} (" in summary
+
+
+async def test_a_caller_hears_their_latest_case_and_presses_1_for_its_status(hotline, database, dataset):
+    _services, caller = hotline
+    phone = "137" + str(uuid.uuid4().int)[:8]
+    with session_scope(database) as session:
+        for text in ("楼下餐馆油烟很大", "小区门口路灯坏了"):
+            number = intake(session, dataset, CaseCreate(description=text, caller_phone=phone), "agent",
+                            now=WORKING).number
+    report = await caller.call(parse_moves(["1", "1", "1", "x"]), caller_id=phone)
+    call, _cases = await ended_record(database, report.linkedid)
+    assert nodes(call)[:6] == ["welcome", "hours", "request", "main", "case_status", "after_status"]
+    assert call.ivr_path[5]["input"] == f"{number}:found"  # the newest of the caller's own cases, exactly
+    assert call.outcome == "self_service"
 
 
 async def test_message_after_hours_becomes_a_case_with_recording(hotline, database):

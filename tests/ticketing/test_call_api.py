@@ -47,6 +47,10 @@ def ended(lid, s):
 SCENARIOS = {
     "abandoned_ivr": lambda lid: [started(lid), step(lid, "welcome", "", 1), step(lid, "main", "1", 5),
                                   ended(lid, 9)],
+    # The IVR read a case's status (after_status reached with "<number>:found"): served, not abandoned.
+    "self_service": lambda lid: [started(lid), step(lid, "welcome", "", 1), step(lid, "case_status", "1", 5),
+                                 step(lid, "case_status", "FT20261126-0042:not-found", 20),
+                                 step(lid, "after_status", "FT20261126-0041:found", 30), ended(lid, 40)],
     "answered": lambda lid: [started(lid), step(lid, "queue_urban", "2", 4),
                              queued(lid, 5), connected(lid, 12, hold=7), ended(lid, 60)],
     "abandoned_queue": lambda lid: [started(lid),

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ticketing.database.core import Base
 from ticketing.database.types import UTCDateTime, utcnow
 
-OUTCOMES = ("in_progress", "abandoned_ivr", "abandoned_queue", "answered", "message", "transferred", "failed")
+OUTCOMES = ("in_progress", "abandoned_ivr", "abandoned_queue", "answered", "message", "transferred", "failed",
+            "self_service")  # self_service: the IVR told the caller a case's status, nothing else was needed
 
 
 class Call(Base):

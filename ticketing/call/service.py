@@ -163,7 +163,7 @@ def end(session: Session, linkedid: str, at: datetime, *, cause: str, recording:
     call.recording = call.recording or recording
     message = bool(case_numbers(session, call))
     call.outcome = decide_outcome(call.outcome, answered=call.answered_at is not None, message=message,
-                                  queued=call.queued_at is not None, ended=True)
+                                  queued=call.queued_at is not None, ended=True, served=self_served(call))
     session.flush()
     return call
 
@@ -179,13 +179,15 @@ def link_case(session: Session, linkedid: str, case_number: str, at: datetime) -
         session.flush()
     if call.status == ENDED:
         call.outcome = decide_outcome(call.outcome, answered=call.answered_at is not None, message=True,
-                                      queued=call.queued_at is not None, ended=True)
+                                      queued=call.queued_at is not None, ended=True, served=self_served(call))
     session.flush()
     return call
 
 
-def decide_outcome(current: str, *, answered: bool, message: bool, queued: bool, ended: bool) -> str:
-    """Return a call's outcome: transferred > answered > message > abandoned in queue > in IVR."""
+def decide_outcome(current: str, *, answered: bool, message: bool, queued: bool, ended: bool,
+                   served: bool = False) -> str:
+    """Return a call's outcome: transferred > answered > message > abandoned in queue > self-service (the
+    IVR told the caller a case's status) > abandoned in the IVR."""
     if current == "transferred":
         return current
     if answered:
@@ -194,7 +196,20 @@ def decide_outcome(current: str, *, answered: bool, message: bool, queued: bool,
         return "message"
     if not ended:
         return IN_PROGRESS
-    return "abandoned_queue" if queued else "abandoned_ivr"
+    if queued:
+        return "abandoned_queue"
+    return "self_service" if served else "abandoned_ivr"
+
+
+def self_served(call: Call) -> bool:
+    """Tell whether the IVR found a case the caller asked about (a step `<number>:found`)."""
+    return any(str(step.get("input", "")).endswith(":found") for step in call.ivr_path or ())
+
+
+def status_lookups(call: Call) -> list[str]:
+    """Return the case numbers the IVR found for the caller, in order."""
+    found = (str(step.get("input", "")) for step in call.ivr_path or ())
+    return [text.rsplit(":", 1)[0] for text in found if text.endswith(":found")]
 
 
 def _e164(phone: str) -> str:

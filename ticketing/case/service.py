@@ -79,6 +79,13 @@ def get_all(session: Session, criteria: CaseFilter) -> tuple[list[Case], int]:
     return _in_order(cases, page.ids), page.total
 
 
+def numbers_of_caller(session: Session, phone: str, limit: int = 3) -> list[str]:
+    """Return the numbers of the latest cases of a number in E.164, newest first."""
+    query = (select(Case.number).where(Case.caller_phone == phone)
+             .order_by(Case.created_at.desc(), Case.id.desc()).limit(limit))
+    return list(session.scalars(query))
+
+
 def get_page(session: Session, criteria: CaseFilter) -> tuple[list[Case], listing.Page]:
     """Return one page of cases matching `criteria` and its paging facts (count, next cursor)."""
     page = listing.page_ids(session, criteria)
@@ -298,6 +305,7 @@ def summary(case: Case) -> CaseSummary:
 __all__ = [
     "CaseFilter",
     "get_page",
+    "numbers_of_caller",
     "InvalidPhone",
     "add_attachment",
     "add_event",

@@ -232,3 +232,55 @@ def test_no_warning_for_unmarked_callers_unknown_kinds_or_a_later_script(entry, 
     started = Machine(MENU, "FT").start(entry, "zh", flag)
     played = [cmd.prompts[0] for cmd in started.commands if isinstance(cmd, c.Play)]
     assert not [p for p in played if p.startswith("warning_")]
+
+
+OWN = ("FT20261120-0007", "FT20261101-0003")
+
+
+def at_case_status(own_cases=()):
+    machine = Machine(MENU, "FT")
+    state = machine.start(own_cases=own_cases).state
+    for event in (c.Digits("1"), *OPEN, c.Digits("1")):
+        transition = machine.advance(state, event)
+        state = transition.state
+    assert state.node == "case_status"
+    return machine, transition
+
+
+def test_a_caller_with_cases_hears_the_latest_number_and_presses_1_for_it():
+    machine, entered = at_case_status(OWN)
+    digits = tuple(f"digit_{d}" for d in "202611200007")
+    assert entered.commands == (c.Play(("your_latest_case", *digits), "zh"),
+                                c.Collect("enter_or_press_1", "zh", 12.0, 12))
+    assert machine.advance(entered.state, c.Digits("1")).commands == (c.LookupCase("FT20261120-0007"),)
+    keyed = machine.advance(entered.state, c.Digits("202611010003"))
+    assert keyed.commands == (c.LookupCase("FT20261101-0003"),)
+
+
+@pytest.mark.parametrize("own_cases", [(), OWN])
+@pytest.mark.parametrize("keyed", ["0007", "20261120", "2026112000071", "12026112000", "1" * 11])
+def test_only_exactly_twelve_digits_name_a_case(own_cases, keyed):
+    """A part of a number (its sequence, its day, one digit too many) is no number: nothing is looked up."""
+    machine, entered = at_case_status(own_cases)
+    following = machine.advance(entered.state, c.Digits(keyed))
+    assert not [cmd for cmd in following.commands if isinstance(cmd, c.LookupCase)]
+    assert following.state.attempts == 1 and c.Play(("invalid",), "zh") in following.commands
+
+
+def test_without_cases_of_their_own_1_is_no_choice():
+    machine, entered = at_case_status()
+    assert entered.commands == (c.Collect("enter_case_number", "zh", 12.0, 12),)
+    following = machine.advance(entered.state, c.Digits("1"))
+    assert following.state.attempts == 1 and not any(isinstance(x, c.LookupCase) for x in following.commands)
+
+
+@pytest.mark.parametrize("language", MENU.languages)
+def test_the_offer_of_the_callers_own_case_speaks_the_callers_language(language):
+    from ivr.agi.machine import CallState
+
+    machine = Machine(MENU, "FT")
+    state = CallState(node="case_status", language=language, own_cases=OWN)
+    entered = machine.goto(state, "case_status", "t")
+    assert spoken_languages(entered) == {language}
+    for event in (c.Digits("1"), c.Digits("9"), c.Timeout(), FOUND):
+        assert spoken_languages(machine.advance(entered.state, event)) <= {language}

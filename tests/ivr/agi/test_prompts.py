@@ -53,7 +53,9 @@ def test_build_writes_8khz_mono_and_only_rebuilds_changes(tmp_path):
     out = tmp_path / "out"
     jobs = [job for job in prompts.plan([parse_menu(MENU)], out, tmp_path / "none", None)
             if job.target.name in ("bye.wav", "recording-notice.wav")]
-    assert prompts.build(jobs, out) == (3, 0)
+    heard = []
+    assert prompts.build(jobs, out, progress=lambda done, total, job: heard.append((done, total))) == (3, 0)
+    assert heard == [(1, 3), (2, 3), (3, 3)]  # `hotline prompts build` shows each file as it is written
     with wave.open(str(out / "zh" / "bye.wav")) as audio:
         assert (audio.getframerate(), audio.getnchannels(), audio.getsampwidth()) == (8000, 1, 2)
         assert audio.getnframes() > 800
