@@ -1,6 +1,6 @@
 """Routing accuracy on held-out texts written before tuning (tests/ticketing/routing_heldout.yaml).
 
-Run: .venv/bin/python -m bench.routing_accuracy [--show-misses]
+Run: .venv/bin/python -m bench.routing_accuracy [--show-misses] [--file OTHER_HELD_OUT.yaml]
 Prints the share of texts sent to the expected bureau, the share whose urgency was right, and the misses.
 The table tests never read this file: it measures how routing does on complaints it was not tuned on.
 """
@@ -38,8 +38,11 @@ def evaluate(rows: list[dict]) -> tuple[list[tuple[dict, str, bool]], int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument("--file", type=Path, default=HELD_OUT,
+                        help="held-out texts (default: tests/ticketing/routing_heldout.yaml; a second set: "
+                             "tests/ticketing/routing_heldout_desk12.yaml)")
     args = parser.parse_args()
-    rows = yaml.safe_load(HELD_OUT.read_text(encoding="utf-8"))["texts"]
+    rows = yaml.safe_load(args.file.read_text(encoding="utf-8"))["texts"]
     results, bureaus_right, urgency_right = evaluate(rows)
     urgent_rows = [r for r in results if r[0].get("urgent")]
     urgent_found = sum(1 for _, _, urgent in urgent_rows if urgent)
