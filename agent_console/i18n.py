@@ -622,6 +622,12 @@ def translate(key: str, language: str) -> str:
     return pair[LANGUAGES.index(language)] if language in LANGUAGES else pair[0]
 
 
+def queue_name(queue: str, language: str) -> str:
+    """Return a queue's name in words (综合服务（普通话）); an unnamed queue keeps its code."""
+    key = f"queue_{queue}"
+    return translate(key, language) if key in MESSAGES else queue
+
+
 def catalogue(language: str) -> dict[str, str]:
     """Return every message in one language (embedded in pages for the scripts)."""
     return {key: translate(key, language) for key in MESSAGES}

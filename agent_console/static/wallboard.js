@@ -1,9 +1,15 @@
 // Supervisor wallboard: queue figures, agents by state and deadline cases, redrawn from live messages.
 "use strict";
-// "PJSIP/1001" is shown as "分机 1001": technology prefixes are Asterisk's business, not the supervisor's.
+// "PJSIP/1001" and the browser phone's "PJSIP/webrtc-1001" are shown as "分机 1001": technology prefixes
+// and endpoint names are Asterisk's business, not the supervisor's.
 function extension(iface) {
-  const number = String(iface || "").split("/").pop();
-  return number ? `${Console.t("extension")} ${number}` : "—";
+  const found = /^[A-Za-z]+\/(?:webrtc-)?([0-9]+)$/.exec(String(iface || ""));
+  return found ? `${Console.t("extension")} ${found[1]}` : "—";
+}
+// A queue by its name (综合服务（普通话）); an unnamed queue keeps its code.
+function queueName(queue) {
+  const text = Console.t("queue_" + queue);
+  return text === "queue_" + queue ? queue : text;
 }
 document.addEventListener("DOMContentLoaded", () => {
   const { t, el, duration, post, banner } = Console;
@@ -13,7 +19,7 @@ document.addEventListener("DOMContentLoaded", () => {
 
   function drawQueues(queues) {
     document.getElementById("queue-rows").replaceChildren(...queues.map((q) => cells(el("tr"), [
-      q.queue, q.waiting, q.longest_wait, q.answered, q.abandoned,
+      queueName(q.queue), q.waiting, q.longest_wait, q.answered, q.abandoned,
       q.service_level === null ? "—" : `${q.service_level.toFixed(1)} %`,
     ])));
   }

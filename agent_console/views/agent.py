@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from agent_console import agent_state as sm
-from agent_console import cases, i18n
+from agent_console import cases, i18n, phones
 from agent_console.auth import Viewer
 from agent_console.live.commands import CommandFailed, TelephonyUnavailable
 from agent_console.presence import Agent, PresenceError
@@ -63,12 +63,26 @@ def _error(request: Request, code: str, status_code: int, detail: str = "", **ex
     return JSONResponse(body, status_code=status_code)
 
 
+def _in_words(detail: str, lang: str) -> str:
+    """Say a presence error's detail the way an agent reads it: 分机 1001, 通话中; drop other codes.
+
+    (Asterisk's own refusal text is kept: it is what a supervisor passes on to whoever runs Asterisk.)
+    """
+    if phones.extension_of(detail):
+        return phones.extension_words(detail, lang)
+    state = f"state_{detail}"
+    if state in i18n.MESSAGES:
+        return i18n.translate(state, lang)
+    return detail if detail.isdigit() else ""
+
+
 async def _guard(request: Request, action) -> Response:
     """Run an action, turning presence and telephony failures into clear JSON messages."""
     try:
         return JSONResponse(await action())
     except PresenceError as err:
-        return _error(request, err.code, 409, err.detail)
+        detail = err.detail if err.code == "asterisk_refused" else _in_words(err.detail, language(request))
+        return _error(request, err.code, 409, detail)
     except TelephonyUnavailable as err:
         return _error(request, "telephony_unavailable", 503, str(err))
     except CommandFailed as err:

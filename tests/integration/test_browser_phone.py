@@ -217,6 +217,28 @@ async def test_wrong_password_is_refused_and_a_second_registration_takes_over(ma
         second = await wait_contacts(asterisk, "webrtc-1002", 1)
         assert second != first
         await page.screenshot(path=str(shots / "taken-over.png"), full_page=True)
+
+        # The page's own phone given a wrong password says so, in Chinese and in English (this login
+        # takes agent2's console over, so it comes last).
+        wrong = await (await browser.new_context(locale="zh-CN", ignore_https_errors=True)).new_page()
+
+        async def wrong_password(route):
+            answer = await route.fetch()
+            await route.fulfill(response=answer, json={**await answer.json(), "password": "wrong"})
+
+        await wrong.route("**/console/phone/account", wrong_password)
+        await wrong.goto(f"{base}/console/login")
+        await wrong.fill("input[name=username]", "agent2")
+        await wrong.fill("input[name=password]", "agent-pass")
+        await wrong.click("button[type=submit]")
+        await expect(wrong.get_by_test_id("phone-error")).to_have_text("话机注册被拒绝：分机密码错误",
+                                                                       timeout=20000)
+        await expect(wrong.get_by_test_id("phone-status")).to_have_attribute("data-state", "failed")
+        await wrong.click("a.lang[href*='/lang/']")
+        await expect(wrong.get_by_test_id("phone-error")).to_have_text(
+            "The phone's registration was refused: wrong password", timeout=20000)
+        await wrong.screenshot(path=str(shots / "wrong-password-en.png"), full_page=True)
+        await wrong.context.close()
         await browser.close()
 
 
@@ -236,6 +258,13 @@ async def test_a_denied_microphone_is_explained_and_signing_in_refused(make_app,
         await page.select_option("#extension", "1003")
         await page.click("#btn-login")
         await expect(page.locator("#banner")).to_contain_text("未注册", timeout=15000)
+        await expect(page.locator("#banner")).to_contain_text("分机 1003")  # the phone in words
+        await expect(page.locator("#banner")).not_to_contain_text("PJSIP")
         await expect(page.locator("#state")).to_have_text("离线")
         await page.screenshot(path=str(shots / "microphone-denied.png"), full_page=True)
+        await page.click("a.lang[href*='/lang/']")  # the same page in English says the same
+        await expect(page.get_by_test_id("phone-error")).to_contain_text("Microphone access was denied",
+                                                                         timeout=15000)
+        await expect(page.get_by_test_id("phone-status")).to_have_attribute("data-state", "failed")
+        await page.screenshot(path=str(shots / "microphone-denied-en.png"), full_page=True)
         await denying.close()

@@ -103,7 +103,7 @@ async def test_agent_takes_a_call_files_a_case_the_bureau_sees_it(make_app, serv
     boss = await log_in(browser, base, "supervisor1", "supervisor-pass")
     await expect(boss.get_by_test_id("agents")).to_contain_text("话务员 李娜")
     await bus.publish_event(ct.CallQueued(linkedid="B2", queue="general-zh", position=1, waiting=1))
-    await expect(boss.get_by_test_id("queues")).to_contain_text("general-zh")
+    await expect(boss.get_by_test_id("queues")).to_contain_text("综合服务（普通话）")
     await boss.screenshot(path=str(SHOTS / "wallboard.png"), full_page=True)
     await boss.click("a.lang[href*='/lang/']")  # the header's other links (reports, QA) share the class
     await expect(boss.locator("h1")).to_have_text("Wallboard")
