@@ -88,8 +88,11 @@ def _caller(context: CallContext, e: ct.CallerIdChanged | ct.CallQueued | ct.Cal
         context.caller_name = e.caller_name or context.caller_name
 
 
-def _queued(context: CallContext, e: ct.CallQueued) -> None:
+def _queued(context: CallContext, e: ct.CallQueued | ct.CallOffered) -> None:
     context.queue = e.queue or context.queue
+    # The channel's language when it reached the queue is what the IVR set (call.started has the
+    # channel's first language: Asterisk's "en" for Local channels, the endpoint's for SIP callers).
+    context.language = e.language or context.language
     _caller(context, e)
 
 

@@ -140,7 +140,8 @@ def on_queue_caller_join(ctx: HandlerContext, msg: Message) -> list[TelephonyEve
         call.queue = queue
     return [CallQueued(linkedid=linkedid, queue=queue, position=as_int(msg.get("Position")),
                        waiting=as_int(msg.get("Count")), uniqueid=msg.get("Uniqueid", ""),
-                       server=ctx.server, **_caller(ctx, call, msg), **_at(msg))]
+                       language=msg.get("Language", ""), server=ctx.server, **_caller(ctx, call, msg),
+                       **_at(msg))]
 
 
 def _caller(ctx: HandlerContext, call, msg: Message) -> dict[str, str]:
@@ -183,7 +184,8 @@ def on_agent_called(ctx: HandlerContext, msg: Message) -> list[TelephonyEvent]:
         call.offers.add(offer)
     return [CallOffered(linkedid=linkedid, queue=msg.get("Queue", ""), agent=msg.get("Interface", ""),
                         agent_name=msg.get("MemberName", ""), agent_channel=msg.get("DestChannel", ""),
-                        server=ctx.server, **_caller(ctx, call, msg), **_at(msg))]
+                        language=msg.get("Language", ""), server=ctx.server, **_caller(ctx, call, msg),
+                        **_at(msg))]
 
 
 def on_agent_connect(ctx: HandlerContext, msg: Message) -> list[TelephonyEvent]:

@@ -49,3 +49,13 @@ def test_a_caller_number_learnt_after_the_start_reaches_the_pop():
         calls.apply(later)
         calls.apply(ct.CallOffered(linkedid="L", queue="general-zh", agent="PJSIP/1001"))
         assert (calls.get("L").caller, calls.get("L").caller_name) == ("13800138001", "Li"), later.TYPE
+
+
+def test_the_language_the_ivr_set_on_the_channel_wins_over_the_first_one():
+    calls = CallContexts()
+    calls.apply(ct.CallStarted(linkedid="L", uniqueid="L", channel="Local/caller@t;1", language="en"))
+    assert calls.get("L").language == "en"  # Asterisk's default for a Local channel: not a choice
+    calls.apply(ct.CallQueued(linkedid="L", queue="general-zh", position=1, waiting=1, language="zh"))
+    assert calls.get("L").language == "zh"
+    calls.apply(ct.CallOffered(linkedid="L", queue="general-zh", agent="PJSIP/webrtc-1001"))  # says nothing
+    assert calls.get("L").to_json()["language"] == "zh"

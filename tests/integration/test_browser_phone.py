@@ -133,10 +133,12 @@ async def test_browser_phone_answers_a_queued_call_with_audio_both_ways(make_app
         await ami_bridge.actions.originate("Local/caller@hotline-test/n", context="hotline-queue",
                                            exten="general-zh", caller_id="13800138000 <13800138000>",
                                            variables={"TEST_AUDIO": "caller-tone", "TEST_DELAY": "0",
-                                                      "TEST_HOLD": "30"})
+                                                      "TEST_HOLD": "30",
+                                                      "CHANNEL(language)": "zh"})  # as the IVR sets it
         await expect(status).to_have_attribute("data-state", "ringing", timeout=20000)
         rang = time.monotonic() - originated
         await expect(page.get_by_test_id("phone-peer")).to_contain_text("13800138000")
+        await expect(page.locator("#pop-language")).to_have_text("普通话")  # the channel language
         await page.screenshot(path=str(shots / "ringing.png"), full_page=True)
         await page.click("#phone-answer")
         await expect(status).to_have_attribute("data-state", "talking", timeout=10000)

@@ -33,6 +33,9 @@ def test_recorded_queue_call_gives_the_call_story_in_order():
     assert len({e.key for e in events if e.TYPE.startswith("call.")}) == 1  # one Linkedid for all legs
     agent_states = [e.state for e in events if e.TYPE == "agent.state_changed"]
     assert agent_states == ["idle", "busy", "idle", "removed"]
+    queued = events[[e.TYPE for e in events].index("call.queued")]
+    offered = events[[e.TYPE for e in events].index("call.offered")]
+    assert queued.language == offered.language == "en"  # the caller channel's language (a Local channel)
     completed = events[[e.TYPE for e in events].index("call.agent_completed")]
     assert (completed.queue, completed.agent, completed.reason, completed.talk_seconds) == (
         "general-zh", "Local/agent@hotline-test/n", "agent", 6)

@@ -65,6 +65,7 @@ class CallQueued(CallEvent):
     uniqueid: str = ""
     caller: str = ""  # the caller's number as known when they joined ("" when withheld)
     caller_name: str = ""
+    language: str = ""  # the caller's channel language when they joined (what the IVR set)
 
 
 @register
@@ -93,6 +94,7 @@ class CallOffered(CallEvent):
     agent_channel: str = ""
     caller: str = ""  # the caller's number (for the screen pop; "" when withheld)
     caller_name: str = ""
+    language: str = ""  # the caller's channel language (what the IVR set; the pop shows it)
 
 
 @register
