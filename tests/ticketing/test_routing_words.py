@@ -74,3 +74,26 @@ def test_negated_keywords_are_explained(futian):
     decision = route(futian, RoutingRequest("不是工地施工，是楼上邻居装修", street="lianhua"))
     assert decision.category == "noise-neighbourhood"
     assert "not counting “工地” after “不是”" in decision.explanation
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("燃气大厦门口有人摆摊", {"摆摊"}),  # 燃气 inside a building's name is an address
+    ("学校路的路灯坏了", {"路灯"}),
+    ("住在公安局宿舍，楼上很吵", {"吵"}),
+    ("燃气泄漏了", {"燃气"}),  # the word itself still counts
+    ("学校门口的路灯坏了", {"学校", "路灯"}),  # 门口 is no place suffix
+])
+def test_words_inside_a_place_name_do_not_count(text, expected):
+    segmenter = Segmenter(["路灯", "摆摊"], ["不是"])
+    matcher = KeywordMatcher((owner, kw, 1.0) for owner, kw in [
+        ("a", "燃气"), ("b", "摆摊"), ("c", "学校"), ("d", "路灯"), ("e", "公安局"), ("f", "吵")])
+    hits, _ignored = matcher.spot(text, normalise(text), segmenter.segment(normalise(text)))
+    assert {hit.keyword for hit in hits} == expected
+
+
+def test_a_negation_of_several_characters_is_one_word():
+    segmenter = Segmenter(["物业"], ["不属于", "并不是"])
+    for text in ("不属于物业的事", "并不是物业的事"):
+        segmentation = segmenter.segment(normalise(text))
+        assert segmentation.words[0][0] in ("不属于", "并不是")
+        assert segmentation.negation(segmentation.words[1][1]) == segmentation.words[0][0]

@@ -49,16 +49,16 @@ class Segmenter:
         self._tokenizer = jieba.Tokenizer()
         with _lock:  # jieba's initialize writes a shared cache file
             self._tokenizer.initialize()
-        for word in sorted(set(words)):
+        self._negations = frozenset(negations)
+        for word in sorted(set(words) | self._negations):  # 不属于 is one word, not 不|属于
             if not word.isascii() and len(word) > 1:
                 self._tokenizer.add_word(word)
-        self._negations = frozenset(negations)
         self._english_negations = frozenset(n for n in self._negations if n.isascii())
 
     def segment(self, folded: str) -> Segmentation:
         """Return the segmentation of FOLDED (text already passed through normalise())."""
-        words = tuple(self._tokenizer.tokenize(folded, HMM=False))
-        inner = frozenset(self._inner_spans(words))
+        words, places = _place_names(tuple(self._tokenizer.tokenize(folded, HMM=False)))
+        inner = frozenset(self._inner_spans(words, places))
         # Boundaries of the words and of the dictionary words inside them: jieba picks one reading of
         # 校外培训机构 (校外培训|机构), the keyword 培训机构 of the other reading still lines up.
         return Segmentation(
@@ -69,11 +69,15 @@ class Segmenter:
             negated_at=self._negated(words, folded),
         )
 
-    def _inner_spans(self, words: tuple[tuple[str, int, int], ...]) -> list[tuple[int, int]]:
-        """Return the spans of the words and of the 2- and 3-character dictionary words inside longer ones."""
+    def _inner_spans(self, words: tuple[tuple[str, int, int], ...],
+                     places: frozenset[int] = frozenset()) -> list[tuple[int, int]]:
+        """Return the spans of the words and of the 2- and 3-character dictionary words inside longer ones
+        (not inside place names: 燃气 in 燃气大厦 is an address, not a gas complaint)."""
         spans = [(start, end) for _, start, end in words]
         frequency = self._tokenizer.FREQ
         for word, start, end in words:
+            if start in places:
+                continue
             for size in (2, 3):
                 if end - start <= size:
                     continue
@@ -109,6 +113,28 @@ class Segmenter:
                 if following.group() not in _ARTICLES:
                     break
                 previous_end = following.end()
+
+
+# A word followed by one of these is a place (学校路, 燃气大厦, 公安局宿舍): the words inside an address are
+# not what the caller complains about.
+PLACE_SUFFIXES = frozenset({"路", "街", "大道", "大厦", "大楼", "宿舍", "公寓", "新村", "大院", "广场"})
+
+
+def _place_names(words: tuple[tuple[str, int, int], ...]) -> tuple[tuple[tuple[str, int, int], ...],
+                                                                   frozenset[int]]:
+    """Join a Chinese word of two or more characters with a place suffix after it into one place name;
+    return the words and the starts of the place names."""
+    joined: list[tuple[str, int, int]] = []
+    places: set[int] = set()
+    for word, start, end in words:
+        if word in PLACE_SUFFIXES and joined:
+            previous, first, last = joined[-1]
+            if last == start and len(previous) >= 2 and not previous.isascii() and first not in places:
+                joined[-1] = (previous + word, first, end)
+                places.add(first)
+                continue
+        joined.append((word, start, end))
+    return tuple(joined), frozenset(places)
 
 
 @lru_cache(maxsize=4)
