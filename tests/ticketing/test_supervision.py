@@ -147,6 +147,20 @@ def test_a_supervisor_orders_supervision_by_hand(session_factory, dataset):
     with session_scope(session_factory) as session:
         found = lists.page(session, lists.ListCriteria(supervised=True), MONDAY_10).items
         assert [c.number for c in found] == [number]
+        # The bureau is told as by the scheduler: the contract's case.supervised notice, for its bureau,
+        # naming the order, and a row on its notice list (not a bare case.changed "supervise").
+        rows = session.scalars(select(OutboxEntry).order_by(OutboxEntry.seq)).all()
+        last = parse(rows[-1].type, rows[-1].data)
+        order = orders.open_order(session, case.id)
+        assert isinstance(last, ct.CaseSupervised) and last.TYPE == "case.supervised"
+        assert (last.number, last.bureau_id, last.order) == (number, case.bureau_id, order.id)
+        assert not [r for r in rows if r.type == "case.changed" and r.data.get("action") == "supervise"]
+    assert kinds(session_factory, number) == ["supervise"]
+    with session_scope(session_factory) as session:  # answered, then supervised again: listed again
+        flows.apply_action(session, dataset, number, "answer-supervision", {"note": "已安排"},
+                           Actor("urban1", "bureau", case.bureau_id))
+        flows.apply_action(session, dataset, number, "supervise", {"note": "仍未处理"}, BOSS)
+    assert kinds(session_factory, number) == ["supervise", "supervise"]
 
 
 def test_several_processes_take_a_step_once(backend, session_factory, dataset):

@@ -2,8 +2,9 @@
 
 Flows flush only; the HTTP request, CLI command or bus consumer that calls them commits. Each flow
 stages the events its change causes (`case.created`, `case.changed`, `case.called_back`,
-`case.reopened`, built by `case_events`) in the session's outbox, so they are committed with the
-change and published by the outbox relay afterwards: nobody else publishes case events.
+`case.reopened`, built by `case_events`; a supervisor's 督办 is the notice `case.supervised`) in the
+session's outbox, so they are committed with the change and published by the outbox relay afterwards:
+nobody else publishes case events.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ticketing.bus.contract import (
     CaseCreated,
     CaseEvent,
     CaseReopened,
+    CaseSupervised,
     CaseUrgent,
 )
 from ticketing.case import actions, assisting, due, permissions, references, search, service, states
@@ -166,7 +168,10 @@ def apply_action(
         data=step.data,
         at=now,
     )
-    outbox.add(session, *case_events(case, action, actor.name, now, rating=payload.rating))
+    if action == "supervise":
+        outbox.add(session, _supervision_notice(session, case, step.data["order"], now))
+    else:
+        outbox.add(session, *case_events(case, action, actor.name, now, rating=payload.rating))
     log.info("case %s: %s by %s, %s -> %s", number, action, actor.name, from_status, target)
     return case
 
@@ -190,6 +195,21 @@ def _alert_urgent(session: Session, case: Case, now: datetime) -> None:
                            due_at=case.dispatch_by, created_at=now))
     outbox.add(session, CaseUrgent(number=case.number, stage="dispatch", due=case.dispatch_by.isoformat(),
                                    at=now.isoformat()))
+
+
+def _supervision_notice(session: Session, case: Case, order_id: int, now: datetime) -> CaseSupervised:
+    """Put a supervisor's 督办 on the bureau's notice list and announce it as `case.supervised`.
+
+    The same notice the scheduler raises for an overdue case (its row keyed by the order, so a second order
+    after the first is answered is listed too): the bureau's workspace shows it live.
+    """
+    stage = case.sla_stage or "resolve"
+    due_at = case.sla_due_at or case.resolve_by or now
+    session.add(CaseNotice(case_id=case.id, bureau_id=case.bureau_id, stage=stage,
+                           sla_key=f"order-{order_id}", kind="supervise", due_at=due_at, created_at=now))
+    return CaseSupervised(number=case.number, stage=stage, due=due_at.isoformat(),
+                          bureau=case.bureau.code if case.bureau else None, bureau_id=case.bureau_id,
+                          order=order_id, at=now.isoformat())
 
 
 def case_events(case: Case, action: str, actor: str, at: datetime | None = None, *,
