@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent_console import phones
+from agent_console import i18n, phones
 from agent_console.auth import Viewer
 from agent_console.caselists import name
 from agent_console.cases import REFUSAL_CODES, ActionRefused, actor_of
@@ -32,6 +32,7 @@ from ticketing.dataset import Dataset
 from ticketing.routing import RoutingRequest, route
 from ticketing.supervision import orders
 from ticketing.supervision.models import CaseNotice
+from ticketing.user.models import User
 
 # action -> the form fields it takes (the template draws one input per field)
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
@@ -110,8 +111,9 @@ def offered(case: Case, viewer: Viewer, leads: bool) -> list[str]:
             continue
         if action == "recall-community" and case.assigned_community_id is None:
             continue
-        if action == "assign-community" and case.assigned_community_id is not None:
-            continue
+        if action == "assign-community" and (case.assigned_community_id is not None
+                                             or case.bureau is None or case.bureau.kind != "street"):
+            continue  # only a street office has communities to pass the case to
         if action == "answer-supervision" and case.supervised_at is None:
             continue  # nothing to answer
         if action == "supervise" and case.supervised_at is not None:
@@ -132,14 +134,18 @@ def page(session: Session, dataset: Dataset, number: str, viewer: Viewer, now: d
                      detail="phone and name shown on the case page")
     actions = offered(case, viewer, leads)
     calls, names = _calls(session, case), phones.agent_names(session)
+    events, attachments, case_orders = timeline(session, case, lang), _attachments(session, case), \
+        orders.orders_of(session, case.id)
+    people = {e["actor"] for e in events} | {a.uploaded_by for a in attachments} | \
+        {o.ordered_by for o in case_orders} | {o.answered_by for o in case_orders}
     return {
         "case": case, "facts": facts(case, lang, unmasked), "sla": clock(case, dataset, now),
         "actions": actions, "fields": ACTION_FIELDS, "leads": leads,
         "may_unmask": privacy.may_unmask(viewer.role), "unmasked": unmasked,
-        "events": timeline(session, case, lang),
-        "attachments": _attachments(session, case), "calls": calls,
+        "events": events, "who": who(session, people, lang),
+        "attachments": attachments, "calls": calls,
         "agent_names": {c.id: phones.agent_words(c.agent or "", names, lang) for c in calls},
-        "notices": _notices(session, case), "orders": orders.orders_of(session, case.id),
+        "notices": _notices(session, case), "orders": case_orders,
         "assists": [name(b, lang) for b in assisting.bureaus_of(session, case.id)],
         "bureau_choices": _bureau_choices(session, lang) if "dispatch" in actions else [],
         "proposal": _proposal(dataset, case, now, lang) if "dispatch" in actions else None,
@@ -160,6 +166,25 @@ def facts(case: Case, lang: str, unmasked: bool) -> dict[str, Any]:
         "assigned_community": name(case.assigned_community, lang) if case.assigned_community_id else "",
         "address": case.address, "channel": case.channel, "priority": case.priority,
     }
+
+
+# Actors that are not people: the words the trail shows for them.
+PROCESS_ACTORS = {"system": "actor_system", "seed": "actor_seed", "ivr": "actor_ivr", "speech": "actor_speech",
+                  "survey": "actor_survey"}
+
+
+def who(session: Session, actors: set[str | None], lang: str) -> dict[str, str]:
+    """Return how the page names each actor: a user's display name, a process in words (系统), never a login."""
+    logins = {a for a in actors if a and a not in PROCESS_ACTORS}
+    found = dict(session.execute(select(User.username, User.display_name).where(User.username.in_(logins))).all()) \
+        if logins else {}
+    named = {a: i18n.translate(key, lang) for a, key in PROCESS_ACTORS.items()}
+    for login in logins:
+        if login.startswith("open311:"):
+            named[login] = f"Open311 · {login.removeprefix('open311:')}"
+        else:
+            named[login] = found.get(login) or login
+    return named
 
 
 def timeline(session: Session, case: Case, lang: str) -> list[dict[str, Any]]:

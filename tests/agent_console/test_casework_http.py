@@ -132,6 +132,11 @@ async def test_bureau_walks_a_case_to_resolved_with_an_approved_extension(runnin
     timeline = (await clerk.http.get(f"/console/cases/{number}")).text
     for step in ("受理", "派单", "签收", "开始办理", "申请延期", "批准延期", "办结"):
         assert step in timeline
+    # People by name, never by login: 城管局 张伟 signed, 值班长 王敏 approved.
+    assert "城管局 张伟" in timeline and "值班长 王敏" in timeline
+    assert "<td>urban1</td>" not in timeline and "<td>supervisor1</td>" not in timeline
+    # 城管局 is a department, not a street office: no 转社区办理 form with an empty community list.
+    assert 'data-form="assign-community"' not in timeline
 
 
 async def test_return_needs_a_reason_and_reaches_the_desk_with_it(running):
@@ -157,6 +162,7 @@ async def test_street_office_passes_a_case_to_a_community_and_takes_it_back(runn
     street = await client("futian1")
     await street.post(f"/console/bureau/cases/{number}/acknowledge", data={"csrf_token": street.csrf})
     page = await street.http.get(f"/console/cases/{number}")
+    assert 'data-form="assign-community"' in page.text  # a street office passes cases to its communities
     community = re.search(r'<select name="community" required>\s*<option value="([^"]+)"', page.text).group(1)
     assert "done=assign-community" in await act(street, number, "assign-community", community=community)
     assert case_of(console, number).assigned_community_id is not None
