@@ -35,7 +35,7 @@ class SampleUser:
 
 
 SAMPLE_USERS = (
-    SampleUser("admin", "admin", "admin-pass", display_name="Administrator"),
+    SampleUser("admin", "admin", "admin-pass", display_name="系统管理员"),
     SampleUser("supervisor1", "supervisor", "supervisor-pass", display_name="值班长 王敏"),
     SampleUser("agent1", "agent", "agent-pass", extension="1001", display_name="话务员 李娜"),
     SampleUser("agent2", "agent", "agent-pass", extension="1002", display_name="话务员 陈刚"),
