@@ -169,15 +169,15 @@ def facts(case: Case, lang: str, unmasked: bool) -> dict[str, Any]:
 
 
 # Actors that are not people: the words the trail shows for them.
-PROCESS_ACTORS = {"system": "actor_system", "seed": "actor_seed", "ivr": "actor_ivr", "speech": "actor_speech",
-                  "survey": "actor_survey"}
+PROCESS_ACTORS = {"system": "actor_system", "seed": "actor_seed", "ivr": "actor_ivr",
+                  "speech": "actor_speech", "survey": "actor_survey"}
 
 
 def who(session: Session, actors: set[str | None], lang: str) -> dict[str, str]:
-    """Return how the page names each actor: a user's display name, a process in words (系统), never a login."""
+    """Return how the page names each actor: a user's display name, a process in words (系统), not a login."""
     logins = {a for a in actors if a and a not in PROCESS_ACTORS}
-    found = dict(session.execute(select(User.username, User.display_name).where(User.username.in_(logins))).all()) \
-        if logins else {}
+    query = select(User.username, User.display_name).where(User.username.in_(logins))
+    found = dict(session.execute(query).all()) if logins else {}
     named = {a: i18n.translate(key, lang) for a, key in PROCESS_ACTORS.items()}
     for login in logins:
         if login.startswith("open311:"):
