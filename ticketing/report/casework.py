@@ -59,35 +59,55 @@ def casework_counts(session: Session, span: Period, dimension: str) -> dict[Any,
 
 
 def _event_counts(session: Session, span: Period, dimension: str, found) -> None:
+    """Count returns and extensions once per case and group (in SQL: only the counts come back)."""
     group, creator = _group(dimension)
     event = aliased(CaseEvent, name="ev")
-    holder = event.data["bureau"].as_string().label("holder")
-    query = (select(event.id, event.case_id, event.action, holder, group.label("group_key"), Case.bureau_id,
-                    Case.dispatched_at.is_not(None).label("dispatched"))
+    holder = event.data["bureau"].as_string()
+    cases = func.count(func.distinct(event.case_id)).label("n")
+    dispatched = Case.dispatched_at.is_not(None)
+    keys = [event.action, group]
+    if dimension == "bureau":
+        keys = [event.action, holder, Case.bureau_id, dispatched]
+    query = (select(*keys, cases).select_from(event).join(Case, Case.id == event.case_id)
+             .where(event.action.in_(tuple(EVENT_FIGURES)), _in_span(span)).group_by(*keys))
+    if dimension != "bureau":
+        for action, key, n in session.execute(_joined(query, creator)):
+            found[key][EVENT_FIGURES[action]] += n
+        return
+    # By bureau: charged to the bureau the event names; a case now elsewhere counts as dispatched to it too.
+    rows = session.execute(query.where(holder.is_not(None))).all()
+    codes = _bureau_ids(session, {code for _action, code, *_rest in rows})
+    for action, code, bureau_id, is_dispatched, n in rows:
+        key = codes.get(code, bureau_id)
+        found[key][EVENT_FIGURES[action]] += n
+        if action == "return" and (key != bureau_id or not is_dispatched):
+            found[key]["dispatched_elsewhere"] += n
+    _unnamed_counts(session, span, found)
+
+
+def _unnamed_counts(session: Session, span: Period, found) -> None:
+    """Entries written before events named the bureau: the case's last dispatch before them held it."""
+    event = aliased(CaseEvent, name="ev")
+    query = (select(event.id, event.case_id, event.action, Case.bureau_id, Case.dispatched_at.is_not(None))
              .select_from(event).join(Case, Case.id == event.case_id)
-             .where(event.action.in_(tuple(EVENT_FIGURES)), _in_span(span)))
-    rows = session.execute(_joined(query, creator)).all()
-    # Events since the holder is recorded name it; older ones are matched to the case's last dispatch before.
-    unnamed = {r.case_id for r in rows if not r.holder}
-    holders = _holders(session, unnamed) if dimension == "bureau" and unnamed else {}
-    codes = _bureau_ids(session, {r.holder for r in rows if r.holder}
-                        | {code for dispatches in holders.values() for _, code in dispatches if code})
+             .where(event.action.in_(tuple(EVENT_FIGURES)), _in_span(span),
+                    event.data["bureau"].as_string().is_(None)))
+    rows = session.execute(query).all()
+    if not rows:
+        return
+    holders = _holders(session, {case_id for _id, case_id, *_rest in rows})
+    codes = _bureau_ids(session, {code for dispatches in holders.values() for _, code in dispatches if code})
     seen: set[tuple] = set()
-    for row in rows:
-        key = row.group_key
-        if dimension == "bureau":
-            earlier = (c for event_id, c in holders.get(row.case_id, ()) if event_id < row.id)
-            code = row.holder or next(earlier, None)
-            key = codes.get(code, row.bureau_id)  # no dispatch event (old data): the case's bureau
-        figure = EVENT_FIGURES[row.action]
-        if (row.case_id, figure, key) in seen:
+    for event_id, case_id, action, bureau_id, is_dispatched in rows:
+        earlier = (code for dispatch_id, code in holders.get(case_id, ()) if dispatch_id < event_id)
+        key = codes.get(next(earlier, None), bureau_id)  # no dispatch event at all: the case's bureau
+        figure = EVENT_FIGURES[action]
+        if (case_id, figure, key) in seen:
             continue
-        seen.add((row.case_id, figure, key))
+        seen.add((case_id, figure, key))
         found[key][figure] += 1
-        moved = key != row.bureau_id or not row.dispatched
-        away = (row.case_id, "away", key)
-        if dimension == "bureau" and figure == "returned" and moved and away not in seen:
-            seen.add(away)
+        if figure == "returned" and (key != bureau_id or not is_dispatched) and (case_id, key) not in seen:
+            seen.add((case_id, key))
             found[key]["dispatched_elsewhere"] += 1
 
 
