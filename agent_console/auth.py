@@ -12,17 +12,19 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from agent_console.config import ConsoleSettings
-from ticketing.user import security
-from ticketing.user import service as users
+from ticketing.user import accounts
 from ticketing.user.models import ConsoleSession, User
+from ticketing.user.policy import LoginPolicy
 
-# A real argon2 hash, verified when the username is unknown so both paths take the same time.
-_DUMMY_HASH = security.hash_password(secrets.token_hex(8))
 TOUCH_EVERY = timedelta(seconds=60)
 
 
 class LoginFailed(Exception):
-    """Wrong username or password, or an inactive account."""
+    """No session opened; `reason` is login_failed, login_locked or login_throttled (message keys)."""
+
+    def __init__(self, reason: str = "login_failed") -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class NotLoggedIn(Exception):
@@ -63,14 +65,16 @@ def csrf_matches(expected: str, given: str | None) -> bool:
 
 
 def login(session: Session, username: str, password: str, settings: ConsoleSettings,
-          now: datetime) -> str:
-    """Check the password and open a session; return the cookie token (only its hash is stored)."""
-    user = users.get_by_username(session, username.strip())
-    if user is None or not user.active:
-        security.verify_password(_DUMMY_HASH, password)
-        raise LoginFailed(username)
-    if not security.verify_password(user.password_hash, password):
-        raise LoginFailed(username)
+          now: datetime, address: str = "-", policy: LoginPolicy | None = None) -> str:
+    """Check the password (throttled, see ticketing.user.accounts) and open a session; return its token.
+
+    Only the cookie token's hash is stored. The attempt is recorded in `session` even when refused, so
+    commit it before answering.
+    """
+    try:
+        user = accounts.login(session, username, password, address, policy or LoginPolicy(), now)
+    except accounts.LoginRefused as err:
+        raise LoginFailed(f"login_{err.reason}") from err
     token = secrets.token_urlsafe(32)
     session.add(ConsoleSession(id=session_id_for(token), user_id=user.id,
                                csrf_token=secrets.token_urlsafe(32),

@@ -87,25 +87,89 @@ def users_add(
 
 @users_app.command("list")
 def users_list() -> None:
-    """List users."""
+    """List users (inactive and locked ones are marked)."""
+    from ticketing.database.types import utcnow
     from ticketing.user import service
 
     with _session(Settings()) as session:
         for user in service.get_all(session):
             bureau = user.bureau.code if user.bureau else "-"
-            typer.echo(f"{user.username:16} {user.role:10} {bureau:20} {user.extension or '-'}")
+            marks = ("" if user.active else " inactive") + (
+                " locked" if user.locked_until and user.locked_until > utcnow() else "")
+            typer.echo(f"{user.username:16} {user.role:10} {bureau:20} {user.extension or '-'}{marks}")
+
+
+@users_app.command("passwd")
+def users_passwd(
+    username: str,
+    password: str = typer.Option(..., prompt="New password", confirmation_prompt=True, hide_input=True,
+                                 help="The new password (asked twice when not given)."),
+) -> None:
+    """Set USERNAME's console password; their open console sessions close."""
+    from ticketing.database.types import utcnow
+    from ticketing.user import accounts, service
+
+    with _session(Settings()) as session:
+        try:
+            accounts.change_password(session, _existing(session, username), password, utcnow())
+        except service.UserError as err:
+            raise typer.BadParameter(str(err)) from err
+    typer.echo(f"password of {username} changed")
+
+
+@users_app.command("deactivate")
+def users_deactivate(username: str) -> None:
+    """Deactivate USERNAME: no login, their sessions close and their API tokens stop working."""
+    _account_change(username, "deactivated")
+
+
+@users_app.command("activate")
+def users_activate(username: str) -> None:
+    """Activate USERNAME again."""
+    _account_change(username, "activated")
+
+
+@users_app.command("unlock")
+def users_unlock(username: str) -> None:
+    """Lift USERNAME's lockout after too many failed logins."""
+    _account_change(username, "unlocked")
+
+
+def _account_change(username: str, change: str) -> None:
+    from ticketing.database.types import utcnow
+    from ticketing.user import accounts
+
+    with _session(Settings()) as session:
+        user = _existing(session, username)
+        if change == "unlocked":
+            accounts.unlock(session, user, utcnow())
+        else:
+            accounts.set_active(session, user, change == "activated", utcnow())
+    typer.echo(f"user {username} {change}")
+
+
+def _existing(session, username: str):
+    from ticketing.user import service
+
+    user = service.get_by_username(session, username)
+    if user is None:
+        raise typer.BadParameter(f"unknown user {username!r}")
+    return user
 
 
 @tokens_app.command("create")
-def tokens_create(username: str, name: str = typer.Option("cli", help="Label of the token.")) -> None:
+def tokens_create(
+    username: str,
+    name: str = typer.Option("cli", help="Label of the token."),
+    days: float = typer.Option(None, help="Valid for this many days (default HOTLINE_TOKEN_DAYS; 0: never)."),
+) -> None:
     """Create an API token for USERNAME and print it (it is shown only this once)."""
     from ticketing.user import service
 
-    with _session(Settings()) as session:
-        user = service.get_by_username(session, username)
-        if user is None:
-            raise typer.BadParameter(f"unknown user {username!r}")
-        token = service.create_token(session, user, name)
+    settings = Settings()
+    with _session(settings) as session:
+        user = _existing(session, username)
+        token = service.create_token(session, user, name, days=settings.token_days if days is None else days)
     typer.echo(token)
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ticketing.user.policy import LoginPolicy
 
 PACKAGE_DATA = Path(__file__).parent / "data"
 
@@ -32,6 +36,20 @@ class Settings(BaseSettings):
 
     # --- security and observability (docs/operations.md) ---
     max_body_bytes: int = 1_048_576  # larger request bodies are refused with 413 before they are read
+    login_max_failures: int = 5  # failed console logins of one user (in the window) that lock the account
+    login_max_address_failures: int = 20  # failed logins from one address (in the window) refused after
+    login_window_minutes: float = 15.0  # how far back failed logins count
+    login_lockout_minutes: float = 15.0  # how long a locked account stays locked (or `hotline users unlock`)
+    token_days: float = 90.0  # new API tokens expire after this many days; 0: never
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per line (call id, case number)
+
+    @property
+    def login_policy(self) -> LoginPolicy:
+        """The login throttling and lockout rules."""
+        return LoginPolicy(max_user_failures=self.login_max_failures,
+                           max_address_failures=self.login_max_address_failures,
+                           window=timedelta(minutes=self.login_window_minutes),
+                           lockout=timedelta(minutes=self.login_lockout_minutes))
 
     @property
     def dataset_dir(self) -> Path:

@@ -30,7 +30,7 @@ router = APIRouter()
 LOGIN_CSRF_COOKIE = "console_login_csrf"
 HOME_BY_ROLE = {"agent": "/agent", "supervisor": "/wallboard", "admin": "/wallboard", "bureau": "/bureau",
                 "qa": "/qa", "dispatcher": "/dispatch"}
-REASONS = ("session_expired", "not_logged_in", "login_failed")
+REASONS = ("session_expired", "not_logged_in", "login_failed", "login_locked", "login_throttled")
 
 
 @router.get("/")
@@ -65,11 +65,13 @@ def login(request: Request, username: str = Form(""), password: str = Form(""),
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie.encode(), csrf_token.encode()):
         raise CsrfFailed()
-    try:
-        with session_scope(console.session_factory) as session:
-            token = auth.login(session, username, password, settings, utcnow())
-    except auth.LoginFailed:
-        return RedirectResponse(f"{settings.prefix}/login?reason=login_failed", status_code=303)
+    address = request.client.host if request.client else "-"
+    policy = request.app.state.settings.login_policy
+    with session_scope(console.session_factory) as session:  # a refused attempt is committed too
+        try:
+            token = auth.login(session, username, password, settings, utcnow(), address, policy)
+        except auth.LoginFailed as failed:
+            return RedirectResponse(f"{settings.prefix}/login?reason={failed.reason}", status_code=303)
     response = RedirectResponse(f"{settings.prefix}/", status_code=303)
     response.set_cookie(settings.cookie_name, token, httponly=True, samesite="lax",
                         secure=settings.cookie_secure, path="/", max_age=int(settings.session_hours * 3600))

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import asynccontextmanager
 
 import pytest
-from sqlalchemy import create_engine, delete, text
+from sqlalchemy import create_engine, delete, text, update
 from sqlalchemy.engine import make_url
 
 from agent_console.config import ConsoleSettings
@@ -21,7 +21,7 @@ from ticketing.database.core import make_engine, make_session_factory, session_s
 from ticketing.database.migrate import upgrade
 from ticketing.dataset import load_dataset
 from ticketing.seed import seed
-from ticketing.user.models import ConsoleSession
+from ticketing.user.models import ConsoleSession, LoginAttempt, User
 
 
 @pytest.fixture(scope="session")
@@ -67,6 +67,8 @@ def session_factory(engine):
     with session_scope(factory) as session:
         session.execute(delete(AgentPresenceRow))
         session.execute(delete(ConsoleSession))
+        session.execute(delete(LoginAttempt))  # failed logins of earlier tests would throttle this one
+        session.execute(update(User).values(locked_until=None))
     return factory
 
 

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ticketing.database.core import Base
 from ticketing.database.types import UTCDateTime, utcnow
 
-# monitor-*: a supervisor listened to, whispered to or barged into an agent's live call
+# monitor-*: a supervisor listened to, whispered to or barged into an agent's live call; user-*: account
+# administration (hotline users ..., /api/v1/users/...)
 AUDIT_ACTIONS = ("unmask", "play-recording", "download-recording", "open-attachment", "monitor-listen",
-                 "monitor-whisper", "monitor-barge")
+                 "monitor-whisper", "monitor-barge", "user-password", "user-activate", "user-deactivate",
+                 "user-unlock")
 
 
 class AccessRecord(Base):

@@ -5,6 +5,7 @@ from ticketing.bureau.models import Bureau, Category, Community, RoutingRule, St
 from ticketing.call.models import Call, CaseCall
 from ticketing.callback.models import CallbackTask, DoNotCall
 from ticketing.caller.models import CallerFlag
+from ticketing.case.idempotency import IdempotencyKey
 from ticketing.case.models import Case, CaseAssist, CaseAttachment, CaseEvent, CaseNumberCounter
 from ticketing.database.core import Base
 from ticketing.knowledge.models import Article, ArticleVersion
@@ -12,7 +13,7 @@ from ticketing.open311.models import Open311Client, Open311Request
 from ticketing.outbox.models import OutboxEntry
 from ticketing.qa.models import CallTranscript, QaScore
 from ticketing.supervision.models import CaseNotice, SupervisionOrder
-from ticketing.user.models import ApiToken, ConsoleSession, User
+from ticketing.user.models import ApiToken, ConsoleSession, LoginAttempt, User
 from ticketing.webhook.models import WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -37,6 +38,8 @@ __all__ = [
     "Category",
     "Community",
     "DoNotCall",
+    "IdempotencyKey",
+    "LoginAttempt",
     "ConsoleSession",
     "Open311Client",
     "Open311Request",

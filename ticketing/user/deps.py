@@ -24,16 +24,20 @@ def current_user(
     user = service.cached_token_user(credentials.credentials)
     if user is not None:
         return user
-    user = service.authenticate_token(session, credentials.credentials)
-    if user is None:
+    try:
+        row = service.authenticate_token(session, credentials.credentials)
+    except service.TokenExpired as err:
+        raise _unauthorised("token expired: ask an administrator for a new one") from err
+    if row is None:
         raise _unauthorised("invalid or revoked token")
+    user, expires_at = row.user, row.expires_at
     if session.dirty:  # the token's last-used time was refreshed
         session.commit()
     # Out of this session, so that its rollback or close never expires what other requests read.
     for loaded in (user, user.bureau):
         if loaded is not None:
             session.expunge(loaded)
-    service.remember_token(credentials.credentials, user)
+    service.remember_token(credentials.credentials, user, expires_at)
     return user
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,12 +32,23 @@ class UserRead(BaseModel):
     bureau: str | None
     extension: str | None
     active: bool
+    locked_until: datetime | None = None  # locked after too many failed logins until then
+
+
+class PasswordChange(BaseModel):
+    """A new console password for the user in the path."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(min_length=8, max_length=200)
 
 
 class TokenCreate(BaseModel):
     """Name of a new token for the user in the path."""
 
     name: str = Field("api", min_length=1, max_length=100)
+    days: float | None = Field(None, gt=0, le=3650, description="Valid for this many days "
+                               "(default HOTLINE_TOKEN_DAYS).")
 
 
 class TokenCreated(BaseModel):
@@ -45,3 +57,4 @@ class TokenCreated(BaseModel):
     token: str
     name: str
     username: str
+    expires_at: datetime | None

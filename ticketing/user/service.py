@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -73,14 +73,11 @@ def _bureau_for(session: Session, role: str, bureau_code: str | None) -> Bureau 
     return bureau
 
 
-def set_password(session: Session, user: User, password: str) -> None:
-    """Replace a user's console password."""
-    user.password_hash = security.hash_password(password)
-    session.flush()
+def create_token(session: Session, user: User, name: str = "default", days: float | None = None) -> str:
+    """Create an API token for `user` valid for `days` (None: no expiry); return the token itself.
 
-
-def create_token(session: Session, user: User, name: str = "default") -> str:
-    """Create an API token for `user`; return the token itself (only its hash is stored)."""
+    Only the token's hash is stored.
+    """
     token = security.new_token()
     session.add(
         ApiToken(
@@ -88,43 +85,53 @@ def create_token(session: Session, user: User, name: str = "default") -> str:
             name=name,
             token_hash=security.token_hash(token),
             prefix=security.token_prefix(token),
+            expires_at=utcnow() + timedelta(days=days) if days else None,
         )
     )
     session.flush()
     return token
 
 
-def authenticate_token(session: Session, token: str) -> User | None:
-    """Return the active user owning a valid, unrevoked token and note its use; None otherwise."""
+class TokenExpired(Exception):
+    """A bearer token past its expiry time."""
+
+
+def authenticate_token(session: Session, token: str) -> ApiToken | None:
+    """Return a valid, unrevoked token of an active user and note its use; None otherwise.
+
+    Raises TokenExpired for a token past its expiry.
+    """
     row = session.scalars(select(ApiToken).where(ApiToken.token_hash == security.token_hash(token))).first()
     if row is None or row.revoked or not row.user.active:
         return None
     now = utcnow()
+    if row.expires_at is not None and row.expires_at <= now:
+        raise TokenExpired(row.prefix)
     # Throttled so that concurrent requests with one token do not all queue on the token row's lock.
     if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_INTERVAL:
         row.last_used_at = now
-    return row.user
+    return row
 
 
 # Verified tokens per process: token hash -> (monotonic expiry, user as loaded then). A hit skips the
 # database; a token revoked or a user deactivated by another process stops working within this time.
 TOKEN_CACHE_SECONDS = 30.0
-_verified: dict[str, tuple[float, User]] = {}
+_verified: dict[str, tuple[float, datetime | None, User]] = {}
 
 
 def cached_token_user(token: str) -> User | None:
     """The user of a token verified within TOKEN_CACHE_SECONDS in this process, or None."""
     hit = _verified.get(security.token_hash(token))
-    if hit is None or hit[0] < time.monotonic():
+    if hit is None or hit[0] < time.monotonic() or (hit[1] is not None and hit[1] <= utcnow()):
         return None
-    return hit[1]
+    return hit[2]
 
 
-def remember_token(token: str, user: User) -> None:
+def remember_token(token: str, user: User, expires_at: datetime | None = None) -> None:
     """Keep a verified token's user (its columns and bureau are loaded; it is read, never changed)."""
     if len(_verified) > 10_000:
         _verified.clear()
-    _verified[security.token_hash(token)] = (time.monotonic() + TOKEN_CACHE_SECONDS, user)
+    _verified[security.token_hash(token)] = (time.monotonic() + TOKEN_CACHE_SECONDS, expires_at, user)
 
 
 def forget_tokens() -> None:

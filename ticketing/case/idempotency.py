@@ -1,0 +1,90 @@
+"""Idempotency keys of case intake: a client retrying `POST /cases` gets the case it already made.
+
+The key, who sent it and a hash of the request are stored in the same transaction as the case, so a retry
+on any worker finds them; a second request with the key still in flight waits on the unique index and then
+reads the first one's case. Keys are kept for KEEP_HOURS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import ForeignKey, Index, String, delete
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ticketing.database.core import Base
+from ticketing.database.types import UTCDateTime, utcnow
+
+KEEP_HOURS = 24
+KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII without spaces (UUIDs, ULIDs, ...)
+
+
+class KeyReused(ValueError):
+    """The key was already used for a different request."""
+
+
+class InvalidKey(ValueError):
+    """The Idempotency-Key header is empty, too long or not printable ASCII."""
+
+
+class IdempotencyKey(Base):
+    """One `Idempotency-Key` a user sent with a new case, and the case it made."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def check_key(key: str) -> str:
+    """Return the key if it is usable, else raise InvalidKey."""
+    if not KEY_PATTERN.match(key):
+        raise InvalidKey("Idempotency-Key must be 1 to 200 printable ASCII characters without spaces")
+    return key
+
+
+def request_hash(payload: dict) -> str:
+    """SHA-256 of the request's canonical JSON (key order and spacing do not matter)."""
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def find(session: Session, user_id: int, key: str, digest: str) -> int | None:
+    """Return the id of the case this key made (None: unused or expired); KeyReused for another request."""
+    row = session.get(IdempotencyKey, (user_id, key))
+    if row is None or row.created_at < utcnow() - timedelta(hours=KEEP_HOURS):
+        return None
+    if row.request_hash != digest:
+        raise KeyReused("this Idempotency-Key was already used with a different request body")
+    return row.case_id
+
+
+def claim(session: Session, user_id: int, key: str, digest: str) -> None:
+    """Claim the key for this request (flush: a concurrent claim waits, then fails on the unique key)."""
+    cutoff = utcnow() - timedelta(hours=KEEP_HOURS)
+    session.execute(delete(IdempotencyKey).where(IdempotencyKey.user_id == user_id,
+                                                 IdempotencyKey.key == key,
+                                                 IdempotencyKey.created_at < cutoff))
+    session.add(IdempotencyKey(user_id=user_id, key=key, request_hash=digest, created_at=utcnow()))
+    session.flush()
+
+
+def settle(session: Session, user_id: int, key: str, case_id: int) -> None:
+    """Note the case the claimed key made."""
+    session.get(IdempotencyKey, (user_id, key)).case_id = case_id
+    session.flush()
+
+
+def purge(session: Session, now: datetime | None = None) -> int:
+    """Delete keys older than KEEP_HOURS; return how many."""
+    cutoff = (now or utcnow()) - timedelta(hours=KEEP_HOURS)
+    result = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
+    return result.rowcount or 0
+
