@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from agent_console.auth import Viewer
-from ticketing.case import flows, lists, service, states
+from ticketing.case import flows, idempotency, lists, service, states
 from ticketing.case.errors import (
     CaseError,
     CaseNotFound,
@@ -152,10 +152,17 @@ def _checked(value: Any) -> bool:
 
 
 def create(session: Session, dataset: Dataset, form: dict[str, Any], viewer: Viewer) -> Case:
-    """Take in a case from the form (dispatching it when asked); FormInvalid for bad fields."""
+    """Take in a case from the form (dispatching it when asked); FormInvalid for bad fields.
+
+    The form's `idempotency_key` (made by the page for each new case) makes a repeated save of the same
+    form return the case already saved instead of a second one.
+    """
     data = parse_form(form)
+    key = str(form.get("idempotency_key") or "").strip() or None
     try:
-        return flows.intake(session, dataset, data, actor_of(viewer))
+        return idempotency.intake_once(session, dataset, data, actor_of(viewer), viewer.user_id, key)[0]
+    except (idempotency.KeyReused, idempotency.KeyInFlight, idempotency.InvalidKey) as err:
+        raise FormInvalid({"idempotency_key": FieldError("already_saved", str(err))}) from err
     except UnknownReference as err:
         error = FieldError("unknown_reference", str(err), {"value": err.code})
         raise FormInvalid({err.field: error}) from err

@@ -129,6 +129,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "Not a valid phone number: {value}"),
     "field_unknown_reference": ("未知的{what}：{value}", "Unknown {what}: {value}"),
     "field_unknown_case": ("找不到工单 {value}", "No case {value}"),
+    "field_already_saved": ("这张工单可能已经保存过（内容已改动）：请先在工单列表中核对，再次保存将新建工单",
+                            "This case may already have been saved (the form changed since): check the "
+                            "case list; saving again makes a new case"),
     "field_no_caller_phone": ("该工单没有来电号码，无法回拨", "The case has no caller phone to call back"),
     "field_invalid": ("此项填写有误（{message}）", "{message}"),
     # deadlines in words

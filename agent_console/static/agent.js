@@ -213,12 +213,21 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   $("btn-suggest").addEventListener("click", suggest);
 
+  // One key per new case: saving the same form again (a retry after a timeout) returns the saved case.
+  function newCaseKey() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    $("case-key").value = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  newCaseKey();
+
   async function saveCase(event) {
     if (event) event.preventDefault();
     if (inactive) return;
     clearErrors();
     try {
       const data = await post("/agent/cases", new FormData($("case-form")), true);
+      newCaseKey();
       const c = data.case;
       $("case-result").replaceChildren(el("strong", `${t("case_created")}: ${c.number}`, "ok"),
         el("span", ` ${c.category} → ${c.bureau}` + (c.resolve_by ? ` · ${t("resolve_by")} ${c.resolve_by}` : "")));
@@ -226,6 +235,7 @@ document.addEventListener("DOMContentLoaded", () => {
       $("case-description").value = "";
     } catch (err) {
       showErrors(err.fields);
+      if (err.fields && err.fields.idempotency_key) newCaseKey();  // checked by the agent: next save is new
       banner(err.message || t("invalid_form"));
     }
   }

@@ -13,10 +13,16 @@ import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, Index, String, delete
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from ticketing.case import flows
+from ticketing.case.models import Case
+from ticketing.case.permissions import Actor
+from ticketing.case.schemas import CaseCreate
 from ticketing.database.core import Base
 from ticketing.database.types import UTCDateTime, utcnow
+from ticketing.dataset import Dataset
 
 KEEP_HOURS = 24
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII without spaces (UUIDs, ULIDs, ...)
@@ -24,6 +30,10 @@ KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII without spa
 
 class KeyReused(ValueError):
     """The key was already used for a different request."""
+
+
+class KeyInFlight(ValueError):
+    """Another request with the key is still being taken in."""
 
 
 class InvalidKey(ValueError):
@@ -66,25 +76,37 @@ def find(session: Session, user_id: int, key: str, digest: str) -> int | None:
     return row.case_id
 
 
-def claim(session: Session, user_id: int, key: str, digest: str) -> None:
-    """Claim the key for this request (flush: a concurrent claim waits, then fails on the unique key)."""
+def claim(session: Session, user_id: int, key: str, digest: str) -> bool:
+    """Claim the key for this request; False when a concurrent request with the key committed first.
+
+    The user's expired keys go first. The insert runs in a savepoint: a concurrent claim of the same key
+    waits on the primary key until the other transaction ends, then fails here without spoiling ours.
+    """
     cutoff = utcnow() - timedelta(hours=KEEP_HOURS)
     session.execute(delete(IdempotencyKey).where(IdempotencyKey.user_id == user_id,
-                                                 IdempotencyKey.key == key,
                                                  IdempotencyKey.created_at < cutoff))
-    session.add(IdempotencyKey(user_id=user_id, key=key, request_hash=digest, created_at=utcnow()))
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(IdempotencyKey(user_id=user_id, key=key, request_hash=digest, created_at=utcnow()))
+    except IntegrityError:
+        return False
+    return True
 
 
-def settle(session: Session, user_id: int, key: str, case_id: int) -> None:
-    """Note the case the claimed key made."""
-    session.get(IdempotencyKey, (user_id, key)).case_id = case_id
-    session.flush()
-
-
-def purge(session: Session, now: datetime | None = None) -> int:
-    """Delete keys older than KEEP_HOURS; return how many."""
-    cutoff = (now or utcnow()) - timedelta(hours=KEEP_HOURS)
-    result = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
-    return result.rowcount or 0
+def intake_once(session: Session, dataset: Dataset, data: CaseCreate, actor: Actor, user_id: int,
+                key: str | None) -> tuple[Case, bool]:
+    """Take in a case, or return the one this key already made; the bool says it was made before."""
+    if key is None:
+        return flows.intake(session, dataset, data, actor), False
+    digest = request_hash(data.model_dump(mode="json"))
+    for _ in range(2):  # a lost race reads the winner's case (or, if it rolled back, claims again)
+        made = find(session, user_id, check_key(key), digest)
+        if made is not None:
+            return session.get(Case, made), True
+        if claim(session, user_id, key, digest):
+            case = flows.intake(session, dataset, data, actor)
+            session.get(IdempotencyKey, (user_id, key)).case_id = case.id
+            session.flush()
+            return case, False
+    raise KeyInFlight("another request with this Idempotency-Key is being taken in; retry shortly")
 

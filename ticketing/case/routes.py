@@ -6,11 +6,11 @@ import logging
 from datetime import datetime, time, timedelta
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from ticketing.case import access, flows, privacy, service, states
+from ticketing.case import access, flows, idempotency, privacy, service, states
 from ticketing.case.errors import UnknownReference
 from ticketing.case.models import MAX_DESCRIPTION, Case
 from ticketing.case.permissions import CENTRE, Actor
@@ -37,11 +37,19 @@ def dataset_of(request: Request):
 def create_case(
     data: CaseCreate,
     request: Request,
+    response: Response,
     session: Session = Depends(get_db),
     user: User = Depends(require_roles(*CENTRE)),
+    idempotency_key: str | None = Header(
+        None, max_length=200, description="Any unique string per new case (a UUID): a retry with the same "
+        "key and body returns the case already made (Idempotent-Replayed: true) instead of a second one; "
+        "the same key with another body is 422. Kept 24 hours."),
 ) -> CaseRead:
     """Take in a case: route it and set its deadlines; `dispatch: true` dispatches it at once."""
-    case = flows.intake(session, dataset_of(request), data, Actor.of(user))
+    case, replayed = idempotency.intake_once(session, dataset_of(request), data, Actor.of(user), user.id,
+                                             idempotency_key)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return _commit(request, session, case, user)
 
 
