@@ -63,17 +63,25 @@ def _snapshot(session: Session) -> _Snapshot:
     engine = session.get_bind()
     engine = getattr(engine, "engine", engine)
     snapshot = _snapshots.get(engine)
-    if snapshot is not None and time.monotonic() - snapshot.loaded_at < REFRESH:
+    if _fresh(snapshot):
         return snapshot
     with _lock:
-        snapshot = _load(engine)
-        _snapshots[engine] = snapshot
+        snapshot = _snapshots.get(engine)
+        if not _fresh(snapshot):  # another thread may have reloaded while this one waited
+            snapshot = _load(session)
+            _snapshots[engine] = snapshot
     return snapshot
 
 
-def _load(engine: Engine) -> _Snapshot:
+def _fresh(snapshot: _Snapshot | None) -> bool:
+    return snapshot is not None and time.monotonic() - snapshot.loaded_at < REFRESH
+
+
+def _load(caller: Session) -> _Snapshot:
+    # On the caller's own connection: a second one, taken while every thread that waits on _lock holds
+    # its request's connection, exhausted the pool under 20 concurrent intakes (QueuePool timeouts).
     snapshot = _Snapshot(loaded_at=time.monotonic())
-    with Session(engine) as session:
+    with Session(bind=caller.connection()) as session:
         for model in MODELS:
             rows = session.scalars(select(model)).unique()
             snapshot.by_code[model] = {row.code: row for row in rows}
