@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ticketing.bus import Bus, create_bus
-from ticketing.bus.health import WorkerHealth
+from ticketing.bus.health import Check, WorkerHealth, worker_checks
 from ticketing.config import Settings
 from ticketing.database.core import make_engine, make_session_factory
 from ticketing.outbox import Relay
@@ -67,6 +67,15 @@ class Services:
             if report is not None:
                 reports.extend(_as_list(report()))
         return reports
+
+    def readiness(self) -> list[Check]:
+        """Return what /readyz checks in this process besides database and bus: workers, AMI, speech."""
+        checks = worker_checks(self.health())
+        for component in self.components:
+            ready = getattr(component, "readiness", None)
+            if ready is not None:
+                checks.extend(ready())
+        return checks
 
     async def start(self) -> None:
         """Start components (which subscribe to the bus), then the bus consumers."""

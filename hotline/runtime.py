@@ -14,6 +14,7 @@ def create_app() -> FastAPI:
     """Create the HTTP app (API + console) whose lifespan starts the bus and the telephony components."""
     from hotline.settings import get_hotline_settings
     from ticketing.api import create_api
+    from ticketing.web.health import add_readiness
 
     settings = get_hotline_settings().case  # every section loaded and checked together, once
     services = build_services(settings)
@@ -27,6 +28,7 @@ def create_app() -> FastAPI:
             await services.stop()
 
     app = create_api(settings, session_factory=services.session_factory, bus=services.bus, lifespan=lifespan)
+    add_readiness(app, services.readiness)
     mount_console(app, services)
     return app
 

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ticketing.bureau.routes import router as bureau_router
@@ -25,6 +24,7 @@ from ticketing.case.errors import (
     UnknownReference,
     UploadRefused,
 )
+from ticketing.case.idempotency import InvalidKey, KeyInFlight, KeyReused
 from ticketing.case.media_routes import router as case_media_router
 from ticketing.case.phone import InvalidPhone
 from ticketing.case.routes import router as case_router
@@ -39,6 +39,7 @@ from ticketing.report.routes import router as report_router
 from ticketing.routing import RoutingError
 from ticketing.user.routes import router as user_router
 from ticketing.user.service import UserError
+from ticketing.web import health, metrics
 from ticketing.web.errors import add_database_handlers
 from ticketing.web.guard import RequestGuard
 from ticketing.web.headers import SecurityHeaders
@@ -60,6 +61,9 @@ ERROR_STATUS: dict[type[Exception], int] = {
     ConcurrentUpdate: status.HTTP_409_CONFLICT,
     MediaUnavailable: status.HTTP_404_NOT_FOUND,
     UploadRefused: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    KeyReused: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    KeyInFlight: status.HTTP_409_CONFLICT,
+    InvalidKey: status.HTTP_400_BAD_REQUEST,
 }
 
 
@@ -91,23 +95,13 @@ def create_api(
         app.include_router(router, prefix="/api/v1")
     app.include_router(open311_router)
     _add_error_handlers(app)
-    app.add_api_route("/healthz", _healthz, methods=["GET"], tags=["health"])
+    health.install(app)
+    metrics.install(app)
     # Case attachments may be larger than other bodies: their own limit plus the multipart framing.
     app.add_middleware(RequestGuard, max_body=settings.max_body_bytes,
                        upload_body=settings.attachment_max_bytes + 64 * 1024)
     app.add_middleware(SecurityHeaders)
     return app
-
-
-def _healthz(request: Request) -> JSONResponse:
-    """Report whether the database answers."""
-    try:
-        with request.app.state.session_factory() as session:
-            session.execute(text("SELECT 1"))
-    except Exception as err:  # any database failure means "unhealthy"; the driver's words go to the log only
-        log.warning("health check failed: %s", err)
-        return JSONResponse({"status": "unhealthy", "database": "unavailable"}, status_code=503)
-    return JSONResponse({"status": "ok", "dataset": request.app.state.dataset.name})
 
 
 def _add_error_handlers(app: FastAPI) -> None:

@@ -24,6 +24,7 @@ from ivr.ami.reconcile import reconcile, refresh_queues
 from ivr.ami.state import CallRegistry
 from ivr.config import IvrSettings
 from ticketing.bus import Bus
+from ticketing.bus.health import Check
 from ticketing.bus.sender import Sender
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,11 @@ class AmiBridge:
     def health(self):
         """Report the liveness of the bridge's sender (its bounded queue of telephony events)."""
         return self.notifier.health()
+
+    def readiness(self) -> list[Check]:
+        """Whether the bridge is logged in to its Asterisk (for /readyz)."""
+        return [Check(f"ami {self.ctx.registry.server}", self._live_connection() is not None
+                      and self.connected.is_set(), "not connected")]
 
     async def wait_connected(self, limit: float) -> None:
         """Wait until the bridge is logged in (raises TimeoutError)."""

@@ -14,6 +14,7 @@ from ivr.speech.messages import MessageTranscriber
 from ivr.speech.pool import RecognizerPool
 from ticketing.bus import Bus, Streams
 from ticketing.bus.contract import Event
+from ticketing.bus.health import Check
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,11 @@ class SpeechComponent:
             self.bus.subscribe(Streams.CALLS, "speech-messages", self.messages.on_call_event)
         if self.calls is not None:
             self.bus.subscribe(Streams.CALLS, "speech-call-transcripts", self.calls.on_call_event)
+
+    def readiness(self) -> list[Check]:
+        """Whether each configured language's speech engine is loaded (for /readyz)."""
+        return [Check(f"speech {language}", engine.ready, "model not loaded")
+                for language, engine in sorted(self.engines.by_language.items())]
 
     async def stop(self) -> None:
         """Close the server and the decoding threads."""

@@ -25,3 +25,18 @@ class WorkerHealth:
 def failing_too_long(failing_since: float | None, now: float, limit: float = STALL_SECONDS) -> bool:
     """Tell whether a worker that started failing at `failing_since` (None: not failing) is past the limit."""
     return failing_since is not None and now - failing_since > limit
+
+
+@dataclass(frozen=True)
+class Check:
+    """One part of a process /readyz looks at: is it ready, and if not, why (in words safe to show)."""
+
+    name: str  # e.g. "database", "bus", "ami default", "speech zh", "worker outbox-relay"
+    ok: bool
+    reason: str = ""  # "unreachable", "not connected", "stalled", ... never a driver's message
+
+
+def worker_checks(reports: list[WorkerHealth]) -> list[Check]:
+    """The readiness of bus workers: each must be running and not failing for long."""
+    return [Check(f"worker {r.name}", r.healthy, "" if r.healthy else "stalled" if r.running else "stopped")
+            for r in reports]

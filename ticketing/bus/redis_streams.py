@@ -74,6 +74,19 @@ class RedisBus(Bus):
         except RedisError as err:
             raise BusUnavailable(f"Redis is not reachable: {err}") from err
 
+    async def lag(self, streams: list[str]) -> dict[str, int]:
+        """Entries each consumer group of `streams` has yet to read or acknowledge ("stream/group": n)."""
+        found: dict[str, int] = {}
+        for stream in streams:
+            try:
+                groups = await self._redis.xinfo_groups(stream)
+            except ResponseError:  # no such stream (yet)
+                continue
+            for group in groups:
+                name = group["name"].decode() if isinstance(group["name"], bytes) else group["name"]
+                found[f"{stream}/{name}"] = int(group.get("lag") or 0) + int(group.get("pending") or 0)
+        return found
+
     async def start(self) -> None:
         await self.ping()
         self._started = True
