@@ -38,9 +38,11 @@ def config_doc() -> None:
 
 @app.callback()
 def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug detail.")) -> None:
-    """Configure logging for every sub-command."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """Configure logging for every sub-command (HOTLINE_LOG_FORMAT: text or json)."""
+    from ticketing import logs
+    from ticketing.config import get_settings
+
+    logs.configure(get_settings().log_format, logging.DEBUG if verbose else logging.INFO)
 
 
 @app.command()
@@ -59,5 +61,23 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     except PortsInUse as err:
         logging.getLogger("hotline.serve").error("%s", err)
         raise typer.Exit(2) from err
+    if workers > 1:
+        _share_metrics_between_workers()
+    # log_config=None: uvicorn keeps the hotline's log format (create_app sets it in every worker)
     uvicorn.run("hotline.runtime:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info")
+                log_level="info", log_config=None)
+
+
+def _share_metrics_between_workers() -> None:
+    """Have every worker write its request metrics where /metrics in any worker reads them all."""
+    import os
+    import shutil
+
+    from ticketing.config import get_settings
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    directory = get_settings().var_dir / "metrics"
+    shutil.rmtree(directory, ignore_errors=True)  # the last run's counters
+    directory.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory.resolve())  # read by prometheus_client in workers

@@ -13,10 +13,12 @@ log = logging.getLogger(__name__)
 def create_app() -> FastAPI:
     """Create the HTTP app (API + console) whose lifespan starts the bus and the telephony components."""
     from hotline.settings import get_hotline_settings
+    from ticketing import logs
     from ticketing.api import create_api
     from ticketing.web.health import add_readiness
 
     settings = get_hotline_settings().case  # every section loaded and checked together, once
+    logs.configure(settings.log_format)  # also in each of several workers (spawned processes)
     services = build_services(settings)
 
     @asynccontextmanager

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 
+from ticketing import routing
 from ticketing.bureau.routes import router as bureau_router
 from ticketing.call.routes import router as call_router
 from ticketing.callback.routes import router as callback_router
@@ -39,7 +40,7 @@ from ticketing.report.routes import router as report_router
 from ticketing.routing import RoutingError
 from ticketing.user.routes import router as user_router
 from ticketing.user.service import UserError
-from ticketing.web import health, metrics
+from ticketing.web import docs, health, metrics
 from ticketing.web.errors import add_database_handlers
 from ticketing.web.guard import RequestGuard
 from ticketing.web.headers import SecurityHeaders
@@ -80,6 +81,8 @@ def create_api(
         title="Citizen service hotline",
         version="1",
         lifespan=lifespan,
+        docs_url=None,  # ticketing.web.docs serves /docs from local files
+        redoc_url=None,
         description="Cases (工单) of the district hotline: intake, routing, dispatch, deadlines.",
     )
     if session_factory is None:
@@ -89,6 +92,7 @@ def create_api(
     app.state.settings = settings
     app.state.session_factory = session_factory
     app.state.dataset = dataset or load_dataset(settings.dataset_dir)
+    routing.prepare(app.state.dataset)  # jieba's dictionary loads now, not in the first intakes
     app.state.bus = bus
     for router in (case_router, bureau_router, user_router, call_router, report_router, qa_router,
                    case_media_router, webhook_router, callback_router, knowledge_router, caller_router):
@@ -96,6 +100,7 @@ def create_api(
     app.include_router(open311_router)
     _add_error_handlers(app)
     health.install(app)
+    docs.install(app)
     metrics.install(app)
     # Case attachments may be larger than other bodies: their own limit plus the multipart framing.
     app.add_middleware(RequestGuard, max_body=settings.max_body_bytes,

@@ -14,6 +14,7 @@ from ivr.agi import commands as c
 from ivr.agi.machine import Machine, Step, Transition
 from ivr.agi.protocol import AgiChannel, AgiError, AgiHangup
 from ivr.agi.services import IvrServices
+from ticketing import logs
 from ticketing.bus import Bus
 from ticketing.bus.contract import IvrCaseOpened, IvrStep
 
@@ -60,6 +61,7 @@ class CallSession:
     async def run(self) -> None:
         """Walk the menu until it ends or the caller hangs up."""
         self.call = await self._identify()
+        logs.bind_call(self.call.linkedid)  # this call's task: its log lines carry the call id
         flag, own_cases = await self._caller_facts() if self.entry is None else (None, ())
         await self.channel.send("ANSWER")
         # A later entry (e.g. "message" after a queue) continues in the language the caller chose.

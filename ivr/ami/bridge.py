@@ -23,6 +23,7 @@ from ivr.ami.handlers import HandlerContext, handle
 from ivr.ami.reconcile import reconcile, refresh_queues
 from ivr.ami.state import CallRegistry
 from ivr.config import IvrSettings
+from ticketing import logs
 from ticketing.bus import Bus
 from ticketing.bus.health import Check
 from ticketing.bus.sender import Sender
@@ -174,7 +175,8 @@ class AmiBridge:
     def _on_event(self, message) -> None:
         """panoramisk's callback for every event: run the handler, queue its events, never raise."""
         try:
-            events = handle(self.ctx, message)
+            with logs.bind(call=message.get("Linkedid")):
+                events = handle(self.ctx, message)
         except Exception:
             log.exception("AMI handler for %s failed", message.get("Event"))
             return

@@ -9,6 +9,7 @@ connection drops fail at once with AmiNotConnected.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import logging
 from collections.abc import Callable
 
@@ -31,9 +32,11 @@ class HotlineAmiProtocol(AMIProtocol):
     def connection_made(self, transport):
         super().connection_made(transport)
         self.buffer = ""
+        # A character split across two TCP reads (a caller's Chinese name) must not become two U+FFFD.
+        self._decoder = codecs.getincrementaldecoder(getattr(self, "encoding", "utf-8"))("replace")
 
     def data_received(self, data: bytes) -> None:
-        self.buffer += data.decode(getattr(self, "encoding", "utf-8"), "replace")
+        self.buffer += self._decoder.decode(data)
         if self.version is None and self.buffer.startswith("Asterisk Call Manager/"):
             banner, _, self.buffer = self.buffer.partition("\r\n")
             self.version = banner.partition("/")[2].strip()

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from ticketing import logs
 from ticketing.case import access, flows, idempotency, privacy, service, states
 from ticketing.case.errors import UnknownReference
 from ticketing.case.models import MAX_DESCRIPTION, Case
@@ -24,7 +25,14 @@ from ticketing.user.models import User
 from ticketing.validation import MAX_PAGE, Day, Moment, Text
 
 log = logging.getLogger(__name__)
-router = APIRouter(tags=["cases"])
+
+
+async def _log_case_of_path(request: Request) -> None:
+    """Log lines of a request about one case carry its number (async: the endpoint's thread inherits it)."""
+    logs.bind_case(request.path_params.get("number"))
+
+
+router = APIRouter(tags=["cases"], dependencies=[Depends(_log_case_of_path)])
 ActionName = Literal[tuple(states.ACTIONS)]  # type: ignore[valid-type]
 
 
@@ -50,6 +58,7 @@ def create_case(
                                              idempotency_key)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
+    logs.bind_case(case.number)
     return _commit(request, session, case, user)
 
 

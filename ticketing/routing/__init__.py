@@ -1,6 +1,6 @@
 """Routing engine: suggest a category from free text and route a request to a bureau by ordered rules."""
 
-from ticketing.routing.engine import RoutingDecision, RoutingError, RoutingRequest, route, segment
+from ticketing.routing.engine import RoutingDecision, RoutingError, RoutingRequest, prepare, route, segment
 from ticketing.routing.keywords import KeywordMatcher, normalise
 from ticketing.routing.suggest import CategorySuggestion, suggest_category
 
@@ -11,6 +11,7 @@ __all__ = [
     "RoutingError",
     "RoutingRequest",
     "normalise",
+    "prepare",
     "route",
     "segment",
     "suggest_category",

@@ -11,7 +11,6 @@ import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import jieba
 
@@ -137,7 +136,23 @@ def _place_names(words: tuple[tuple[str, int, int], ...]) -> tuple[tuple[tuple[s
     return tuple(joined), frozenset(places)
 
 
-@lru_cache(maxsize=4)
+_segmenters: dict[tuple[tuple[str, ...], tuple[str, ...]], Segmenter] = {}
+_building = threading.Lock()
+
+
 def segmenter_for(words: tuple[str, ...], negations: tuple[str, ...]) -> Segmenter:
-    """Return the segmenter of a word list, built once per process (building one takes about a second)."""
-    return Segmenter(words, negations)
+    """Return the segmenter of a word list, built once per process (building one takes about a second).
+
+    Built under a lock: with a plain cache, the first 20 concurrent intakes each built their own, one after
+    another on jieba's lock, for minutes on a loaded machine while holding their database connections.
+    """
+    key = (words, negations)
+    found = _segmenters.get(key)
+    if found is None:
+        with _building:
+            found = _segmenters.get(key)
+            if found is None:
+                if len(_segmenters) >= 4:
+                    _segmenters.clear()
+                found = _segmenters[key] = Segmenter(words, negations)
+    return found
