@@ -28,12 +28,13 @@ def routers() -> list[APIRouter]:
         reports,
         search,
         transfer,
+        users,
         wallboard,
     )
 
     return [auth.router, agent.router, bureau.router, wallboard.router, reports.router, qa.router,
             casepage.router, desks.router, audit.router, callbacks.router, knowledge.router, phone.router,
-            monitor.router, transfer.router, search.router, callers.router]
+            monitor.router, transfer.router, search.router, callers.router, users.router]
 
 
 def register_error_handlers(app: FastAPI) -> None:

@@ -23,7 +23,7 @@ NAV: dict[str, tuple[tuple[str, str], ...]] = {
     "supervisor": (("/wallboard", "nav_wallboard"), ("/supervise", "nav_supervise"),
                    ("/dispatch", "nav_dispatch"), ("/callers", "nav_callers")),
     "admin": (("/wallboard", "nav_wallboard"), ("/supervise", "nav_supervise"), ("/dispatch", "nav_dispatch"),
-              ("/audit", "nav_audit"), ("/callers", "nav_callers")),
+              ("/audit", "nav_audit"), ("/users", "nav_users"), ("/callers", "nav_callers")),
     "bureau": (("/bureau", "nav_workspace"),),
 }
 TAB_HEADER = "x-console-tab"
