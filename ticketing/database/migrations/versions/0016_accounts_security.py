@@ -1,7 +1,7 @@
 """Accounts and intake safety: login attempts and lockout, token expiry, idempotency keys of new cases.
 
 Revision ID: 0016_accounts_security
-Revises: 0021_caller_flags
+Revises: 0019_reports_more
 Create Date: 2026-12-02 07:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_accounts_security"
-down_revision = "0021_caller_flags"
+down_revision = "0019_reports_more"
 branch_labels = None
 depends_on = None
 
