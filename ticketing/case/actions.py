@@ -174,8 +174,9 @@ def answer_supervision(step: Step) -> None:
 
 
 def close(step: Step) -> None:
-    """Archive the case (归档)."""
+    """Archive the case (归档), with the centre's remark if it gave one."""
     step.case.closed_at = step.now
+    step.note = step.payload.note or ""
 
 
 def callback(step: Step) -> None:
@@ -190,8 +191,9 @@ def callback(step: Step) -> None:
 
 
 def reopen(step: Step) -> None:
-    """Reopen a resolved case so that it is dispatched again."""
+    """Reopen a resolved case so that it is dispatched again; the reason goes into the trail (重办原因)."""
     step.case.reopened_at = step.now
+    step.note = step.payload.note or ""
 
 
 def merge(step: Step) -> None:
