@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agent_console import i18n
 from agent_console.auth import Viewer
 from ticketing.bureau.models import Bureau
 from ticketing.case import lists, privacy, states
@@ -120,6 +121,7 @@ def rows(
     """Return the rows of one page and the cursor of the next."""
     result = lists.page(session, found, now)
     reasons = return_reasons(session, [c.id for c in result.items if c.status == states.RETURNED])
+    reasons |= reopen_reasons(session, [c.id for c in result.items if c.status == states.REOPENED], lang)
     return [
         row(case, dataset, now, lang, viewer, reasons.get(case.id, "")) for case in result.items
     ], result.next_cursor
@@ -164,6 +166,20 @@ def _quick(case: Case, viewer: Viewer) -> list[str]:
     if viewer.role != "bureau" or case.bureau_id != viewer.bureau_id:
         return []
     return [a for a in ("acknowledge", "start") if a in states.allowed_actions(case.status)]
+
+
+def reopen_reasons(session: Session, case_ids: list[int], lang: str) -> dict[int, str]:
+    """Return why each case is being handled again (重办): the supervisor's note or the unsatisfied rating."""
+    if not case_ids:
+        return {}
+    query = (
+        select(CaseEvent.case_id, CaseEvent.action, CaseEvent.note)
+        .where(CaseEvent.case_id.in_(case_ids), CaseEvent.action.in_(("reopen", "callback")))
+        .order_by(CaseEvent.id)
+    )
+    unsatisfied = i18n.translate("rating_unsatisfied", lang)
+    return {case_id: note or (unsatisfied if action == "callback" else "")
+            for case_id, action, note in session.execute(query)}
 
 
 def return_reasons(session: Session, case_ids: list[int]) -> dict[int, str]:

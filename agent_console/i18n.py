@@ -311,6 +311,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "clear_filters": ("清除筛选", "Clear"),
     "routed_to": ("分派建议", "Routed to"),
     "return_reason": ("退回原因", "Return reason"),
+    "reopen_reason": ("重办原因", "Why handled again"),
     "open_case": ("查看办理", "Open"),
     "stage_dispatch": ("派单时限", "Dispatch by"),
     "stage_acknowledge": ("签收时限", "Acknowledge by"),

@@ -153,6 +153,23 @@ async def test_return_needs_a_reason_and_reaches_the_desk_with_it(running):
     assert case_of(console, number).status == "dispatched"
 
 
+async def test_a_reopened_case_reaches_the_desk_with_why(running):
+    base, console, client = running
+    agent = await client("agent1")
+    number = await new_case(agent, "路灯不亮很久了", dispatch=True)
+    clerk = await client("urban1")
+    await clerk.post(f"/console/bureau/cases/{number}/acknowledge", data={"csrf_token": clerk.csrf})
+    assert "done=resolve" in await act(clerk, number, "resolve", reply="已修复")
+    boss = await client("supervisor1")
+    assert "done=reopen" in await act(boss, number, "reopen", note="市民来电说仍然不亮")
+    desk = await client("dispatcher1")
+    reopened = (await desk.http.get("/console/dispatch?tab=reopened")).text
+    assert number in reopened and "重办原因：市民来电说仍然不亮" in reopened
+    row = reopened[reopened.index(f'data-number="{number}"'):]
+    row = row[:row.index("</tr>")]
+    assert re.search(r"<td>\s*<span class=\"muted\">—</span></td>", row)  # no clock runs: a dash, not a blank
+
+
 async def test_street_office_passes_a_case_to_a_community_and_takes_it_back(running):
     base, console, client = running
     agent = await client("agent1")
