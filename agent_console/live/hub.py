@@ -147,6 +147,8 @@ class Hub:
         wb.fold(self.board, event, _at(event, envelope))
         if isinstance(event, ct.CallOffered):
             await self._pop(event)
+        elif isinstance(event, ct.AgentCompleted):
+            self._agent_done(event)
         elif context is not None:
             message = {"type": event.TYPE, "linkedid": context.linkedid, "call": context.to_json()}
             viewers = self._to_viewers(context.linkedid, message)
@@ -164,6 +166,15 @@ class Hub:
                    "call": context.to_json(), "offered_at": event.at}
         if self.send_user(user_id, message) and self.on_pop is not None:
             await self.on_pop(user_id, message)
+
+    def _agent_done(self, event: ct.AgentCompleted) -> None:
+        """The agent's part is over (a transfer handed the caller on): their pop ends, the call goes on."""
+        user_id = self._interfaces.get(event.agent)
+        context = self.calls.get(event.linkedid)
+        if user_id is None or context is None or self._linkedid_of.get(user_id) != event.linkedid:
+            return
+        call = {**context.to_json(), "ended": True}
+        self.send_user(user_id, {"type": "call.ended", "linkedid": event.linkedid, "call": call})
 
     def _to_viewers(self, linkedid: str, message: dict[str, Any]) -> list[int]:
         viewers = []

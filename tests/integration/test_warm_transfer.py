@@ -96,6 +96,8 @@ async def test_warm_transfer_to_a_bureau_hotline(make_app, serve, asterisk, ami_
             # The agent's part is over at once: phone free, wrap-up (not 通话中 until the others hang up).
             await expect(status).to_have_attribute("data-state", "registered", timeout=15000)
             await expect(page.locator("#state")).to_have_text("话后处理", timeout=10000)
+            await expect(page.locator("#pop-queue")).to_contain_text("通话已结束")  # for this agent
+            await expect(page.locator("#btn-hangup")).to_be_disabled()
             live = channels(asterisk)
             assert "PJSIP/resident-" in live and "Local/caller@hotline-test" in live, live
             assert "PJSIP/webrtc-1001-" not in live, live
