@@ -118,3 +118,17 @@ def test_name_and_address_parts_narrow_as_text_found_through_the_index(client, h
     assert found(client, headers, name="100%_")["items"] == []  # LIKE wildcards are only text
     response = client.get("/api/v1/cases", params={"address": "a\x00b"}, headers=headers["supervisor"])
     assert response.status_code in (400, 422)  # the NUL guard refuses it before the search
+
+
+def test_windows_of_the_newest_cases_find_what_one_search_finds(client, headers, monkeypatch):
+    words = ["挖掘机施工", "路灯坏了", "挖掘机很吵", "噪音", "路灯不亮", "挖掘机", "井盖", "挖掘机又来了"]
+    made = [create(client, headers, description=text) for text in words]
+    expected = {q: found(client, headers, q=q, per_page=200) for q in ("挖掘机", "路灯", "井盖", "没有的词")}
+    assert set(numbers(expected["挖掘机"])) == {made[i] for i in (0, 2, 5, 7)}
+    monkeypatch.setattr(search, "WINDOW", 1)  # every window holds one case: windows, then the rest
+    for q, body in expected.items():
+        assert found(client, headers, q=q, per_page=200) == body
+    monkeypatch.setattr(search, "SEARCH_CAP", 2)
+    capped = found(client, headers, q="挖掘机")
+    assert (capped["total"], capped["total_capped"]) == (2, True)
+    assert set(numbers(capped)) == {made[5], made[7]}  # the newest two are the ones ranked

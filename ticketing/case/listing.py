@@ -23,7 +23,7 @@ from ticketing.case.models import Case
 from ticketing.case.phone import InvalidPhone, normalize_phone
 from ticketing.database.types import UTCDateTime
 
-LIST_COUNT_CAP = 10_000
+LIST_COUNT_CAP = 1_000
 
 
 @dataclass(frozen=True)
@@ -92,21 +92,19 @@ def _ranked(session: Session, criteria) -> Page:
     if found is None:
         return Page([], 0, False, None)
     source, on, match, newest, rank = found
-    # The newest SEARCH_CAP + 1 matches: the extra one only tells that the count is capped.
-    hits = select(newest.label("id"), rank.label("rank")).select_from(source).where(match)
-    filtered = _filtered(session, hits, criteria)
-    if filtered is not hits:  # a filter on the case's own columns: join the cases
+    hits = select(newest).select_from(source).where(match)
+    if _filtered(session, hits, criteria) is not hits:  # a filter on the case's own columns: join the cases
         hits = _filtered(session, hits.join(Case, on), criteria)
-    hits = hits.order_by(newest.desc()).limit(search.SEARCH_CAP + 1)
-    hits = hits.subquery()
-    counted = select(hits.c.id, hits.c.rank, func.count().over().label("total"),
-                     func.row_number().over(order_by=hits.c.id.desc()).label("recency")).subquery()
-    query = (select(counted.c.id, counted.c.total).where(counted.c.recency <= search.SEARCH_CAP)
-             .order_by(counted.c.rank, counted.c.id.desc())
-             .offset((criteria.page - 1) * criteria.per_page).limit(criteria.per_page))
-    rows = session.execute(query).all()
-    total = rows[0].total if rows else session.scalar(select(func.count()).select_from(hits)) or 0
-    return Page([r.id for r in rows], min(total, search.SEARCH_CAP), total > search.SEARCH_CAP, None)
+    # The newest SEARCH_CAP + 1 matches (the extra one only tells that the count is capped), then their ranks.
+    ids = search.newest(session, hits, newest, search.SEARCH_CAP + 1)
+    total, ids = len(ids), ids[: search.SEARCH_CAP]
+    if not ids:
+        return Page([], 0, False, None)
+    ranks = session.execute(select(newest, rank).select_from(source).where(match, newest.in_(ids))).all()
+    best = [case_id for case_id, _rank in sorted(ranks, key=lambda row: (row[1], -row[0]))]
+    start = (criteria.page - 1) * criteria.per_page
+    return Page(best[start:start + criteria.per_page], min(total, search.SEARCH_CAP),
+                total > search.SEARCH_CAP, None)
 
 
 def text_match(session: Session, q: str):

@@ -4,6 +4,13 @@ PostgreSQL keeps `case_search(case_id, doc tsvector)` under a GIN index; SQLite 
 is the case id. Intake writes the document (description, address, caller name); a note, reply or
 transcript is appended to it. A search ranks only the newest SEARCH_CAP matches (ts_rank / bm25), so a
 word found in a fifth of a million cases costs no more than a rare one; the count is capped with it.
+
+Finding the newest matches on PostgreSQL (`newest`): GIN yields matches in no order, and a phrase must be
+checked against the stored document, so "all matches, then the newest" reads every matching row (58,000
+for 挖掘机 at a million cases, 2.5 s). Instead the newest ids are searched in windows growing fourfold
+(10,000 ids, then 40,000, ...) inside the two-column GIN index over (case_id, doc) (migration 0023), so a
+window reads only its own matches; once the rate seen says few matches are left below, the rest is one
+document-only search. The cost follows how common the word is, not how many cases there are.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from sqlalchemy.orm import Session
 from ticketing.case import terms
 
 SEARCH_CAP = 1000  # matches ranked and counted at most; the page says when there were more
+WINDOW = 10_000  # ids in the first window of the newest cases searched; each next window is 4 times wider
 REPLY, NOTE, TRANSCRIPT = "B", "C", "D"  # weights of appended text
 NUMBER = re.compile(r"^[A-Za-z]{1,8}\d{8}(-\d{1,6})?$")
 PHONE = re.compile(r"^\+?[\d\s()-]{7,24}$")
@@ -116,6 +124,30 @@ def kind_of(q: str) -> str:
     return "words"
 
 
+def newest(session: Session, query, id_column, limit: int) -> list[int]:
+    """The ids `query` (selecting `id_column`, the search table's id) finds, newest first, at most `limit`.
+
+    SQLite's FTS5 reads its index by rowid, newest first, on its own. PostgreSQL: windows, see above.
+    """
+    if not _postgres(session.get_bind()):
+        return list(session.scalars(query.order_by(id_column.desc()).limit(limit)))
+    top = session.scalar(select(func.max(PG_TABLE.c.case_id)))
+    found: list[int] = []
+    hi, width, rest = top or 0, WINDOW, False
+    while hi > 0 and len(found) < limit:
+        need = limit - len(found)
+        if rest or hi <= width:  # `+ 0`: by the words alone (the id only filters), not an id range scan
+            window = query.where(id_column + 0 <= hi)
+            found += session.scalars(window.order_by(id_column.desc()).limit(need))
+            break
+        window = query.where(id_column > hi - width, id_column <= hi)
+        found += session.scalars(window.order_by(id_column.desc()).limit(need))
+        hi, width = hi - width, width * 4
+        left = len(found) * hi / max(top - hi, 1)  # matches expected below, at the rate seen so far
+        rest = left <= 4 * (limit - len(found))
+    return found
+
+
 def matches(session: Session, q: str, case_id_column):
     """(FROM table, WHERE clause, rank expression; lower ranks first) of the cases matching `q`'s words.
 
@@ -136,4 +168,4 @@ def matches(session: Session, q: str, case_id_column):
             func.bm25(literal_column("case_search"), *FTS_WEIGHTS))
 
 
-__all__ = ["SEARCH_CAP", "append", "index_case", "kind_of", "matches", "reindex_all", "select"]
+__all__ = ["SEARCH_CAP", "append", "index_case", "kind_of", "matches", "newest", "reindex_all", "select"]
