@@ -205,3 +205,20 @@ def test_the_deadline_list_is_complete_and_most_urgent_first(session_factory, da
         )
         seen = [c.number for c in first.items + second.items + third.items]
     assert seen == numbers and third.next_cursor is None
+
+
+def test_deadline_lists_show_running_clocks_of_their_statuses_only(session_factory, dataset):
+    late = datetime(2026, 11, 30, 15, 0, tzinfo=SH)  # a week on: every clock below is past its deadline
+    waiting = dispatched(session_factory, dataset, text="路灯 等签收")
+    returned = dispatched(session_factory, dataset, text="路灯 退回")
+    with session_scope(session_factory) as session:
+        data = CaseCreate(description="路灯 未派单", street="futian", caller_phone="13800138000")
+        undispatched = flows.intake(session, dataset, data, AGENT, now=MONDAY_10).number
+        clerk = Actor("clerk", "bureau", load(session_factory, returned).bureau_id)
+        flows.apply_action(session, dataset, returned, "return", {"note": "不属于本单位"}, clerk, now=MONDAY_10)
+    everything = lists.ListCriteria(statuses=tuple(states.OPEN_STATUSES), deadline="overdue", order="due")
+    bureau_tab = lists.ListCriteria(statuses=(states.DISPATCHED, states.ACKNOWLEDGED), deadline="overdue",
+                                    order="due")
+    with session_scope(session_factory) as session:
+        assert {c.number for c in lists.page(session, everything, late).items} == {waiting, undispatched}
+        assert [c.number for c in lists.page(session, bureau_tab, late).items] == [waiting]

@@ -15,6 +15,8 @@ from ticketing.dataset import Dataset
 from ticketing.sla.escalation import StageClock, deadline_key, instant_of, next_step, schedule
 
 BUREAU_WORK = (states.ACKNOWLEDGED, states.IN_PROGRESS, states.EXTENSION_REQUESTED)
+# The statuses in which a clock can run: any other status has no due instants (stamp clears them).
+CLOCK_STATUSES = frozenset((states.NEW, states.DISPATCHED, *BUREAU_WORK))
 
 
 def stage_clock(case: Case, dataset: Dataset) -> StageClock | None:

@@ -14,6 +14,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from ticketing.bureau.models import Bureau, Category, Street
+from ticketing.case.due import CLOCK_STATUSES
 from ticketing.case.errors import InvalidAction
 from ticketing.case.listing import text_match
 from ticketing.case.models import Case, CaseAssist
@@ -69,7 +70,10 @@ def cursor_of(case: Case, order: Order) -> str:
 
 
 def _filtered(query: Select, c: ListCriteria, now: datetime, session: Session) -> Select:
-    if c.statuses:
+    # A deadline filter already implies a running clock, so a status filter that allows every status with
+    # a clock is left out: the planner, multiplying the three as if unrelated, expected 24 rows of 48,000
+    # at 3 million cases and read them all by bitmap (270 ms) instead of the due index in order (3 ms).
+    if c.statuses and not (c.deadline and CLOCK_STATUSES <= set(c.statuses)):
         query = query.where(Case.status.in_(c.statuses))
     if c.bureau_id is not None:
         query = query.where(Case.bureau_id == c.bureau_id)
@@ -98,7 +102,8 @@ def _filtered(query: Select, c: ListCriteria, now: datetime, session: Session) -
 
 def _ordered(query: Select, c: ListCriteria) -> Select:
     if c.order == "due":
-        query = query.where(Case.sla_due_at.is_not(None))
+        if not c.deadline:  # a deadline filter implies a due instant (see _filtered)
+            query = query.where(Case.sla_due_at.is_not(None))
         if c.after:
             due, case_id = _due_cursor(c.after)
             query = query.where(or_(Case.sla_due_at > due, and_(Case.sla_due_at == due, Case.id > case_id)))
