@@ -215,7 +215,8 @@ def test_deadline_lists_show_running_clocks_of_their_statuses_only(session_facto
         data = CaseCreate(description="路灯 未派单", street="futian", caller_phone="13800138000")
         undispatched = flows.intake(session, dataset, data, AGENT, now=MONDAY_10).number
         clerk = Actor("clerk", "bureau", load(session_factory, returned).bureau_id)
-        flows.apply_action(session, dataset, returned, "return", {"note": "不属于本单位"}, clerk, now=MONDAY_10)
+        reason = {"note": "不属于本单位"}
+        flows.apply_action(session, dataset, returned, "return", reason, clerk, now=MONDAY_10)
     everything = lists.ListCriteria(statuses=tuple(states.OPEN_STATUSES), deadline="overdue", order="due")
     bureau_tab = lists.ListCriteria(statuses=(states.DISPATCHED, states.ACKNOWLEDGED), deadline="overdue",
                                     order="due")
