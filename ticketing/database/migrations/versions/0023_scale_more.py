@@ -3,7 +3,7 @@ searched inside the index; no pending list (fastupdate off), so searches never s
 intake never waits for a merge.
 
 Revision ID: 0023_scale_more
-Revises: 0019_reports_more
+Revises: 0016_accounts_security
 Create Date: 2026-12-02 07:30:00
 
 PostgreSQL only (SQLite's FTS5 table already reads by rowid). The two-column GIN needs the btree_gin
@@ -19,7 +19,7 @@ from alembic import op
 from sqlalchemy.exc import DBAPIError
 
 revision = "0023_scale_more"
-down_revision = "0019_reports_more"
+down_revision = "0016_accounts_security"
 branch_labels = None
 depends_on = None
 
