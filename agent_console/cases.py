@@ -221,6 +221,7 @@ def deadline_cases(session: Session, dataset: Dataset, now: datetime,
                             limit=limit)
     found = lists.page(session, criteria, now).items
     return [{**_row(case, dataset, now), "bureau": case.bureau.name_zh if case.bureau else "",
+             "bureau_en": case.bureau.name_en if case.bureau else "",
              "supervised": case.supervised_at is not None} for case in found]
 
 

@@ -15,17 +15,34 @@ document.addEventListener("DOMContentLoaded", () => {
   const { t, el, duration, post, banner } = Console;
   const MODES = ["listen", "whisper", "barge"];
 
-  function cells(row, values) { row.replaceChildren(...values.map((v) => el("td", v))); return row; }
+  function cells(row, values) {
+    row.replaceChildren(...values.map((v) => (v instanceof Node ? v : el("td", v)))); return row;
+  }
+  // An empty table says so (暂无) rather than showing its header alone.
+  function rowsOrNone(rows, columns) {
+    if (rows.length) return rows;
+    const td = el("td", t("none_yet"), "muted"); td.colSpan = columns;
+    return [cells(el("tr"), [td])];
+  }
+  // The case number opens the case (督办 tagged), as in the page first drawn.
+  function caseCell(number, supervised) {
+    const td = el("td", null, "mono"), link = el("a", number);
+    link.href = `${Console.prefix}/cases/${encodeURIComponent(number)}`;
+    td.append(link);
+    if (supervised) td.append(" ", el("span", t("kind_supervise"), "tag err"));
+    return td;
+  }
+  const english = document.documentElement.lang === "en";
 
   function drawQueues(queues) {
-    document.getElementById("queue-rows").replaceChildren(...queues.map((q) => cells(el("tr"), [
+    document.getElementById("queue-rows").replaceChildren(...rowsOrNone(queues.map((q) => cells(el("tr"), [
       queueName(q.queue), q.waiting, q.longest_wait, q.answered, q.abandoned,
       q.service_level === null ? "—" : `${q.service_level.toFixed(1)} %`,
-    ])));
+    ])), 6));
   }
 
   function drawAgents(agents, byState) {
-    document.getElementById("agent-rows").replaceChildren(...agents.map((a) => {
+    document.getElementById("agent-rows").replaceChildren(...rowsOrNone(agents.map((a) => {
       const row = cells(el("tr"), [a.name, extension(a.interface), t("state_" + a.state) + (a.reason && a.reason !== a.state ? ` (${t("reason_" + a.reason)})` : ""),
         duration(a.seconds)]);
       row.className = "agent-" + a.state;
@@ -40,29 +57,29 @@ document.addEventListener("DOMContentLoaded", () => {
       }
       row.append(tools);
       return row;
-    }));
+    }), 5));
     document.getElementById("agents-by-state").textContent =
       Object.entries(byState).map(([state, n]) => `${t("state_" + state)} ${n}`).join(" · ");
   }
 
   function drawDeadlines(rows) {
-    document.getElementById("deadline-rows").replaceChildren(...rows.map((r) => {
-      const row = cells(el("tr"), [r.number, t("status_" + r.status), r.bureau, (r.sla.due || "").slice(0, 16).replace("T", " "),
+    document.getElementById("deadline-rows").replaceChildren(...rowsOrNone(rows.map((r) => {
+      const row = cells(el("tr"), [caseCell(r.number, r.supervised), t("status_" + r.status),
+        english && r.bureau_en ? r.bureau_en : r.bureau, (r.sla.due || "").slice(0, 16).replace("T", " "),
         r.sla.state === "overdue" ? t("overdue") : t("near")]);
       row.className = "sla-" + r.sla.state;
       return row;
-    }));
+    }), 5));
   }
 
   function drawNotices(rows) {
-    const english = document.documentElement.lang === "en";
     const when = (iso) => (iso || "").slice(0, 16).replace("T", " ");
-    document.getElementById("notice-rows").replaceChildren(...rows.map((n) => {
-      const row = cells(el("tr"), [t("kind_" + n.kind), n.number, english && n.bureau_en ? n.bureau_en : n.bureau,
+    document.getElementById("notice-rows").replaceChildren(...rowsOrNone(rows.map((n) => {
+      const row = cells(el("tr"), [t("kind_" + n.kind), caseCell(n.number), english && n.bureau_en ? n.bureau_en : n.bureau,
         `${t("stage_" + n.stage)} ${when(n.due)}`, when(n.at)]);
       row.className = "notice-" + n.kind;
       return row;
-    }));
+    }), 5));
   }
   // Listen / whisper / barge: ring the supervisor's own phone into the agent's call (views/monitor.py).
   document.getElementById("agent-rows").addEventListener("click", async (event) => {

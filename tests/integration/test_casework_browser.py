@@ -207,6 +207,10 @@ async def test_a_case_through_every_step_and_a_second_under_supervision(
     await shot(clerk, "10-urban-supervised-tab")
     await boss.goto(f"{base}/console/wallboard")
     await expect(boss.get_by_test_id("wallboard-notices")).to_contain_text(second)
+    # Each notice opens its case; its column says what the notice is (提醒类型), not 操作.
+    link = boss.locator(f"[data-testid=wallboard-notices] a[href$='/cases/{second}']")
+    await expect(link.first).to_be_visible()
+    await expect(boss.locator("[data-testid=wallboard-notices] thead")).to_contain_text("提醒类型")
     await shot(boss, "11-supervisor-wallboard-notices")
     await clerk.goto(f"{base}/console/cases/{second}")
     await expect(clerk.get_by_test_id("orders")).to_contain_text("待回复")
