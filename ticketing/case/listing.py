@@ -91,7 +91,7 @@ def _ranked(session: Session, criteria) -> Page:
     found = search.matches(session, criteria.q, Case.id)
     if found is None:
         return Page([], 0, False, None)
-    source, on, match, newest, rank = found
+    source, on, match, newest, _rank = found
     hits = select(newest).select_from(source).where(match)
     if _filtered(session, hits, criteria) is not hits:  # a filter on the case's own columns: join the cases
         hits = _filtered(session, hits.join(Case, on), criteria)
@@ -100,8 +100,7 @@ def _ranked(session: Session, criteria) -> Page:
     total, ids = len(ids), ids[: search.SEARCH_CAP]
     if not ids:
         return Page([], 0, False, None)
-    ranks = session.execute(select(newest, rank).select_from(source).where(match, newest.in_(ids))).all()
-    best = [case_id for case_id, _rank in sorted(ranks, key=lambda row: (row[1], -row[0]))]
+    best = search.best_first(session, found, ids)
     start = (criteria.page - 1) * criteria.per_page
     return Page(best[start:start + criteria.per_page], min(total, search.SEARCH_CAP),
                 total > search.SEARCH_CAP, None)
