@@ -312,6 +312,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "routed_to": ("分派建议", "Routed to"),
     "return_reason": ("退回原因", "Return reason"),
     "notice_kind": ("提醒类型", "Notice"),
+    "no_clock": ("当前状态没有进行中的时限", "No deadline runs in this state"),
+    "resolved_on": ("办结于", "Resolved on"),
     "reopen_reason": ("重办原因", "Why handled again"),
     "open_case": ("查看办理", "Open"),
     "stage_dispatch": ("派单时限", "Dispatch by"),

@@ -130,6 +130,7 @@ async def test_bureau_walks_a_case_to_resolved_with_an_approved_extension(runnin
     assert "done=resolve" in await act(clerk, number, "resolve", reply="已更换灯杆，路灯恢复照明")
     assert number in (await clerk.http.get("/console/bureau?tab=resolved")).text
     timeline = (await clerk.http.get(f"/console/cases/{number}")).text
+    assert "当前状态没有进行中的时限 · 办结于" in timeline  # the 时限 card says why it has no deadline
     for step in ("受理", "派单", "签收", "开始办理", "申请延期", "批准延期", "办结"):
         assert step in timeline
     # People by name, never by login: 城管局 张伟 signed, 值班长 王敏 approved.
