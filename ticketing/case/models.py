@@ -44,6 +44,10 @@ class Case(Base):
               sqlite_where=OPEN_CASE),
         Index("ix_cases_open_bureau_status", "bureau_id", "status", "created_at", "id",
               postgresql_where=OPEN_CASE, sqlite_where=OPEN_CASE),
+        # The console's lists read newest first by id: open cases by id, and a bureau's open cases by id.
+        Index("ix_cases_open_id", "id", postgresql_where=OPEN_CASE, sqlite_where=OPEN_CASE),
+        Index("ix_cases_open_bureau_id", "bureau_id", "id", postgresql_where=OPEN_CASE,
+              sqlite_where=OPEN_CASE),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

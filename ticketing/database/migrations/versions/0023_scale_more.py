@@ -1,6 +1,6 @@
-"""Search at millions of cases: one GIN index over (case_id, doc), so a window of the newest cases is
-searched inside the index; no pending list (fastupdate off), so searches never scan unmerged entries and
-intake never waits for a merge.
+"""Console lists by id over open cases. Search at millions of cases: one GIN index over (case_id, doc),
+so a window of the newest cases is searched inside the index; no pending list (fastupdate off), so
+searches never scan unmerged entries and intake never waits for a merge.
 
 Revision ID: 0023_scale_more
 Revises: 0016_accounts_security
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.exc import DBAPIError
 
@@ -26,7 +27,16 @@ depends_on = None
 log = logging.getLogger(__name__)
 
 
+OPEN = ("status IN ('new', 'dispatched', 'acknowledged', 'in_progress', 'extension_requested', 'returned', "
+        "'reopened')")
+CONSOLE = [("ix_cases_open_id", ["id"]), ("ix_cases_open_bureau_id", ["bureau_id", "id"])]
+
+
 def upgrade() -> None:
+    # The console's lists read newest first by id (a bureau's working tab: 2,400 rows sorted, 200 ms cold).
+    for name, columns in CONSOLE:
+        op.create_index(name, "cases", columns, postgresql_where=sa.text(OPEN), sqlite_where=sa.text(OPEN),
+                        if_not_exists=True)
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
@@ -44,6 +54,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for name, _columns in CONSOLE:
+        op.drop_index(name, table_name="cases")
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("CREATE INDEX IF NOT EXISTS ix_case_search_doc ON case_search USING gin (doc)")
