@@ -141,6 +141,10 @@ def main() -> None:
         recreate(admin_url, name)
         print(f"loading {args.cases:,} cases over {args.days} days into {name}")
         loaded = build(url, args.cases, args.days, now)
+    else:
+        from ticketing.database.migrate import upgrade
+
+        upgrade(url)  # a kept database follows the migrations added since it was loaded
     if args.load_only:
         print(json.dumps(loaded))
         return
