@@ -179,6 +179,7 @@ const HotlinePhone = (() => {
 
   // -- warm transfer / three-way (views/transfer.py): Asterisk's attended transfer, driven by its keys ------
   let consulting = "";
+  const CONSULT_AGAIN_MS = 4000;
 
   function showConsult(target) {
     consulting = target;
@@ -297,6 +298,9 @@ const HotlinePhone = (() => {
       $("consult-back").addEventListener("click", () => {
         sendKeys("*1");
         showConsult("");
+        // Asterisk ignores a new consultation (Atxfer) while it still ends the last one: wait a moment.
+        $("consult-start").disabled = true;
+        setTimeout(() => { $("consult-start").disabled = false; }, CONSULT_AGAIN_MS);
       });
     }
     document.addEventListener("console:inactive", () => { stop(); setStatus("failed", t("phone_taken_over")); });

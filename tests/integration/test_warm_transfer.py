@@ -102,6 +102,8 @@ async def test_warm_transfer_to_a_bureau_hotline(make_app, serve, asterisk, ami_
             assert "PJSIP/resident-" in live and "Local/caller@hotline-test" in live, live
             assert "PJSIP/webrtc-1001-" not in live, live
             await page.screenshot(path=str(shots / "transferred.png"), full_page=True)
+            await page.click("#btn-leave")  # out of the queues (Asterisk keeps members when a page closes)
+            await expect(page.locator("#state")).to_have_text("离线", timeout=10000)
 
             # The case says who took the call over, on its page.
             await page.goto(f"{base}/console/cases/{number}")
@@ -122,5 +124,76 @@ async def test_warm_transfer_to_a_bureau_hotline(make_app, serve, asterisk, ami_
                 break
             await asyncio.sleep(0.2)
         assert outcome == "transferred"
+    finally:
+        await asyncio.to_thread(bureau.stop)
+
+
+async def test_back_to_the_caller_then_a_three_way_call_the_agent_leaves(make_app, serve, asterisk,  # noqa: F811
+                                                                        ami_bridge, bus, session_factory):  # noqa: F811
+    recorder = CallRecorder(bus, session_factory, recordings_dir=asterisk.recordings_dir)
+    await recorder.start()
+    bureau = Phone(asterisk.instance, PhoneOptions("resident"), IvrSettings().asterisk_config_dir / "sipp")
+    await asyncio.to_thread(bureau.start)
+    shots = SHOTS / "browser-phone"
+    try:
+        await phone_event(bureau, "registered", within=10)
+        base = await open_console(make_app, serve, asterisk, bus)
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                                       args=[*BASE_ARGS, "--use-fake-ui-for-media-stream"])
+            page = await log_in(browser, base)
+            status = page.get_by_test_id("phone-status")
+            await expect(status).to_have_attribute("data-state", "registered", timeout=20000)
+            await page.click("#btn-login")
+            await expect(page.locator("#state")).to_have_text("空闲", timeout=15000)
+            await ami_bridge.actions.originate("Local/caller@hotline-test/n", context="hotline-queue",
+                                               exten="general-zh", caller_id="13800138000 <13800138000>",
+                                               variables={"TEST_DELAY": "0", "TEST_HOLD": "90"})
+            await expect(status).to_have_attribute("data-state", "ringing", timeout=20000)
+            await page.click("#phone-answer")
+            await expect(page.locator("#state")).to_have_text("通话中", timeout=10000)
+            await page.fill("#case-description", "小区门口井盖缺失，晚上很危险，需要城管和派出所一起处理")
+            await page.select_option("#case-street", "futian")
+            await page.click("#btn-save")
+            await expect(page.get_by_test_id("case-result")).to_contain_text("工单已创建", timeout=10000)
+            number = (await page.get_by_test_id("case-result").inner_text()).split(":")[1].split()[0]
+
+            # Consult, then 返回来电 (*1): the bureau's phone is hung up, the agent is back with the caller.
+            await page.fill("#consult-target", "urban-duty")
+            await page.click("#consult-start")
+            await phone_event(bureau, "answered")
+            await page.click("#consult-back")
+            await phone_event(bureau, "hungup")
+            await expect(page.locator("#consult-start")).to_be_visible()
+            assert "PJSIP/webrtc-1001-" in channels(asterisk)
+            await expect(page.locator("#state")).to_have_text("通话中")
+
+            # Consult again, then 三方通话 (*3): all three talk; the agent leaves, the other two stay.
+            # (Asterisk needs a moment after *1 before it takes another consultation: the button waits.)
+            await expect(page.locator("#consult-start")).to_be_disabled()
+            await expect(page.locator("#consult-start")).to_be_enabled(timeout=10000)
+            await page.click("#consult-start")
+            await phone_event(bureau, "answered")
+            await page.click("#consult-three-way")
+            banner = page.locator("#banner")
+            await expect(banner).to_contain_text("已记录：来电由 城管局值班电话", timeout=10000)
+            await asyncio.sleep(2)
+            live = channels(asterisk)
+            assert "PJSIP/resident-" in live and "PJSIP/webrtc-1001-" in live, live
+            await page.screenshot(path=str(shots / "three-way.png"), full_page=True)
+            await page.click("#phone-hangup")
+            await expect(status).to_have_attribute("data-state", "registered", timeout=15000)
+            await expect(page.locator("#state")).to_have_text("话后处理", timeout=10000)
+            live = channels(asterisk)
+            assert "PJSIP/resident-" in live and "Local/caller@hotline-test" in live, live
+            await page.click("#btn-leave")
+            await expect(page.locator("#state")).to_have_text("离线", timeout=10000)
+            await page.goto(f"{base}/console/cases/{number}")
+            await expect(page.locator("body")).to_contain_text("来电三方通话，加入 城管局值班电话")
+            await browser.close()
+        for channel in [line.split("!", 1)[0] for line in channels(asterisk).splitlines()
+                        if line.startswith("Local/caller@hotline-test")]:
+            asterisk.cli(f"channel request hangup {channel}")
+        await phone_event(bureau, "hungup")
     finally:
         await asyncio.to_thread(bureau.stop)
