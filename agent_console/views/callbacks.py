@@ -13,6 +13,7 @@ from agent_console.views.deps import console_of, guarded, language, render, requ
 from ticketing.callback import service as callbacks
 from ticketing.case.errors import InvalidAction, NotPermitted
 from ticketing.case.permissions import Actor
+from ticketing.case.phone import national_phone
 from ticketing.case.states import RATINGS, IllegalTransition
 from ticketing.database.core import session_scope
 from ticketing.database.types import utcnow
@@ -21,10 +22,12 @@ router = APIRouter(prefix="/callbacks")
 CALLERS = ("agent", "supervisor", "admin")
 
 
-def _row(task, tz) -> dict[str, Any]:
+def _row(task, tz, now=None) -> dict[str, Any]:
     case = task.case
     local = lambda moment: moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""  # noqa: E731
-    return {"id": task.id, "number": case.number, "phone": case.caller_phone or "",
+    late = task.due_at is not None and task.due_at < (now or utcnow())
+    return {"id": task.id, "number": case.number, "phone": national_phone(case.caller_phone or ""),
+            "late": late,
             "caller": case.caller_name, "description": case.description[:120],
             "category": case.category, "bureau": case.bureau, "resolved": local(task.resolved_at),
             "due": local(task.due_at), "attempts": task.attempts, "last_result": task.last_result,

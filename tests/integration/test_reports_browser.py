@@ -184,6 +184,8 @@ async def test_agent_rates_an_unanswered_callback(make_app, serve, browser, unan
     row = page.get_by_test_id(f"callback-{unanswered_callback}")
     await expect(row).to_contain_text("无人接听")
     await expect(row).to_contain_text("路灯已修复")
+    await expect(row).to_contain_text("137 0013 7000")  # written as at home, not +8613700137000
+    await expect(row).to_contain_text("已超期")  # its callback was due on 27 November
     await page.screenshot(path=str(SHOTS / "callbacks.png"), full_page=True)
     await row.get_by_label("不满意").check()
     await row.locator("input[name=note]").fill("路灯晚上仍然不亮")
