@@ -55,12 +55,18 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
 
     from ivr.asterisk.checks import PortsInUse, ensure_serve_ports_free, serve_ports
     from ivr.config import get_ivr_settings
+    from ticketing.config import get_settings
+    from ticketing.database import migrate
 
     try:  # a taken port would otherwise surface as an OSError traceback from the app's lifespan
         ensure_serve_ports_free(serve_ports(get_ivr_settings(), host, port))
     except PortsInUse as err:
         logging.getLogger("hotline.serve").error("%s", err)
         raise typer.Exit(2) from err
+    # An old schema would otherwise show every console user "database unavailable" on their first click.
+    if (reason := migrate.behind(get_settings().database_url)) is not None:
+        logging.getLogger("hotline.serve").error("%s", reason)
+        raise typer.Exit(2)
     if workers > 1:
         _share_metrics_between_workers()
     # log_config=None: uvicorn keeps the hotline's log format (create_app sets it in every worker)

@@ -144,3 +144,21 @@ def test_migrations_ship_with_the_package():
     from ticketing.database import migrate
 
     assert (Path(migrate.__file__).parent / "migrations" / "versions" / "0001_initial.py").is_file()
+
+
+def test_serve_refuses_a_schema_older_than_the_code(tmp_path):
+    """`hotline serve` on a database not yet upgraded says what to run, instead of 503s in the console."""
+    from ticketing.database import migrate
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0015_backbone_outbox")
+    assert "run `hotline db upgrade`" in migrate.behind(url)
+    free = "127.0.0.231"  # a loopback address no running hotline binds (the port check comes first)
+    env = {**os.environ, "HOTLINE_DATABASE_URL": url, "HOTLINE_VAR_DIR": str(tmp_path),
+           "HOTLINE_AGI_HOST": free, "HOTLINE_AUDIOSOCKET_HOST": free}
+    command = [sys.executable, "-c", "from hotline.cli import app; app()", "serve", "--host", free,
+               "--port", "0"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "hotline db upgrade" in done.stderr + done.stdout
+    upgrade(url)
+    assert migrate.behind(url) is None

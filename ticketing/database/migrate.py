@@ -39,3 +39,26 @@ def current(url: str) -> str | None:
             return MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()
+
+
+def head() -> str | None:
+    """Return the revision this code's migrations end at."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def behind(url: str) -> str | None:
+    """Say why the database at `url` cannot serve this code (its schema is older), None when it can.
+
+    An unreachable database is not reported here: the server starts and answers 503 until it is back.
+    """
+    try:
+        at = current(url)
+    except Exception:  # unreachable now: the running server reports the outage per request
+        return None
+    wanted = head()
+    if at == wanted:
+        return None
+    return (f"the database schema is at {at or 'nothing (never migrated)'}, this version needs {wanted}: "
+            "run `hotline db upgrade` first")
