@@ -41,11 +41,11 @@ def current(url: str) -> str | None:
         engine.dispose()
 
 
-def head() -> str | None:
-    """Return the revision this code's migrations end at."""
+def heads() -> tuple[str, ...]:
+    """Return the revision(s) this code's migrations end at (one, unless a merge is missing)."""
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    return tuple(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
 
 
 def behind(url: str) -> str | None:
@@ -57,8 +57,8 @@ def behind(url: str) -> str | None:
         at = current(url)
     except Exception:  # unreachable now: the running server reports the outage per request
         return None
-    wanted = head()
-    if at == wanted:
+    wanted = heads()
+    if at in wanted:
         return None
-    return (f"the database schema is at {at or 'nothing (never migrated)'}, this version needs {wanted}: "
-            "run `hotline db upgrade` first")
+    return (f"the database schema is at {at or 'nothing (never migrated)'}, this version needs "
+            f"{' + '.join(wanted)}: run `hotline db upgrade` first")
