@@ -6,9 +6,11 @@ Synchronous (SQLAlchemy); the AGI side calls these with asyncio.to_thread.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.agi.commands import CaseLookedUp
@@ -24,6 +26,10 @@ log = logging.getLogger(__name__)
 
 ACTOR = "ivr"
 OWN_CASES = 3  # latest case numbers of the caller kept for the case-status node (it offers the newest)
+# A resident's message is worth a short wait: while the database is unreachable (restarting, failing over)
+# opening its case is tried again for this long before the caller is told it could not be kept.
+MESSAGE_SAVE_PATIENCE = 20.0
+MESSAGE_SAVE_RETRY = (0.5, 4.0)  # first and longest pause between tries (seconds; doubling)
 MESSAGE_TEXT = {
     "zh": "热线留言（{language}），请听录音。来电号码：{caller}",
     "en": "Voice message left on the hotline ({language}); listen to the recording. Caller: {caller}",
@@ -69,8 +75,28 @@ class IvrServices:
             return CaseLookedUp(number=number, found=True, status=case.status, bureau=bureau)
 
     def open_message_case(self, recording: str, *, caller: str, language: str, category: str | None,
-                          linkedid: str) -> str:
-        """Open a phone case for a recorded message, attach the recording, return the case number."""
+                          linkedid: str, patience: float = MESSAGE_SAVE_PATIENCE) -> str:
+        """Open a phone case for a recorded message, attach the recording, return the case number.
+
+        A database that cannot be reached is tried again for `patience` seconds (the transaction either
+        committed or not: a connection refused or cut before the commit leaves nothing behind).
+        """
+        deadline = time.monotonic() + patience
+        pause, longest = MESSAGE_SAVE_RETRY
+        while True:
+            try:
+                return self._open_message_case(recording, caller=caller, language=language,
+                                               category=category, linkedid=linkedid)
+            except (OperationalError, InterfaceError) as err:
+                if time.monotonic() + pause > deadline:
+                    raise
+                log.warning("database unreachable while saving the message of call %s (%s); trying again "
+                            "in %.1f s", linkedid, type(err.orig).__name__ if err.orig else err, pause)
+                time.sleep(pause)
+                pause = min(pause * 2, longest)
+
+    def _open_message_case(self, recording: str, *, caller: str, language: str, category: str | None,
+                           linkedid: str) -> str:
         phone = _phone_or_none(caller)
         text = MESSAGE_TEXT.get(language, MESSAGE_TEXT["en"]).format(language=language, caller=caller or "-")
         data = CaseCreate(channel="phone", description=text, caller_phone=phone, category=category,

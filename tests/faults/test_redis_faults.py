@@ -31,7 +31,7 @@ from ticketing.dataset import load_dataset
 from ticketing.outbox import Relay
 from ticketing.user import service as users
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.faults]
 CLIENTS = 20
 OUTAGE = 5.0  # seconds of each fault (the 10 s, halved to keep the suite short)
 BODY = {"description": "小区门口路灯坏了一个星期，晚上很黑", "street": "futian",
