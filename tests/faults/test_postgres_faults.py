@@ -1,10 +1,10 @@
 """PostgreSQL stops for 10 s while residents leave messages in the IVR: every call is answered to the end.
 
-A private PostgreSQL (tests/faults/private_postgres.py, never the shared server) holds the hotline's data;
+A private PostgreSQL (tests/ticketing/private_postgres.py, never the shared server) holds the hotline's data;
 the session's Asterisk, the AMI bridge, the FastAGI IVR, the call recorder and the outbox relay run in this
 process on a private Redis, as `hotline serve` would. Residents call after hours and leave
 a message (four residents, staggered, so messages end all through the outage); in the middle PostgreSQL is
-stopped (fast shutdown: every connection cut) for 10 s.
+stopped (immediate shutdown: every connection cut, crash recovery at the restart) for 10 s.
 
 Exact counts afterwards: every call was answered and walked to a goodbye (none dropped); every message
 became a case whose number the IVR read out (saving a message waits for the database: found here, when
@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 from sqlalchemy import select
 
@@ -33,9 +34,9 @@ from ivr.agi.session import RecordingPlaces
 from ivr.ami.bridge import AmiBridge
 from ivr.recorder import CallRecorder
 from ivr.testcall import BusSteps, TestCaller, ensure_message_audio, parse_moves
-from tests.faults.private_postgres import PrivatePostgres
 from tests.faults.private_redis import PrivateRedis
 from tests.faults.test_redis_faults import Reader
+from tests.ticketing.private_postgres import PrivatePostgres
 from ticketing.bureau.seed import sync_dataset
 from ticketing.bus import create_bus
 from ticketing.call.models import Call
@@ -64,7 +65,7 @@ def private_postgres():
     server = PrivatePostgres()
     server.start()
     yield server
-    server.close()
+    server.remove()
 
 
 @pytest.fixture
@@ -85,7 +86,9 @@ async def test_calls_are_answered_while_postgres_is_stopped(asterisk, private_po
     await asyncio.to_thread(shutil.copytree, PROMPT_CACHE, asterisk.prompts_dir, dirs_exist_ok=True)
     await asyncio.to_thread(ensure_message_audio, asterisk.test_audio_dir / "message.wav")
 
-    url = private_postgres.create_database("hotline")
+    with psycopg.connect(private_postgres.url, autocommit=True) as conn:
+        conn.execute('CREATE DATABASE "hotline"')
+    url = private_postgres.url.rsplit("/", 1)[0] + "/hotline"
     await asyncio.to_thread(upgrade, url)
     engine = make_engine(url)
     factory = make_session_factory(engine)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +14,9 @@ from ticketing.routing.words import Segmentation, Segmenter, segmenter_for
 
 _CACHE_SIZE = 4
 _rule_matchers: dict[int, tuple[Dataset, KeywordMatcher, KeywordMatcher, Segmenter]] = {}
+# One thread builds while the others wait for its result: 20 requests arriving together after a start
+# each built their own (seconds of CPU apiece) and took a minute to answer.
+_build_lock = threading.Lock()
 
 
 class RoutingError(ValueError):
@@ -155,6 +159,14 @@ def _matchers(dataset: Dataset) -> tuple[KeywordMatcher, KeywordMatcher, Segment
     cached = _rule_matchers.get(id(dataset))
     if cached is not None and cached[0] is dataset:
         return cached[1:]
+    with _build_lock:
+        cached = _rule_matchers.get(id(dataset))
+        if cached is not None and cached[0] is dataset:
+            return cached[1:]
+        return _build_matchers(dataset)
+
+
+def _build_matchers(dataset: Dataset) -> tuple[KeywordMatcher, KeywordMatcher, Segmenter]:
     entries = [(r.id + "+", keyword, 1.0) for r in dataset.rules for keyword in r.when.keywords_any]
     entries += [(r.id + "-", keyword, 1.0) for r in dataset.rules for keyword in r.when.keywords_none]
     built = (KeywordMatcher(entries), urgency_matcher(dataset.lexicon), _segmenter(dataset))
