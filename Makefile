@@ -8,7 +8,7 @@ PORT ?= 8000
 export HOTLINE_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/hotline_test
 export HOTLINE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test install system-deps services asterisk models lint bench clean
+.PHONY: run test test-faults install system-deps services asterisk models lint bench clean
 
 run: install services asterisk models
 	$(BIN)/hotline db upgrade
@@ -20,6 +20,11 @@ run: install services asterisk models
 test: install services asterisk models
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# Only the fault tests (private Redis/PostgreSQL stopped, Asterisk restarted, `hotline serve` killed); about
+# 5 minutes. `make test` runs them too.
+test-faults: install services asterisk models
+	$(BIN)/pytest -m faults tests/faults
 
 install: system-deps $(VENV)/.installed
 

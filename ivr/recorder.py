@@ -26,7 +26,12 @@ GROUP = "call-recorder"
 
 
 def _at(event: ev.TelephonyEvent) -> datetime:
-    return datetime.fromisoformat(event.at)
+    return _at_iso(event.at)
+
+
+def _at_iso(value: str) -> datetime:
+    at = datetime.fromisoformat(value)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _started(session: Session, e: ev.CallStarted) -> None:
@@ -105,13 +110,19 @@ class CallRecorder:
         except ValueError as err:
             log.error("skipping malformed %s event %s: %s", envelope.type, envelope.id, err)
             return
-        if isinstance(event, ev.CallEnded) or type(event) in APPLY:
+        if isinstance(event, ev.CallEnded | ev.CallsReconciled) or type(event) in APPLY:
             await asyncio.to_thread(self.apply, event)
 
     def apply(self, event: ev.TelephonyEvent) -> None:
         """Write one event to the database (sync; runs in a worker thread)."""
         with session_scope(self.session_factory) as session:
-            if isinstance(event, ev.CallEnded):
+            if isinstance(event, ev.CallsReconciled):
+                lost = calls.close_lost(session, event.server, _at_iso(event.since), set(event.live),
+                                        _at(event), cause=ev.LOST_DURING_OUTAGE)
+                if lost:
+                    log.warning("closed %d call records of server %s that ended while no bridge watched: %s",
+                                len(lost), event.server, ", ".join(lost[:10]))
+            elif isinstance(event, ev.CallEnded):
                 call = calls.end(session, event.linkedid, _at(event), cause=event.cause)
                 call.recording = call.recording or self._recording_of(call.linkedid, call.started_at)
             else:

@@ -14,7 +14,7 @@ from ivr.ami.actions import AmiActions
 from ivr.ami.errors import AmiError
 from ivr.ami.handlers import HandlerContext, as_int, channel_info, handle
 from ivr.ami.state import ChannelInfo
-from ticketing.bus.contract import CallQueued, TelephonyEvent
+from ticketing.bus.contract import CallQueued, CallsReconciled, TelephonyEvent, now_iso
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ async def reconcile(ctx: HandlerContext, actions: AmiActions,
     The channel snapshot's events are emitted before the queues are read: the snapshot has already
     updated the registry, so losing its events to a later failure would leave ended calls open for good.
     """
+    since = now_iso()
     ctx.registry.begin_reconcile()
     try:
         channels = await actions.core_show_channels()
@@ -55,7 +56,9 @@ async def reconcile(ctx: HandlerContext, actions: AmiActions,
         ctx.registry.apply_snapshot_cancelled()
         raise
     call_events = ctx.registry.apply_snapshot(live_channels(channels))
-    emit(call_events)
+    # Calls that ended while no bridge watched (this one was killed) are closed by the recorder from this.
+    emit([*call_events, CallsReconciled(since=since, live=tuple(sorted(ctx.registry.calls)),
+                                        server=ctx.server)])
     queue_events = await refresh_queues(ctx, actions)
     emit(queue_events)
     try:

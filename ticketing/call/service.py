@@ -168,6 +168,19 @@ def end(session: Session, linkedid: str, at: datetime, *, cause: str, recording:
     return call
 
 
+def close_lost(session: Session, server: str, since: datetime, live: set[str], at: datetime, *,
+               cause: str) -> list[str]:
+    """Close the open calls of `server` that started before `since` and are not `live`; return them.
+
+    For calls that ended while no bridge was watching: the bridge's reconciliation says which are live.
+    """
+    query = select(Call.linkedid).where(Call.server == server, Call.status != ENDED, Call.started_at < since)
+    lost = [linkedid for linkedid in session.scalars(query) if linkedid not in live]
+    for linkedid in lost:
+        end(session, linkedid, at, cause=cause)
+    return lost
+
+
 def link_case(session: Session, linkedid: str, case_number: str, at: datetime) -> Call | None:
     """Link a case to the call (once); a message left in the IVR makes the outcome "message"."""
     case = session.scalars(select(Case).where(Case.number == case_number)).first()

@@ -88,8 +88,39 @@ async def test_ended_calls_are_emitted_even_when_the_queue_refresh_fails():
     emitted = []
     with pytest.raises(AmiTimeout):
         await reconcile(ctx, _QueuesNeverAnswer(), emitted.extend)
-    assert sorted((e.TYPE, e.key) for e in emitted) == [("call.ended", "A"), ("call.ended", "B")]
+    assert sorted((e.TYPE, e.key) for e in emitted) == [("call.ended", "A"), ("call.ended", "B"),
+                                                         ("calls.reconciled", "default")]
+    assert emitted[-1].live == ()  # nothing live: the recorder closes what is still open
     again = []
     with pytest.raises(AmiTimeout):
         await reconcile(ctx, _QueuesNeverAnswer(), again.extend)
-    assert again == []  # applied once: a retry does not end them twice
+    assert [e.TYPE for e in again] == ["calls.reconciled"]  # applied once: a retry does not end them twice
+
+
+def test_records_of_calls_that_ended_unwatched_are_closed_once(tmp_path):
+    """The recorder closes open records the reconciliation no longer lists (bridge killed meanwhile)."""
+    from datetime import UTC, datetime, timedelta
+
+    from ivr.recorder import CallRecorder
+    from ticketing.bus import create_bus
+    from ticketing.bus.contract import LOST_DURING_OUTAGE, CallsReconciled, CallStarted
+    from ticketing.call.models import Call
+    from ticketing.database.core import make_engine, make_session_factory, session_scope
+    from ticketing.database.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'calls.db'}"
+    upgrade(url)
+    factory = make_session_factory(make_engine(url))
+    recorder = CallRecorder(create_bus(None), factory)
+    then = datetime.now(UTC) - timedelta(minutes=1)
+    for linkedid, server in (("gone", "a"), ("live", "a"), ("other-server", "b")):
+        recorder.apply(CallStarted(linkedid=linkedid, uniqueid=linkedid, channel="Local/x", server=server,
+                                   at=then.isoformat()))
+    snapshot = CallsReconciled(since=datetime.now(UTC).isoformat(), live=("live",), server="a")
+    recorder.apply(snapshot)
+    recorder.apply(CallStarted(linkedid="after", uniqueid="after", channel="Local/x", server="a"))
+    recorder.apply(snapshot)  # delivered twice: nothing more changes
+    with session_scope(factory) as session:
+        rows = {c.linkedid: (c.status, c.hangup_cause) for c in session.query(Call)}
+    assert rows == {"gone": ("ended", LOST_DURING_OUTAGE), "live": ("open", None),
+                    "other-server": ("open", None), "after": ("open", None)}

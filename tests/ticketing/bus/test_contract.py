@@ -24,6 +24,7 @@ SAMPLES: list[ct.Event] = [
     ct.AgentStateChanged(interface="PJSIP/1001", queue="general-zh", state="idle"),
     ct.QueueStats(queue="general-zh", waiting=3, logged_in=2),
     ct.PhoneContact(interface="PJSIP/1001", registered=True, status="Reachable", server="b"),
+    ct.CallsReconciled(since="2026-12-02T07:00:00+00:00", live=("L1", "L2"), server="b"),
     ct.TranscriptPartial(linkedid="L1", stream_id="s", text="路灯"),
     ct.TranscriptFinal(linkedid="L1", stream_id="s", text="路灯坏了", confidence=0.8, reason="silence",
                        audio_seconds=2.5),

@@ -28,6 +28,7 @@ from ticketing.bus.contract.calls import (
     CallEvent,
     CallOffered,
     CallQueued,
+    CallsReconciled,
     CallStarted,
     CallTransferred,
     IvrCaseOpened,
@@ -63,8 +64,8 @@ from ticketing.bus.contract.speech import (
 __all__ = [
     "ACTIONS", "AGENT_STATES", "EVENT_TYPES", "LOST_DURING_OUTAGE", "NOTICES", "SCHEMA_VERSION",
     "AgentCompleted", "AgentPresence", "AgentStateChanged", "AmiCommand", "AmiReply", "CallAbandoned",
-    "CallConnected",
-    "CallEnded", "CallEvent", "CallOffered", "CallQueued", "CallStarted", "CallTransferred",
+    "CallConnected", "CallEnded", "CallEvent", "CallOffered", "CallQueued", "CallsReconciled", "CallStarted",
+    "CallTransferred",
     "CallerIdChanged", "CaseCalledBack", "CaseChanged", "CaseCreated", "CaseEvent", "CaseOverdue",
     "CaseReminded", "CaseReopened", "CaseSupervised", "CaseUrged", "CaseUrgent", "DeadlineNotice", "Event",
     "IvrCaseOpened", "IvrStep",

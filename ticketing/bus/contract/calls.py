@@ -175,6 +175,32 @@ class CallEnded(CallEvent):
 
 @register
 @dataclass(frozen=True, kw_only=True)
+class CallsReconciled(TelephonyEvent):
+    """After a reconciliation: the calls live on this server now; keyed by server.
+
+    A call whose record is still open, that started before `since` (when the snapshot was asked for) and
+    is not in `live` ended while no bridge was watching (a bridge killed, restarted later): the recorder
+    closes it with cause LOST_DURING_OUTAGE.
+    """
+
+    TYPE: ClassVar[str] = "calls.reconciled"
+
+    since: str  # ISO time the snapshot was requested
+    live: tuple[str, ...] = ()  # Linkedids of the calls live now
+
+    @property
+    def key(self) -> str:
+        return self.server
+
+    @classmethod
+    def from_data(cls, data: dict) -> CallsReconciled:
+        names = {"server", "at", "since"}
+        return cls(live=tuple(str(x) for x in data.get("live") or ()),
+                   **{k: v for k, v in data.items() if k in names})
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
 class AgentStateChanged(TelephonyEvent):
     """A queue member's state changed (QueueMemberStatus/Added/Removed/Pause); keyed by interface."""
 
