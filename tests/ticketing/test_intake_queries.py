@@ -101,3 +101,38 @@ def test_intake_writes_with_plain_inserts_no_unit_of_work_flush(client, headers,
     read = client.get(f"/api/v1/cases/{number}", headers=headers["agent"]).json()
     assert {k: read[k] for k in ("street", "category", "bureau", "version", "status")} == {
         k: response.json()[k] for k in ("street", "category", "bureau", "version", "status")}
+
+
+def test_loading_the_cache_never_waits_for_a_second_pooled_connection(session_factory):
+    """Every pooled connection held by a request that then looks a code up: the loader uses its own.
+
+    (It opened a session of its own while holding the cache's lock: with the pool emptied by requests
+    waiting for that lock, 20 clients against `hotline serve` waited out the 30 s pool timeout.)
+    """
+    import threading
+
+    from ticketing.database.core import make_engine, make_session_factory
+
+    url = session_factory.kw["bind"].url.render_as_string(hide_password=False)
+    engine = make_engine(url, pool_size=2, max_overflow=0, pool_timeout=3)
+    tiny = make_session_factory(engine)
+    references.invalidate()
+    both_hold_one = threading.Barrier(2)
+    found, failed = [], []
+
+    def request() -> None:
+        try:
+            with tiny() as session:
+                session.execute(select(1))  # this request's connection: the pool is now empty
+                both_hold_one.wait(10)
+                found.append(references.lookup(session, Street, "futian") is not None)
+        except Exception as err:
+            failed.append(repr(err))
+
+    threads = [threading.Thread(target=request) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    engine.dispose()
+    assert failed == [] and len(found) == 2 and len(set(found)) == 1

@@ -15,7 +15,7 @@ import time
 import weakref
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Connection, Engine, event, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.base import instance_state
 
@@ -65,10 +65,14 @@ def _snapshot(session: Session) -> _Snapshot:
     snapshot = _snapshots.get(engine)
     if _fresh(snapshot):
         return snapshot
+    # The caller's connection is taken from the pool before the lock: whoever holds the lock must never
+    # wait for the pool, which the threads waiting for the lock may have emptied (a request that had not
+    # queried yet deadlocked 20 concurrent intakes for the 30 s pool timeout in the Redis fault test).
+    connection = session.connection()
     with _lock:
         snapshot = _snapshots.get(engine)
         if not _fresh(snapshot):  # another thread may have reloaded while this one waited
-            snapshot = _load(session)
+            snapshot = _load(connection)
             _snapshots[engine] = snapshot
     return snapshot
 
@@ -77,11 +81,11 @@ def _fresh(snapshot: _Snapshot | None) -> bool:
     return snapshot is not None and time.monotonic() - snapshot.loaded_at < REFRESH
 
 
-def _load(caller: Session) -> _Snapshot:
+def _load(connection: Connection) -> _Snapshot:
     # On the caller's own connection: a second one, taken while every thread that waits on _lock holds
     # its request's connection, exhausted the pool under 20 concurrent intakes (QueuePool timeouts).
     snapshot = _Snapshot(loaded_at=time.monotonic())
-    with Session(bind=caller.connection()) as session:
+    with Session(bind=connection) as session:
         for model in MODELS:
             rows = session.scalars(select(model)).unique()
             snapshot.by_code[model] = {row.code: row for row in rows}
