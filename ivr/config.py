@@ -69,6 +69,7 @@ class IvrSettings(BaseSettings):
     speech_max_seconds: float = 15.0  # longest utterance
     speech_no_input_seconds: float = 5.0  # silence before any word ends the listen
     speech_trailing_silence: float = 1.2  # seconds without audio after speech that end the utterance
+    speech_barge_in: bool = True  # play the prompt inside the listen: speech stops it (off: echoing lines)
     speech_audio_dir: Path | None = None  # keep each utterance here as <linkedid>_<stream>.wav (review)
     speech_engines: str | None = None  # "zh=whisper,en=whisper,ko=vosk"; unset: vosk for its language
     whisper_model: Path = Path("~/.cache/hotline/models/whisper-base").expanduser()  # models install

@@ -25,6 +25,7 @@ from ivr.speech.pool import RecognizerPool
 from ivr.speech.results import ListenReason, SpeechResult, Word
 from ivr.speech.server import AudioSocketServer, new_stream_id
 from ivr.speech.session import ListenRequest, Publish, StreamSession
+from ivr.speech.speaker import Speaker, prompt_pcm
 
 __all__ = ["AgiChannel", "ListenReason", "SpeechConfig", "SpeechResult", "SpeechService", "Word"]
 
@@ -49,6 +50,7 @@ class SpeechConfig:
     limits: Limits = Limits()
     min_confidence: float = 0.5
     audio_dir: Path | None = None  # keep each listen's audio here as WAV (review, tuning); None: not kept
+    prompts_dir: Path | None = None  # <lang>/<prompt>.wav played inside the listen (barge-in); None: before
 
 
 class SpeechService:
@@ -84,9 +86,17 @@ class SpeechService:
         """Whether a listen in this language can run (a model for it is loaded)."""
         return self._refusal(language) is None
 
+    def prompt_audio(self, language: str, prompt: str) -> bytes | None:
+        """The prompt's 8 kHz samples to play inside the listen, or None (play it before listening)."""
+        if self.config.prompts_dir is None:
+            return None
+        return prompt_pcm(self.config.prompts_dir / language / f"{prompt}.wav")
+
     async def listen(self, agi: AgiChannel, linkedid: str, *, grammar: list[str] | None = None,
-                     language: str | None = None, max_seconds: float | None = None) -> SpeechResult:
-        """Listen to the caller once; return the recognised text or the reason to fall back to DTMF."""
+                     language: str | None = None, max_seconds: float | None = None,
+                     prompt: bytes = b"") -> SpeechResult:
+        """Listen to the caller once (playing `prompt` first, stopped by speech or a key); return the
+        recognised text or the reason to fall back to DTMF (KEYED with the key pressed)."""
         refusal = self._refusal(language)
         if refusal:
             log.info("call %s: no speech (%s), DTMF instead", linkedid, refusal.value)
@@ -96,15 +106,17 @@ class SpeechService:
             log.warning("call %s: all %d recognisers busy, DTMF instead", linkedid, self.pool.max_streams)
             return SpeechResult.empty(ListenReason.BUSY)
         request = ListenRequest(stream_id=new_stream_id(), linkedid=linkedid, lease=lease,
-                                limits=self._limits(max_seconds), grammar=grammar, language=language)
+                                limits=self._limits(max_seconds), grammar=grammar, language=language,
+                                prompt=prompt)
         self.server.expect(request)
         result = await self._stream(agi, request)
         return self._judge(linkedid, result, grammar, language)
 
-    async def handle_stream(self, request: ListenRequest, reader: asyncio.StreamReader) -> SpeechResult:
+    async def handle_stream(self, request: ListenRequest, reader: asyncio.StreamReader,
+                            speaker: Speaker | None = None) -> SpeechResult:
         """Decode one connected stream (the AudioSocket server's handler)."""
         return await StreamSession(request, self.holder, self.pool, self.publish,
-                                   audio_dir=self.config.audio_dir).run(reader)
+                                   audio_dir=self.config.audio_dir).run(reader, speaker)
 
     def _refusal(self, language: str | None) -> ListenReason | None:
         if not self.holder.ready or not self.holder.supports(language):

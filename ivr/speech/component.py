@@ -26,7 +26,8 @@ def speech_config(settings: IvrSettings) -> SpeechConfig:
                     trailing_silence_seconds=settings.speech_trailing_silence)
     return SpeechConfig(host=settings.audiosocket_host, port=settings.audiosocket_port,
                         advertise=settings.audiosocket_advertise, limits=limits,
-                        min_confidence=settings.speech_min_confidence, audio_dir=settings.speech_audio_dir)
+                        min_confidence=settings.speech_min_confidence, audio_dir=settings.speech_audio_dir,
+                        prompts_dir=settings.prompts_path if settings.speech_barge_in else None)
 
 
 class SpeechComponent:

@@ -21,20 +21,23 @@ SKIP_KEYS = "0123456789*#"  # any key during the "say your request" prompt means
 
 
 async def listen(session: CallSession, cmd: n.Listen) -> n.Heard:
-    """Play the prompt (a key skips to the DTMF menu), then listen through AudioSocket.
+    """Listen through AudioSocket with the prompt playing inside the listen (speech stops it, a key skips
+    to the DTMF menu); a prompt the speech server cannot play is played first with STREAM FILE.
 
     Without a model (or a model for another language) nothing is played: the caller goes straight on.
     """
     speech = getattr(session.services, "speech", None)
     if speech is None or not speech.serves(cmd.language):
         return n.Heard("", ListenReason.NO_MODEL.value)
-    key = await _prompt(session, cmd)
-    if key:
-        log.info("call %s pressed %s during the speech prompt: DTMF menu", session.call.linkedid, key)
-        return n.Heard(key, n.KEYED)
+    prompt = speech.prompt_audio(cmd.language, cmd.prompt)
+    if prompt is None:
+        key = await _prompt(session, cmd)
+        if key:
+            log.info("call %s pressed %s during the speech prompt: DTMF menu", session.call.linkedid, key)
+            return n.Heard(key, n.KEYED)
     grammar = list(cmd.grammar) if cmd.grammar else None
     result = await speech.listen(session.channel, session.call.linkedid, language=cmd.language,
-                                 max_seconds=cmd.max_seconds, grammar=grammar)
+                                 max_seconds=cmd.max_seconds, grammar=grammar, prompt=prompt or b"")
     return n.Heard(result.text, result.reason.value, result.confidence)
 
 

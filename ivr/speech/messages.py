@@ -58,7 +58,8 @@ class MessageTranscriber:
     async def transcribe(self, path: Path, language: str | None = None) -> tuple[str | None, float]:
         """Decode a recording in its own thread (live calls keep the pool); None when unreadable."""
         try:
-            result = await asyncio.to_thread(transcribe_file, self.holder, path, language=language)
+            result = await asyncio.to_thread(transcribe_file, self.holder, path, language=language,
+                                           background=True)
         except (AudioFileError, ModelUnavailable) as err:
             log.error("message %s not transcribed: %s", path, err)
             return None, 0.0

@@ -3,8 +3,10 @@
 prompt → listen → category from the transcript → read back ("您反映的是 <category>") → confirm key
 ("问题，确认请按1，重新说请按2") → `mode: queue` tags the call and goes to the node `routes` names for the
 category or its nearest group (else `next`), `mode: case` opens a case with the transcript. Busy, no model,
-errors, or a key pressed during the prompt → `on_fail` (a DTMF menu) at once; silence, low confidence, no
-category or "2" → `retry_prompt` and listen again up to `retries`, then `on_fail`. A hang-up ends the call.
+errors, or a key pressed while listening (the prompt plays inside the listen: speech during it stops it)
+→ `on_fail` (a DTMF menu) at once; silence, noise, music, low confidence, no category or "2" →
+`retry_prompt` and listen again up to `retries`, then `on_fail`. Speech still going at `max_seconds` is cut
+there: `too_long_prompt` says so, then the part heard is read back with the keys. A hang-up ends the call.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from ivr.speech.results import ListenReason
 
 DEFAULT_MAX_SECONDS = 12.0
 CONFIRM_TIMEOUT = 6.0
-GIVE_UP_AT_ONCE = frozenset({ListenReason.BUSY, ListenReason.NO_MODEL, ListenReason.ERROR})
+GIVE_UP_AT_ONCE = frozenset({ListenReason.BUSY, ListenReason.NO_MODEL, ListenReason.ERROR,
+                             ListenReason.KEYED})
 
 
 # ---- commands and their answers (executed by ivr/speech/executors.py) -------------------------------
@@ -106,7 +109,7 @@ class OpenSpokenCase:
 
 
 # ---- behaviour ----------------------------------------------------------------------------------------
-KEYED = "keyed"  # Heard.reason when the caller pressed a key during the prompt: they want the DTMF menu
+KEYED = ListenReason.KEYED.value  # Heard.reason when the caller pressed a key: they want the DTMF menu
 
 
 def enter_request(m: Machine, state: CallState, node: Node) -> Transition:
@@ -118,13 +121,15 @@ def handle_request(m: Machine, state: CallState, node: Node, event) -> Transitio
     match event:
         case Heard(reason=reason) if reason == ListenReason.HANGUP:
             return Transition(dataclasses.replace(state, ended=True))
-        case Heard(reason=reason) if reason in GIVE_UP_AT_ONCE or reason == KEYED:
+        case Heard(reason=reason) if reason in GIVE_UP_AT_ONCE:
             return m.follow(state, node, "on_fail", f"speech:{reason}")
         case Heard(text=text, reason=reason) if not text or reason not in (ListenReason.FINAL,
                                                                               ListenReason.TIMEOUT):
             return again(m, state, node, f"speech:{reason}")
-        case Heard(text=text):
-            return Transition(state, (SuggestCategory(text, node.get("fallback_category")),))
+        case Heard(text=text, reason=reason):
+            suggest = Transition(state, (SuggestCategory(text, node.get("fallback_category")),))
+            too_long = node.get("too_long_prompt") if reason == ListenReason.TIMEOUT else None
+            return suggest.after((c.Play((too_long,), state.language),)) if too_long else suggest
         case CategorySuggested(code=None):
             return again(m, state, node, "speech:no-category")
         case CategorySuggested(text=text, code=code, lineage=lineage):
@@ -170,9 +175,9 @@ def route_for(node: Node, lineage: tuple[str, ...]) -> str:
 
 
 FIELDS = {"prompt": "prompt", "readback_prompt": "prompt", "confirm_prompt": "prompt",
-          "saved_prompt": "prompt", "retry_prompt": "prompt", "next": "node", "on_fail": "node",
-          "routes": "nodes", "mode": "value", "max_seconds": "value", "timeout": "value", "retries": "value",
-          "fallback_category": "value"}
+          "saved_prompt": "prompt", "retry_prompt": "prompt", "too_long_prompt": "prompt", "next": "node",
+          "on_fail": "node", "routes": "nodes", "mode": "value", "max_seconds": "value", "timeout": "value",
+          "retries": "value", "fallback_category": "value"}
 
 
 def register() -> None:

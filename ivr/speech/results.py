@@ -18,6 +18,7 @@ class ListenReason(StrEnum):
     NO_MODEL = "no_model"  # no usable model for the language
     LOW_CONFIDENCE = "low_confidence"  # recognised, but below the confidence threshold
     ERROR = "error"  # the audio never arrived or broke (AudioSocket failure, malformed frames)
+    KEYED = "keyed"  # the caller pressed a key (text: the key): they would rather use the DTMF menu
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,13 @@ from collections.abc import Awaitable, Callable
 from ivr.speech.frames import FrameError, Kind, encode, read_frame
 from ivr.speech.results import ListenReason, SpeechResult
 from ivr.speech.session import ListenRequest
+from ivr.speech.speaker import Speaker
 
 log = logging.getLogger(__name__)
 
 FIRST_FRAME_SECONDS = 3.0
-# Asterisk's AudioSocket gives up after 2 s without traffic either way; a caller who says nothing sends no
-# frames over a Local channel, so the server sends a frame of silence (played to the caller) this often.
-KEEPALIVE_SECONDS = 0.5
-KEEPALIVE_FRAME = encode(Kind.AUDIO, bytes(320))  # 20 ms of 8 kHz silence
 
-StreamHandler = Callable[[ListenRequest, asyncio.StreamReader], Awaitable[SpeechResult]]
+StreamHandler = Callable[[ListenRequest, asyncio.StreamReader, Speaker], Awaitable[SpeechResult]]
 
 
 class AudioSocketServer:
@@ -66,11 +63,12 @@ class AudioSocketServer:
         try:
             request = await self._identify(reader, writer)
             if request is not None:
-                keepalive = asyncio.create_task(_keep_alive(writer))
+                speaker = Speaker(writer, request.prompt)  # the prompt, then keep-alive silence
+                sending = asyncio.create_task(speaker.run())
                 try:
-                    await self._serve(request, reader)
+                    await self._serve(request, reader, speaker)
                 finally:
-                    keepalive.cancel()
+                    sending.cancel()
         except Exception:
             log.exception("AudioSocket connection from %s failed", writer.get_extra_info("peername"))
         finally:
@@ -96,22 +94,13 @@ class AudioSocketServer:
             log.warning("AudioSocket stream %s from %s refused: no listen registered", stream_id, peer)
         return request
 
-    async def _serve(self, request: ListenRequest, reader: asyncio.StreamReader) -> None:
+    async def _serve(self, request: ListenRequest, reader: asyncio.StreamReader, speaker: Speaker) -> None:
         try:
-            result = await self.handle(request, reader)
+            result = await self.handle(request, reader, speaker)
         except BaseException:
             request.resolve(SpeechResult.empty(ListenReason.ERROR))
             raise
         request.resolve(result)
-
-
-async def _keep_alive(writer: asyncio.StreamWriter) -> None:
-    """Send silence now and then so Asterisk keeps the stream open while the caller is quiet."""
-    with contextlib.suppress(OSError, ConnectionError):
-        while not writer.is_closing():
-            await asyncio.sleep(KEEPALIVE_SECONDS)
-            writer.write(KEEPALIVE_FRAME)
-            await writer.drain()
 
 
 async def _close(writer: asyncio.StreamWriter) -> None:

@@ -1,4 +1,9 @@
-"""One call's audio stream: read AudioSocket frames, decode off the loop, decide the end, publish."""
+"""One call's audio stream: read AudioSocket frames, decode off the loop, decide the end, publish.
+
+The listen's prompt plays down the same stream (`speaker.py`): the caller's audio is decoded from the
+first frame, speech stops the prompt (barge-in), a key ends the listen (the caller wants the keys), and
+the no-input and length limits count from the end of the prompt.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from ivr.speech.frames import Frame, FrameError, Kind, read_frame
 from ivr.speech.model import ModelHolder, ModelUnavailable
 from ivr.speech.pool import Lease, RecognizerPool
 from ivr.speech.results import ListenReason, SpeechResult
+from ivr.speech.speaker import Speaker
 from ticketing.bus.contract import Event, TranscriptFinal, TranscriptPartial
 
 log = logging.getLogger(__name__)
@@ -39,6 +45,7 @@ class ListenRequest:
     lease: Lease
     grammar: list[str] | None = None
     language: str | None = None
+    prompt: bytes = b""  # 8 kHz PCM played down the stream while listening (barge-in); b"": none
     result: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
     def resolve(self, result: SpeechResult) -> None:
@@ -54,11 +61,12 @@ def chunk_bytes(sample_rate: int) -> int:
 
 
 class StreamEnded(Exception):
-    """The stream stopped before the utterance ended (hang-up or protocol error)."""
+    """The stream stopped before the utterance ended (hang-up, protocol error, or a key pressed)."""
 
-    def __init__(self, reason: ListenReason, detail: str) -> None:
+    def __init__(self, reason: ListenReason, detail: str, key: str = "") -> None:
         super().__init__(detail)
         self.reason = reason
+        self.key = key
 
 
 class StreamSession:
@@ -77,17 +85,23 @@ class StreamSession:
         self.last_partial = ""
         self.last_audio = time.monotonic()
         self.endpointed: SpeechResult | None = None
+        self.speaker: Speaker | None = None
+        self.opened: tuple[float, float] | None = None  # (audio seconds, clock) when the prompt was over
 
-    async def run(self, reader: asyncio.StreamReader) -> SpeechResult:
+    async def run(self, reader: asyncio.StreamReader, speaker: Speaker | None = None) -> SpeechResult:
         """Consume the stream and return the result (also published as transcript.final)."""
+        self.speaker = speaker
         try:
             result = await self._listen(reader)
         except StreamEnded as ended:
             log.info("listen %s (call %s) ended: %s", self.request.stream_id, self.request.linkedid, ended)
-            result = await self._finish(ended.reason)
+            keyed = ended.reason is ListenReason.KEYED
+            result = SpeechResult(ended.key, 1.0, ended.reason) if keyed else await self._finish(ended.reason)
         except ModelUnavailable as err:
             log.error("listen %s: %s", self.request.stream_id, err)
             result = SpeechResult.empty(ListenReason.NO_MODEL)
+        if speaker is not None:
+            speaker.stop()
         await self._keep_audio()
         await self._publish_final(result)
         return result
@@ -140,9 +154,12 @@ class StreamSession:
             raise StreamEnded(ListenReason.HANGUP, "caller hung up")
         if frame.kind is Kind.ERROR:
             raise StreamEnded(ListenReason.ERROR, f"Asterisk reported an error {frame.payload.hex()}")
+        if frame.kind is Kind.DTMF:
+            key = frame.payload[:1].decode("ascii", "replace")
+            raise StreamEnded(ListenReason.KEYED, f"the caller pressed {key}", key)
         rate = frame.sample_rate
         if rate is None:
-            return  # UUID repeated or DTMF: nothing to decode
+            return  # UUID repeated: nothing to decode
         if self.decoder is None:
             self.decoder = await self.pool.run(self._new_decoder, rate)
         elif rate != self.decoder.sample_rate:
@@ -170,16 +187,38 @@ class StreamSession:
         await self._publish_partial(step)
         if step.final:
             self.endpointed = step.final
-        return decide(self._progress(endpoint=step.final is not None), self.request.limits)
+        self._barge_in()
+        return self._decide(endpoint=step.final is not None)
+
+    def _barge_in(self) -> None:
+        """Stop the prompt once the caller speaks over it."""
+        speaker = self.speaker
+        if speaker is not None and speaker.playing and self.decoder.speech_started:
+            speaker.stop()
+            log.info("listen %s (call %s): the caller spoke %.2f s into the %.2f s prompt: prompt stopped",
+                     self.request.stream_id, self.request.linkedid, speaker.stopped_at,
+                     speaker.prompt_seconds)
 
     def _check_clock(self) -> ListenReason | None:
-        return decide(self._progress(endpoint=False), self.request.limits)
+        return self._decide(endpoint=False)
+
+    def _decide(self, endpoint: bool) -> ListenReason | None:
+        """The endpoint decision; the clock's limits only run once the prompt is over."""
+        if not self._prompt_over():
+            return ListenReason.FINAL if endpoint else None
+        return decide(self._progress(endpoint), self.request.limits)
+
+    def _prompt_over(self) -> bool:
+        if self.opened is None and (self.speaker is None or not self.speaker.playing):
+            self.opened = (self.decoder.audio_seconds if self.decoder else 0.0, time.monotonic())
+        return self.opened is not None
 
     def _progress(self, endpoint: bool) -> Progress:
         decoder = self.decoder
-        return Progress(audio_seconds=decoder.audio_seconds if decoder else 0.0,
+        heard_before, opened_at = self.opened or (0.0, 0.0)
+        return Progress(audio_seconds=(decoder.audio_seconds if decoder else 0.0) - heard_before,
                         speech_started=bool(decoder and decoder.speech_started), endpoint=endpoint,
-                        quiet_seconds=time.monotonic() - self.last_audio)
+                        quiet_seconds=time.monotonic() - max(self.last_audio, opened_at))
 
     async def _finish(self, reason: ListenReason) -> SpeechResult:
         """Decode what is left and return the utterance (vosk's endpoint result when it fired)."""
@@ -225,9 +264,12 @@ class StreamSession:
 
     async def _publish_final(self, result: SpeechResult) -> None:
         seconds = round(self.decoder.audio_seconds, 3) if self.decoder else 0.0
+        stopped_at = self.speaker.stopped_at if self.speaker else None
         await self.publish(TranscriptFinal(linkedid=self.request.linkedid, stream_id=self.request.stream_id,
-                                           text=result.text, confidence=result.confidence,
-                                           reason=result.reason.value, audio_seconds=seconds))
+                                           text="" if result.reason is ListenReason.KEYED else result.text,
+                                           confidence=result.confidence, reason=result.reason.value,
+                                           audio_seconds=seconds,
+                                           prompt_stopped_at=stopped_at))
 
 
 def utterance_path(audio_dir: Path, linkedid: str, stream_id: str) -> Path:

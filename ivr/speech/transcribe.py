@@ -27,15 +27,20 @@ def read_wav(path: Path) -> tuple[bytes, int]:
 
 
 def transcribe_pcm(holder, pcm: bytes, sample_rate: int, *, first_only: bool = False,
-                   grammar: list[str] | None = None, language: str | None = None) -> SpeechResult:
+                   grammar: list[str] | None = None, language: str | None = None,
+                   background: bool = False) -> SpeechResult:
     """Decode PCM (blocking) with an engine or engine set: the first utterance as a live listen would
-    hear it, or everything."""
+    hear it, or everything. `background`: recordings after the fact (messages, call transcripts), decoded
+    in the engine's own background lane so a live listen never waits behind them."""
     decoder = holder.new_decoder(sample_rate, grammar, language)
+    if background and hasattr(decoder, "background"):
+        decoder.background = True
     return decode_pcm(decoder, pcm, chunk_bytes=chunk_bytes(sample_rate), first_only=first_only)
 
 
 def transcribe_file(holder, path: Path, *, first_only: bool = False, grammar: list[str] | None = None,
-                    language: str | None = None) -> SpeechResult:
+                    language: str | None = None, background: bool = False) -> SpeechResult:
     """Decode a WAV file (blocking: run it in a thread or the decoding pool)."""
     pcm, rate = read_wav(path)
-    return transcribe_pcm(holder, pcm, rate, first_only=first_only, grammar=grammar, language=language)
+    return transcribe_pcm(holder, pcm, rate, first_only=first_only, grammar=grammar, language=language,
+                          background=background)

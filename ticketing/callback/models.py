@@ -33,6 +33,7 @@ class CallbackTask(Base):
     rating: Mapped[str | None] = mapped_column(String(16))
     rated_by: Mapped[str] = mapped_column(String(100), default="")  # "survey" or the agent's username
     comment_path: Mapped[str] = mapped_column(String(500), default="")  # the resident's spoken comment
+    comment_text: Mapped[str] = mapped_column(Text, default="")  # its transcript (speech, in the background)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

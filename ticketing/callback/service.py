@@ -162,6 +162,17 @@ def attach_comment(session: Session, task: CallbackTask, path: str) -> None:
     session.flush()
 
 
+def store_comment_transcript(session: Session, task: CallbackTask, text: str) -> None:
+    """Keep the transcript of the spoken comment on the task and under the comment's audio on the case."""
+    task.comment_text = text
+    attachment = session.scalars(select(CaseAttachment).where(
+        CaseAttachment.case_id == task.case_id, CaseAttachment.kind == "recording",
+        CaseAttachment.path == task.comment_path)).first()
+    if attachment is not None:
+        attachment.transcript = text
+    session.flush()
+
+
 def agent_list(session: Session, limit: int = 200) -> list[CallbackTask]:
     """Return the tasks handed to the agents (unanswered survey calls), oldest due first."""
     query = select(CallbackTask).where(CallbackTask.status == "agent").order_by(CallbackTask.due_at)

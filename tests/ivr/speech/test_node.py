@@ -41,6 +41,8 @@ def summary(transition):
 @pytest.mark.parametrize(("inputs", "expected"), [
     ((), ("request", 0, ["Listen"], [("request", "open")])),
     ((SAID,), ("request", 0, ["SuggestCategory"], [])),
+    # still talking at max_seconds: cut there, "that was long", then the part heard is read back
+    ((n.Heard(SAID.text, "timeout", 0.9),), ("request", 0, ["Play", "SuggestCategory"], [])),
     ((SAID, NOISE), ("request", 0, ["ConfirmCategory"], [("request", "heard:noise-construction")])),
     # confirmed: tagged, then routed by the category's group (noise -> the safety queue)
     ((SAID, NOISE, confirm("1")), ("queue_safety", 0, ["TagCall", "QueueSize"],

@@ -45,6 +45,7 @@ class TranscriptFinal(SpeechEvent):
     confidence: float
     reason: str
     audio_seconds: float
+    prompt_stopped_at: float | None = None  # seconds into the prompt the caller's speech stopped it
 
 
 @register
