@@ -2,6 +2,8 @@
 
 Run: .venv/bin/python -m bench.speech [--model DIR] [--max-streams 8]
 Raw: KaldiRecognizer fed the utterance in 100 ms chunks in a thread (first utterance, as a listen).
+Raw and pipeline run in turns, three rounds each, medians compared (the machine is shared: a load
+spike then hits both alike).
 Pipeline: the AudioSocket server over loopback TCP (20 ms frames, as Asterisk sends them) into
 SpeechService.listen, unpaced (as fast as possible: decoding cost) and paced (real time: how many calls
 at once keep up). Asterisk's part (the AudioSocket client) runs in a separate process, as Asterisk does,
@@ -17,10 +19,12 @@ import argparse
 import asyncio
 import multiprocessing
 import os
+import statistics
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from ivr.agi.protocol import AgiReply
@@ -160,8 +164,8 @@ async def run(model: Path, max_streams: int) -> None:
     print(f"{'streams':>7} {'raw RTF':>8} {'pipe RTF':>9} {'overhead':>9} {'raw x rt':>9} {'pipe x rt':>10}")
     try:
         for streams in sorted({1, 2, os.cpu_count() or 1, 4}):
-            raw_wall, raw_text = raw_decode(holder, pcm, streams)
-            pipe_wall, results = await pipeline(service, remote, streams, paced=False)
+            raw_wall, pipe_wall, raw_text, results = await interleaved(
+                partial(raw_decode, holder, pcm, streams), partial(pipeline, service, remote, streams, False))
             # RTF per stream = wall seconds / audio seconds when `streams` run at once
             print(f"{streams:>7} {raw_wall / audio:>8.3f} {pipe_wall / audio:>9.3f} "
                   f"{(pipe_wall / raw_wall - 1) * 100:>8.1f}% {streams * audio / raw_wall:>9.2f} "
@@ -188,8 +192,20 @@ async def run(model: Path, max_streams: int) -> None:
     print(f"memory per stream: {memory_per_stream(holder, pcm):.1f} MB")
 
 
-async def _discard(type_: str, key: str, data: dict) -> None:
+async def _discard(event) -> None:
     return None
+
+
+async def interleaved(raw, pipe, rounds: int = 3) -> tuple[float, float, object, object]:
+    """Median wall seconds of the raw engine and of the pipeline, run in turns (raw, pipe, raw, pipe, ...)
+    so the load other processes put on the machine falls on both alike; with the last results of each."""
+    raw_walls, pipe_walls = [], []
+    for _ in range(rounds):
+        raw_wall, raw_out = await asyncio.to_thread(raw)
+        pipe_wall, pipe_out = await pipe()
+        raw_walls.append(raw_wall)
+        pipe_walls.append(pipe_wall)
+    return statistics.median(raw_walls), statistics.median(pipe_walls), raw_out, pipe_out
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 Run: .venv/bin/python -m bench.speech --engine whisper   (or -m bench.speech_whisper)
 Audio: the AISHELL-1 Mandarin recording at 8 kHz plus 2 s of silence (the caller stops talking).
 Raw: WhisperEngine.decode of the utterance at 16 kHz on N threads (the same bound of decodes at once).
+Raw and pipeline run in turns, three rounds each, and their medians are compared (the machine is shared).
 Pipeline: SpeechService.listen over loopback AudioSocket from a child process (as Asterisk), VAD per
 chunk, one decode at the end of speech. Figures: load time and memory of the engine; RTF per stream at
 1, 2 and 4 callers (unpaced); end-of-speech-to-result latency p50/p95 at 1, 2 and 4 paced callers
@@ -18,11 +19,12 @@ import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from bench.speech import RemoteAsterisk, _discard, pipeline, rss_mb
+from bench.speech import RemoteAsterisk, _discard, interleaved, pipeline, rss_mb
 from ivr.config import IvrSettings
 from ivr.speech.api import SpeechConfig, SpeechService
 from ivr.speech.check import MANDARIN_RECORDING, MANDARIN_REFERENCE, cer
@@ -97,8 +99,8 @@ async def run() -> None:
 async def _rtf(service, remote, engine, pcm: bytes, audio: float) -> None:
     print(f"{'callers':>7} {'raw RTF':>8} {'pipe RTF':>9} {'pipe/raw':>9}")
     for streams in CALLERS:
-        raw_wall, raw_text = raw_decode(engine, pcm, streams)
-        pipe_wall, results = await pipeline(service, remote, streams, paced=False)
+        raw_wall, pipe_wall, raw_text, results = await interleaved(
+            partial(raw_decode, engine, pcm, streams), partial(pipeline, service, remote, streams, False))
         print(f"{streams:>7} {raw_wall / audio:>8.3f} {pipe_wall / audio:>9.3f} {pipe_wall / raw_wall:>9.2f}")
     text = results[0].text
     print(f"pipeline text {text!r} (raw {raw_text!r}); CER at 8 kHz {cer(MANDARIN_REFERENCE, text):.1%}")

@@ -31,7 +31,15 @@ def to_16k(pcm: np.ndarray, rate: int, start: int = 0, stop: int | None = None) 
     if rate == RATE:
         return pcm[start:stop].astype(np.float32) / 32768.0
     positions = np.arange(start, stop, dtype=np.float64) * rate / RATE
-    return (np.interp(positions, np.arange(len(pcm)), pcm.astype(np.float32)) / 32768.0).astype(np.float32)
+    if not len(positions):
+        return np.zeros(0, dtype=np.float32)
+    # Only the input samples around the wanted positions: a live listen asks for a few windows per chunk,
+    # and interpolating over the whole utterance each time made it quadratic. Shifting by the integer
+    # `low` is exact in float64, so the values are the same to the bit.
+    low = int(positions[0])
+    high = min(len(pcm), int(positions[-1]) + 2)
+    near = pcm[low:high].astype(np.float32)
+    return (np.interp(positions - low, np.arange(high - low), near) / 32768.0).astype(np.float32)
 
 
 def samples_at_16k(count: int, rate: int) -> int:
