@@ -1,7 +1,7 @@
 """Survey comments transcribed: the text of the resident's spoken 回访 comment beside its audio.
 
 Revision ID: 0022_speech_more
-Revises: 0019_reports_more
+Revises: 0023_scale_more
 Create Date: 2026-12-02 07:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022_speech_more"
-down_revision = "0019_reports_more"
+down_revision = "0023_scale_more"
 branch_labels = None
 depends_on = None
 
