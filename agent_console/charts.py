@@ -61,11 +61,15 @@ def bar_chart(bars: list[Bar], title: str, unit: str = "", maximum: float | None
 
 
 def line_chart(labels: list[str], series: list[Series], title: str, unit: str = "",
-               width: int = 640, height: int = 240) -> str:
-    """Return a line chart of SERIES over LABELS (e.g. months), with a legend and a value axis from 0."""
+               width: int = 640, height: int = 240, maximum: float | None = None) -> str:
+    """Return a line chart of SERIES over LABELS (e.g. months), with a legend and a value axis from 0.
+
+    The axis reaches at least MAXIMUM (100 for rates) and at least 4, so an empty or all-zero chart still
+    reads 0, 1, 2, 3, 4 rather than five zeros.
+    """
     left, right, top, bottom = 48, 16, 40, 44
     values = [v for s in series for v in s.values if v is not None]
-    peak = max(values + [1e-9])
+    peak = max(values + [maximum or 0, 4])
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / max(len(labels) - 1, 1)
     parts = [_open(width, height, title), f'<text x="8" y="20" class="chart-title">{escape(title)}</text>']

@@ -61,7 +61,7 @@ def case_charts(table: Table, months: list[dict[str, Any]], lang: str) -> list[s
     volume = [charts.Series(t("report_received"), tuple(m["received"] for m in months))]
     return [charts.bar_chart(received, f"{table.title(lang)} · {t('report_received')}"),
             charts.bar_chart(satisfaction, t("report_satisfaction"), "%", maximum=100),
-            charts.line_chart(labels, lines, t("report_trend_rates"), "%"),
+            charts.line_chart(labels, lines, t("report_trend_rates"), "%", maximum=100),
             charts.line_chart(labels, volume, t("report_trend_volume"))]
 
 

@@ -42,3 +42,14 @@ def test_heat_map_shades_by_count():
     svg = charts.heat_map(["园岭", "南园"], ["噪声", "路灯"], [[4, 0], [2, 1]], "热力图")
     fills = re.findall(r'fill="(rgba[^"]+|#f3f4f6)"', svg)
     assert fills[0].endswith("0.93)") and fills[1] == "#f3f4f6"
+
+
+def _axis(svg: str) -> list[str]:
+    return [t.text for t in ET.fromstring(svg).iter(f"{SVG}text") if t.get("text-anchor") == "end"]
+
+
+def test_an_empty_or_all_zero_line_chart_has_a_readable_axis():
+    zeros = charts.line_chart(["01", "02"], [charts.Series("受理量", (0.0, 0.0))], "受理量")
+    assert _axis(zeros) == ["0", "1", "2", "3", "4"]  # was five zeros
+    rates = charts.line_chart(["01", "02"], [charts.Series("满意率", (None, None))], "趋势", "%", maximum=100)
+    assert _axis(rates) == ["0%", "25%", "50%", "75%", "100%"]
