@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 import pytest
 from sqlalchemy import create_engine, delete, text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from agent_console.config import ConsoleSettings
 from agent_console.models import AgentPresenceRow
@@ -35,7 +36,9 @@ def console_db(postgres_url, dataset) -> Iterator[str]:
     """A private PostgreSQL database migrated to head and seeded with the sample; dropped at the end."""
     server = make_url(Settings(database_url=postgres_url).sqlalchemy_url)
     name = f"hotline_console_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    # Each test module that imports these fixtures gets its own copy of this session fixture, so nothing here
+    # may hold a connection while the module's tests run: the suite would exhaust max_connections (100).
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = server.set(database=name).render_as_string(hide_password=False)
@@ -52,9 +55,9 @@ def console_db(postgres_url, dataset) -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def engine(console_db):
-    """One engine on the console test database."""
+    """One engine on the console database per module; its pooled connections close when the module ends."""
     engine = make_engine(console_db)
     yield engine
     engine.dispose()

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from ticketing.api import create_api
 from ticketing.bureau.seed import sync_dataset
@@ -42,7 +43,8 @@ def private_postgres_database(postgres_url: str, prefix: str) -> Iterator[str]:
     """Create an empty PostgreSQL database of our own (others share hotline_test); drop it afterwards."""
     server = make_url(psycopg_url(postgres_url))
     name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    # NullPool: no idle connection to the server's "postgres" database is kept while the tests run.
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
