@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from agent_console import cases, i18n
+from agent_console import cases, casework, i18n
 from agent_console.auth import Viewer
 from agent_console.views.deps import console_of, guarded, language, render, require_roles
 from ticketing.case.errors import NotPermitted, UnknownReference
@@ -91,13 +91,14 @@ def knowledge_page(request: Request, viewer: Viewer = Depends(require_roles(*EDI
             row["valid"] = service.is_valid(article, today)
             row["due"] = bool(article.review_by and article.review_by <= today)
             row["editable"] = service.may_edit(cases.actor_of(viewer), article.bureau_id)
+        names = casework.who(session, {row.get("updated_by") for row in articles}, language(request))
     dataset, lang = console.dataset, language(request)
     bureaus = [(b.code, b.name_en if lang == "en" else b.name_zh) for b in dataset.bureaus.values()
                if b.kind != "centre"]
     categories = [(c.code, c.name_en if lang == "en" else c.name_zh)
                   for c in dataset.leaf_categories().values()]
     return render(request, "knowledge.html", viewer, articles=articles, bureaus=bureaus,
-                  categories=categories, can_edit=viewer.role in EDITORS)
+                  categories=categories, can_edit=viewer.role in EDITORS, who=names)
 
 
 @router.get("/knowledge/{code}/versions")
@@ -110,9 +111,11 @@ def versions(request: Request, code: str,
             article = service.get_by_code(session, code)
         except service.ArticleNotFound as err:
             return _refused(request, "kb_unknown_article", 404, str(err))
-        rows = [{"version": v.version, "changed_by": v.changed_by, "note": v.note,
+        found = service.versions(session, article)
+        names = casework.who(session, {v.changed_by for v in found}, language(request))
+        rows = [{"version": v.version, "changed_by": names.get(v.changed_by, v.changed_by), "note": v.note,
                  "changed_at": v.changed_at.astimezone(console.timezone).strftime("%Y-%m-%d %H:%M"),
-                 "answer": v.content.get("answer", "")} for v in service.versions(session, article)]
+                 "answer": v.content.get("answer", "")} for v in found]
     return JSONResponse({"versions": rows})
 
 

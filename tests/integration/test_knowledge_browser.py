@@ -110,6 +110,7 @@ async def test_a_supervisor_edits_an_article_and_its_history_shows_who_and_why(
     await page.goto(f"{base}/console/knowledge")
     row = page.locator("tr[data-code=library-hours]")
     await expect(row).to_contain_text("v1")
+    await expect(row).to_contain_text("示例数据")  # who wrote it, in words (was the login "seed")
     await row.get_by_role("button", name="编辑").click()
     await expect(page.locator("#kb-code")).to_have_value("library-hours")
     await page.fill("#kb-answer", "福田区图书馆周二至周日 9:00-21:00 开放，周一闭馆。")
@@ -119,8 +120,9 @@ async def test_a_supervisor_edits_an_article_and_its_history_shows_who_and_why(
     await page.goto(f"{base}/console/knowledge")
     row = page.locator("tr[data-code=library-hours]")
     await expect(row).to_contain_text("v2")
+    await expect(row).to_contain_text("值班长 王敏")
     await row.get_by_role("button", name="修改记录").click()
-    await expect(row.locator(".kb-versions li").first).to_contain_text("supervisor1 · 开放时间核实")
+    await expect(row.locator(".kb-versions li").first).to_contain_text("值班长 王敏 · 开放时间核实")
     await page.screenshot(path=shot("kb-manage.png"), full_page=True)
     keep("kb-manage.png")
 
