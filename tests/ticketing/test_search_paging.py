@@ -132,3 +132,22 @@ def test_windows_of_the_newest_cases_find_what_one_search_finds(client, headers,
     capped = found(client, headers, q="挖掘机")
     assert (capped["total"], capped["total_capped"]) == (2, True)
     assert set(numbers(capped)) == {made[5], made[7]}  # the newest two are the ones ranked
+
+
+def test_console_lists_page_a_word_search_newest_first(client, headers, session_factory, monkeypatch):
+    from dataclasses import replace
+
+    from ticketing.case import lists
+    from ticketing.database.types import utcnow
+
+    texts = ["挖掘机一", "路灯", "挖掘机二", "挖掘机三", "井盖", "挖掘机四"]
+    made = [create(client, headers, description=text) for text in texts]
+    monkeypatch.setattr(search, "WINDOW", 1)  # windows, then the rest, on PostgreSQL
+    with session_scope(session_factory) as session:
+        criteria = lists.ListCriteria(q="挖掘机", limit=2)
+        first = lists.page(session, criteria, utcnow())
+        second = lists.page(session, replace(criteria, after=first.next_cursor), utcnow())
+        assert [c.number for c in first.items + second.items] == [made[5], made[3], made[2], made[0]]
+        assert second.next_cursor is None
+        assert lists.page(session, replace(criteria, statuses=("closed",)), utcnow()).items == []
+        assert lists.page(session, replace(criteria, q="，。"), utcnow()).items == []
