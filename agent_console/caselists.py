@@ -21,6 +21,7 @@ from ticketing.case.lists import ListCriteria
 from ticketing.case.models import Case, CaseEvent
 from ticketing.case.reads import clock
 from ticketing.dataset import Dataset
+from ticketing.routing import RoutingDecision, RoutingError, RoutingRequest, describe, route
 
 OPEN = tuple(sorted(states.OPEN_STATUSES))
 BUREAU_OPEN = (states.DISPATCHED, states.ACKNOWLEDGED, states.IN_PROGRESS, states.EXTENSION_REQUESTED)
@@ -116,14 +117,15 @@ def triage_id(session: Session, dataset: Dataset) -> int | None:
 
 
 def rows(
-    session: Session, dataset: Dataset, found: ListCriteria, now: datetime, lang: str, viewer: Viewer
+    session: Session, dataset: Dataset, found: ListCriteria, now: datetime, lang: str, viewer: Viewer,
+    suggest: bool = False,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """Return the rows of one page and the cursor of the next."""
+    """Return the rows of one page and the cursor of the next (with routing suggestions when SUGGEST)."""
     result = lists.page(session, found, now)
     reasons = return_reasons(session, [c.id for c in result.items if c.status == states.RETURNED])
     reasons |= reopen_reasons(session, [c.id for c in result.items if c.status == states.REOPENED], lang)
     return [
-        row(case, dataset, now, lang, viewer, reasons.get(case.id, "")) for case in result.items
+        row(case, dataset, now, lang, viewer, reasons.get(case.id, ""), suggest) for case in result.items
     ], result.next_cursor
 
 
@@ -135,7 +137,8 @@ def name(item: Any, lang: str) -> str:
 
 
 def row(
-    case: Case, dataset: Dataset, now: datetime, lang: str, viewer: Viewer, reason: str = ""
+    case: Case, dataset: Dataset, now: datetime, lang: str, viewer: Viewer, reason: str = "",
+    suggest: bool = False,
 ) -> dict[str, Any]:
     """Return what a list shows of one case (the resident's data masked for roles without the right)."""
     unmask = privacy.may_unmask(viewer.role)
@@ -152,13 +155,47 @@ def row(
         "caller_name": case.caller_name if unmask else privacy.mask_name(case.caller_name),
         "unmask": unmask,
         "created_at": case.created_at,
-        "explanation": case.routing_explanation,
+        "suggestion": suggestion(case, dataset, lang) if suggest else None,
         "sla": clock(case, dataset, now),
         "supervised": case.supervised_at is not None,
         "return_reason": reason,
         "priority": case.priority,
         "quick": _quick(case, viewer),
     }
+
+
+def suggestion(case: Case, dataset: Dataset, lang: str) -> dict[str, str]:
+    """Return where routing sends CASE and why, in LANG: one decision, so bureau and explanation agree.
+
+    The decision is taken again from the case's words, street, current category and intake time (the
+    category the words give when it is the case's own, so "recognised" stays "recognised"). A returned
+    case's bureau is the one that returned it, shown apart as such (as is a reopened case's earlier one).
+    Should the district's data no longer know the case's codes, the sentence stored at intake is shown
+    as it was written.
+    """
+    decision = _decide(case, dataset)
+    if decision is None or decision.reason is None:
+        return {"bureau": name(case.bureau, lang), "explanation": case.routing_explanation, "previous": ""}
+    bureau = dataset.bureaus.get(decision.bureau)
+    suggested = name(bureau, lang) or decision.bureau
+    current = name(case.bureau, lang)
+    moved = current and (
+        case.status == states.RETURNED or (case.status == states.REOPENED and current != suggested)
+    )
+    return {"bureau": suggested, "explanation": describe(dataset, decision.reason, lang),
+            "previous": current if moved else ""}
+
+
+def _decide(case: Case, dataset: Dataset) -> RoutingDecision | None:
+    street = case.street.code if case.street else None
+    category = case.category.code if case.category else None
+    try:
+        decision = route(dataset, RoutingRequest(case.description, None, street, case.created_at))
+        if category is not None and decision.category != category:
+            decision = route(dataset, RoutingRequest(case.description, category, street, case.created_at))
+    except RoutingError:
+        return None
+    return decision
 
 
 def _quick(case: Case, viewer: Viewer) -> list[str]:

@@ -29,7 +29,7 @@ from ticketing.case.reads import clock
 from ticketing.case.schemas import ActionPayload
 from ticketing.case.states import IllegalTransition
 from ticketing.dataset import Dataset
-from ticketing.routing import RoutingRequest, route
+from ticketing.routing import RoutingRequest, describe, route
 from ticketing.supervision import orders
 from ticketing.supervision.models import CaseNotice
 from ticketing.user.models import User
@@ -237,5 +237,7 @@ def _proposal(dataset: Dataset, case: Case, now: datetime, lang: str) -> dict[st
     except Exception:  # routing data may have changed since intake; the desk still dispatches by hand
         return None
     bureau = dataset.bureaus.get(decision.bureau)
+    explanation = describe(dataset, decision.reason, lang) if decision.reason else decision.explanation
     return {"bureau": decision.bureau, "bureau_name": name(bureau, lang) or decision.bureau,
-            "explanation": decision.explanation, "confidence": f"{decision.confidence:.0%}"}
+            "explanation": explanation,
+            "confidence": f"{decision.confidence:.0%}"}

@@ -352,6 +352,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "lead_bureau": ("主办单位", "Lead bureau"),
     "assists": ("协办单位", "Assisting bureaus"),
     "proposal": ("分派建议", "Routing proposal"),
+    "returned_by": ("退回单位", "Returned by"),
+    "previous_bureau": ("原承办单位", "Previous bureau"),
     "confidence": ("置信度", "Confidence"),
     "duplicates": ("疑似重复工单", "Possible duplicates"),
     "reason_same_caller": ("同一来电人", "same caller"),

@@ -45,7 +45,9 @@ def list_page(request: Request, viewer: Viewer, page: str, default_tab: str, **e
         triage = caselists.triage_id(session, console.dataset)
         criteria = caselists.criteria(page, tab, filters, viewer, console.dataset, triage, after)
         try:
-            rows, next_cursor = caselists.rows(session, console.dataset, criteria, utcnow(), lang, viewer)
+            rows, next_cursor = caselists.rows(
+                session, console.dataset, criteria, utcnow(), lang, viewer, suggest=page == "dispatch"
+            )
         except InvalidAction:  # a hand-edited cursor: show the first page
             rows, next_cursor = caselists.rows(
                 session,
@@ -54,6 +56,7 @@ def list_page(request: Request, viewer: Viewer, page: str, default_tab: str, **e
                 utcnow(),
                 lang,
                 viewer,
+                suggest=page == "dispatch",
             )
         recent = _notices(session, viewer, page, lang)
     dataset = console.dataset

@@ -237,3 +237,50 @@ async def test_another_bureaus_case_is_not_found_by_number_action_or_attachment(
     assert (await other.http.get(f"/console/cases/{number}/calls/1/recording")).status_code == 404
     owner = await client("urban1")
     assert (await owner.http.get(f"/console/cases/{number}")).status_code == 200
+
+
+def _visible(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def _row(page: str, number: str) -> str:
+    row = page[page.index(f'data-number="{number}"'):]
+    return row[row.index(">") + 1:row.index("</tr>")]
+
+
+async def test_routing_explanation_is_in_words_of_the_page_language(running):
+    base, console, client = running
+    dataset = console.dataset
+    agent = await client("agent1")
+    number = await new_case(agent, "想咨询一下孩子上小学的学位申请流程", street="huafu")
+    desk = await client("dispatcher1")
+    codes = {*dataset.categories, *dataset.streets, *dataset.bureaus}
+    row = _visible(_row((await desk.http.get("/console/dispatch")).text, number)).replace(number, "")
+    # Chinese page: the suggestion names the category, the words and the street, and no code or English.
+    assert "区教育局" in row and "“学位入学”" in row and "华富街道" in row and "分派至" in row
+    assert not re.search(r"[A-Za-z]{2,}", row), row
+    card = (await desk.http.get(f"/console/cases/{number}")).text
+    proposal = _visible(card.split('data-testid="proposal">', 1)[1].split("</p>", 1)[0])
+    assert "分派至" in proposal and not re.search(r"[A-Za-z]{2,}", proposal), proposal
+    # English page: English names, still no codes.
+    desk.http.cookies.set("console_lang", "en")
+    row = _visible(_row((await desk.http.get("/console/dispatch")).text, number)).replace(number, "")
+    assert "sent to District Education Bureau" in row, row
+    assert not [code for code in codes if re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", row)], row
+
+
+async def test_a_returned_case_suggestion_and_explanation_name_the_same_bureau(running):
+    base, console, client = running
+    agent = await client("agent1")
+    number = await new_case(agent, "路边垃圾桶满了没人清")
+    desk = await client("dispatcher1")
+    # The desk sends it by hand elsewhere than routing would; that bureau returns it.
+    assert "done=dispatch" in await act(desk, number, "dispatch", bureau="environment")
+    clerk = await client("env1")
+    assert "done=return" in await act(clerk, number, "return", reason="属城管职责，非环境局")
+    cell = _row((await desk.http.get("/console/dispatch?tab=returned")).text, number)
+    before, after = cell.split('<div class="small muted" data-testid="explanation">', 1)
+    suggestion = _visible(before.rsplit("<td>", 1)[1]).strip()
+    explanation = _visible(after.split("</div>", 1)[0])
+    assert suggestion == "区城市管理和综合执法局" and explanation.endswith("分派至" + suggestion + "。"), cell
+    assert "退回单位：生态环境局福田管理局" in _visible(cell)

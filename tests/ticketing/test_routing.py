@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,6 +17,7 @@ from ticketing.routing import (
     KeywordMatcher,
     RoutingError,
     RoutingRequest,
+    describe,
     route,
     suggest_category,
 )
@@ -63,6 +65,38 @@ def test_explanation_quotes_the_chinese_keywords(futian):
     at = datetime(2026, 3, 10, 23, 30, tzinfo=SHANGHAI)
     decision = route(futian, RoutingRequest("隔壁工地晚上施工打桩", at=at))
     assert "“工地”" in decision.explanation and "at 23:30" in decision.explanation
+
+
+@pytest.mark.parametrize("case", CASES[::5], ids=[c["text"][:24] for c in CASES[::5]])
+def test_explanation_in_each_language_names_things_not_codes(futian, case):
+    decision = route(futian, request_of(case))
+    codes = {*futian.categories, *futian.streets, *futian.bureaus}
+    zh = describe(futian, decision.reason, "zh")
+    en = describe(futian, decision.reason, "en")
+    assert en == decision.explanation
+    assert zh.endswith("。") and "分派至" + futian.bureaus[decision.bureau].name_zh in zh
+    assert all(rule.reason_zh for rule in futian.rules)
+    # English may say "police" or "noise" as words; a dashed code, or any code in Chinese, may not.
+    # The caller's own words are quoted as said (“flooding”): those are not codes.
+    for sentence, suspects in ((zh, codes), (en, {c for c in codes if "-" in c})):
+        unquoted = re.sub(r"“[^”]*”", "", sentence)
+        found = [c for c in suspects if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", unquoted)]
+        assert not found, sentence
+    assert not re.search(r"(category|street) [a-z-]+[,):]", en), en
+    if decision.category:
+        assert f"“{futian.categories[decision.category].name_zh}”" in zh
+    if case.get("street"):
+        assert futian.streets[case["street"]].name_zh in zh
+    for sign in decision.urgency:
+        assert "紧急：" + sign.reason_zh in zh
+
+
+def test_chinese_explanation_quotes_the_words_and_the_time(futian):
+    at = datetime(2026, 3, 10, 23, 30, tzinfo=SHANGHAI)
+    decision = route(futian, RoutingRequest("隔壁工地晚上施工打桩", at=at))
+    zh = describe(futian, decision.reason, "zh")
+    assert zh.startswith("夜间（22:00–06:00）施工噪声由生态环境局执法")
+    assert "“工地”" in zh and "时间 23:30" in zh and "分派至生态环境局福田管理局" in zh
 
 
 def test_night_window_edges(futian):

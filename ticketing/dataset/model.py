@@ -114,6 +114,7 @@ class Rule:
     category: str | None = None  # re-categorise the case (e.g. night noise from a site)
     urgent: bool = False
     line: int = field(default=0, compare=False)
+    reason_zh: str = ""  # the same clause in Chinese, for Chinese screens
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ def read_rules(path: Path, bureaus: dict[str, Bureau], streets: dict[str, Street
     ids: set[str] = set()
     last: Fields | None = None
     for item in top.mappings("rules"):
-        item.only("id", "reason", "when", "then")
+        item.only("id", "reason", "reason_zh", "when", "then")
         rule_id = item.code("id")
         if rule_id in ids:
             raise item.fail("id", f"duplicate rule id '{rule_id}'")
@@ -34,7 +34,7 @@ def read_rules(path: Path, bureaus: dict[str, Bureau], streets: dict[str, Street
         if category is not None and category not in categories:
             raise then.fail("category", f"unknown category '{category}'")
         rules.append(Rule(rule_id, item.text("reason"), when, bureau, category, then.flag("urgent", False),
-                          line=item.line or 0))
+                          line=item.line or 0, reason_zh=item.text("reason_zh", "")))
         last = item
     if last is None:
         raise top.fail("rules", "no rules: the file needs at least the final triage rule")

@@ -1,15 +1,26 @@
 """Routing engine: suggest a category from free text and route a request to a bureau by ordered rules."""
 
-from ticketing.routing.engine import RoutingDecision, RoutingError, RoutingRequest, prepare, route, segment
+from ticketing.routing.engine import (
+    Reason,
+    RoutingDecision,
+    RoutingError,
+    RoutingRequest,
+    describe,
+    prepare,
+    route,
+    segment,
+)
 from ticketing.routing.keywords import KeywordMatcher, normalise
 from ticketing.routing.suggest import CategorySuggestion, suggest_category
 
 __all__ = [
     "CategorySuggestion",
     "KeywordMatcher",
+    "Reason",
     "RoutingDecision",
     "RoutingError",
     "RoutingRequest",
+    "describe",
     "normalise",
     "prepare",
     "route",

@@ -34,8 +34,24 @@ class RoutingRequest:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why a rule decided, in parts, so that each screen can say it in its own language."""
+
+    rule_en: str
+    rule_zh: str
+    bureau: str
+    category: str | None = None
+    category_given: bool = False
+    words: tuple[str, ...] = ()
+    street: str | None = None
+    at: str | None = None  # "23:30" when a time-of-day rule decided
+    ignored: tuple[tuple[str, str], ...] = ()
+    urgency: tuple[Urgency, ...] = ()
+
+
+@dataclass(frozen=True)
 class RoutingDecision:
-    """Where a case goes, which rule sent it there and why (one English sentence)."""
+    """Where a case goes, which rule sent it there and why (one English sentence, and its parts)."""
 
     category: str | None
     bureau: str
@@ -46,6 +62,7 @@ class RoutingDecision:
     matched: tuple[str, ...] = ()
     urgency: tuple[Urgency, ...] = ()  # urgency signs in the words, whichever rule decided
     ignored: tuple[tuple[str, str], ...] = ()  # (keyword, negation) pairs not counted: 不是 工地
+    reason: Reason | None = None
 
 
 @dataclass(frozen=True)
@@ -211,33 +228,76 @@ def _decision(dataset: Dataset, rule: Rule, category: str | None, bureau: str, r
     matched = suggestion.matched if suggestion else ()
     rule_words = facts.rule_hits.get(rule.id + "+", ())
     confidence = 1.0 if request.category else (suggestion.confidence if suggestion else 0.0)
-    office = dataset.bureaus[bureau]
+    reason = Reason(
+        rule_en=rule.reason, rule_zh=rule.reason_zh, bureau=bureau, category=category,
+        category_given=request.category == category and category is not None,
+        words=tuple(dict.fromkeys(matched + rule_words)), street=facts.street,
+        at=f"{facts.local_at:%H:%M}" if rule.when.hours is not None and facts.local_at is not None else None,
+        ignored=facts.ignored, urgency=facts.urgency,
+    )
     return RoutingDecision(
-        category=category, bureau=bureau, rule=rule.id,
-        explanation=_explain(dataset, rule, category, request, matched + rule_words, facts, office.name_en),
+        category=category, bureau=bureau, rule=rule.id, explanation=describe(dataset, reason, "en"),
         confidence=confidence, urgent=rule.urgent or bool(facts.urgency), matched=matched,
-        urgency=facts.urgency, ignored=facts.ignored,
+        urgency=facts.urgency, ignored=facts.ignored, reason=reason,
     )
 
 
-def _explain(dataset: Dataset, rule: Rule, category: str | None, request: RoutingRequest,
-             words: tuple[str, ...], facts: _Facts, bureau_name: str) -> str:
-    """Return one English sentence; Chinese names and keywords are quoted as written."""
-    if category is None:
+def _name(item: object, lang: str, code: str) -> str:
+    if item is None:
+        return code
+    zh = getattr(item, "name_zh", "") or code
+    return (getattr(item, "name_en", "") or zh) if lang == "en" else zh
+
+
+def _quoted(words: tuple[str, ...] | list[str], sep: str) -> str:
+    return sep.join(f"“{w}”" for w in words)
+
+
+def describe(dataset: Dataset, reason: Reason, lang: str) -> str:
+    """Return REASON as one sentence in LANG ("zh" or "en"), with names in place of codes."""
+    category = dataset.categories.get(reason.category) if reason.category else None
+    street = dataset.streets.get(reason.street) if reason.street else None
+    bureau = _name(dataset.bureaus.get(reason.bureau), lang, reason.bureau)
+    if lang == "en":
+        return _describe_en(reason, category, street, bureau)
+    parts = []
+    if reason.category is None:
+        parts.append("未识别出诉求分类")
+    else:
+        how = "已选诉求分类" if reason.category_given else "识别为诉求分类"
+        parts.append(f"{how}“{_name(category, 'zh', reason.category)}”")
+    if reason.words:
+        parts.append("依据" + _quoted(reason.words, "、"))
+    if reason.street:
+        parts.append("街道：" + _name(street, "zh", reason.street))
+    if reason.at:
+        parts.append(f"时间 {reason.at}")
+    if reason.ignored:
+        parts.append("未计入" + "、".join(f"“{neg}”之后的“{word}”" for word, neg in reason.ignored))
+    sentence = f"{reason.rule_zh or reason.rule_en}（{'；'.join(parts)}）：分派至{bureau}"
+    for sign in reason.urgency:
+        sentence += f"；紧急：{sign.reason_zh or sign.reason}（{_quoted(sign.words, '、')}）"
+    return sentence + "。"
+
+
+def _describe_en(reason: Reason, category: object, street: object, bureau: str) -> str:
+    """Return one English sentence; Chinese keywords are quoted as written."""
+    if reason.category is None:
         basis = "no category recognised"
     else:
-        name = dataset.categories[category].name_zh
-        given = "given" if request.category == category else "recognised"
-        basis = f"category {category} “{name}” {given}"
-    if words:
-        basis += " from " + ", ".join(f"“{w}”" for w in dict.fromkeys(words))
-    if facts.street:
-        basis += f", street {facts.street}"
-    if rule.when.hours is not None and facts.local_at is not None:
-        basis += f", at {facts.local_at:%H:%M}"
-    if facts.ignored:
-        basis += ", not counting " + ", ".join(f"“{word}” after “{neg}”" for word, neg in facts.ignored)
-    sentence = f"{rule.reason} ({basis}): sent to {bureau_name}"
-    for sign in facts.urgency:
-        sentence += f"; urgent: {sign.reason} (" + ", ".join(f"“{w}”" for w in sign.words) + ")"
+        given = "given" if reason.category_given else "recognised"
+        zh = getattr(category, "name_zh", "")
+        basis = f"category “{_name(category, 'en', reason.category)}”"
+        basis += (f" ({zh})" if zh else "") + f" {given}"
+    if reason.words:
+        basis += " from " + _quoted(reason.words, ", ")
+    if reason.street:
+        basis += f", street {_name(street, 'en', reason.street)}"
+    if reason.at:
+        basis += f", at {reason.at}"
+    if reason.ignored:
+        basis += ", not counting " + ", ".join(f"“{word}” after “{neg}”" for word, neg in reason.ignored)
+    sentence = f"{reason.rule_en} ({basis}): sent to {bureau}"
+    for sign in reason.urgency:
+        sentence += f"; urgent: {sign.reason} (" + _quoted(sign.words, ", ") + ")"
     return sentence + "."
