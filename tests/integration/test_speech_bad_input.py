@@ -65,8 +65,8 @@ class BargingCaller(TestCaller):
 class KeyingCaller(TestCaller):
     """A resident who presses a key while the "say your request" prompt is still playing."""
 
-    async def _answer_speech(self, linkedid: str, node, step: dict, moves) -> None:
-        if step.get("input") == "open":
+    async def _answer_speech(self, linkedid: str, node, step, moves) -> None:
+        if step.input == "open":
             await asyncio.sleep(0.8)
             await self.press(linkedid, "3")
 
