@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 
 from ticketing.case.privacy import mask_phone
@@ -28,14 +26,23 @@ def mask_phones(text: str) -> str:
     return PHONE.sub(lambda found: mask_phone(found.group(0)), text)
 
 
-@contextmanager
-def bind(*, call: str | None = None, case: str | None = None) -> Iterator[None]:
-    """Within the block, log records carry this call id and/or case number."""
-    tokens = [(var, var.set(value)) for var, value in ((CALL_ID, call), (CASE, case)) if value]
-    try:
-        yield
-    finally:
-        for var, token in reversed(tokens):
+class bind:  # lower-case: used like a function, `with logs.bind(call=...)`
+    """Within the block, log records carry this call id and/or case number.
+
+    A class rather than a @contextmanager generator: the AMI bridge enters one per AMI event.
+    """
+
+    __slots__ = ("_tokens", "_values")
+
+    def __init__(self, *, call: str | None = None, case: str | None = None) -> None:
+        self._values = ((CALL_ID, call), (CASE, case))
+        self._tokens: list = []
+
+    def __enter__(self) -> None:
+        self._tokens = [(var, var.set(value)) for var, value in self._values if value]
+
+    def __exit__(self, *exc) -> None:
+        for var, token in reversed(self._tokens):
             var.reset(token)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -69,6 +70,15 @@ def test_round_trip(event):
     envelope = through_the_wire(event)
     assert (envelope.type, envelope.key, envelope.version) == (event.TYPE, event.key, ct.SCHEMA_VERSION)
     assert ct.parse(envelope) == event
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda e: e.TYPE)
+def test_payload_is_what_asdict_gives_and_shares_no_container(event):
+    data = event.to_data()
+    assert dataclasses.asdict(event).items() <= data.items()  # notices add their kind
+    for name, value in data.items():
+        if isinstance(value, (dict, list)):
+            assert value is not getattr(event, name)  # a consumer editing its payload cannot change the event
 
 
 def test_outgoing_keeps_its_id_for_retries():
