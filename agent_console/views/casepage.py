@@ -144,7 +144,7 @@ def attachment(
     viewer: Viewer = Depends(require_roles(*VIEWERS)),
 ) -> Response:
     """Serve a file or recording of the case with range requests; access-checked and audited."""
-    return _serve(
+    return serve_media(
         request,
         viewer,
         range_,
@@ -165,7 +165,7 @@ def call_recording(
     viewer: Viewer = Depends(require_roles(*VIEWERS)),
 ) -> Response:
     """Serve the recording of a call of the case with range requests; access-checked and audited."""
-    return _serve(
+    return serve_media(
         request,
         viewer,
         range_,
@@ -175,7 +175,9 @@ def call_recording(
     )
 
 
-def _serve(request: Request, viewer: Viewer, range_: str | None, opener, download: bool = False) -> Response:
+def serve_media(request: Request, viewer: Viewer, range_: str | None, opener,
+                download: bool = False) -> Response:
+    """Answer a media request: OPENER checks access and audits; 403/404 in words, 416 for a bad range."""
     console = console_of(request)
     try:
         with session_scope(console.session_factory) as session:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import RedirectResponse, Response
 
 from agent_console import i18n, phones
 from agent_console.auth import Viewer
+from agent_console.views.casepage import serve_media
 from agent_console.views.deps import console_of, guarded, language, render, require_roles
+from ticketing.case import media
 from ticketing.config import get_settings
 from ticketing.database.core import session_scope
 from ticketing.qa import service
@@ -54,17 +54,14 @@ def review(request: Request, linkedid: str, viewer: Viewer = Depends(require_rol
 
 
 @router.get("/{linkedid}/recording")
-def recording(request: Request, linkedid: str,
-              viewer: Viewer = Depends(require_roles(*REVIEWERS))) -> Response:
-    """The call's mixed recording (range requests allowed) for reviewers only."""
-    with session_scope(console_of(request).session_factory) as session:
-        try:
-            path = service.call_by_linkedid(session, linkedid).recording
-        except service.QaError:
-            path = None
-    if not path or not Path(path).is_file():
-        return Response("no recording", status_code=404)
-    return FileResponse(path, media_type="audio/wav")
+def recording(request: Request, linkedid: str, range_: str | None = Header(None, alias="Range"),
+              download: bool = Query(False), viewer: Viewer = Depends(require_roles(*REVIEWERS))) -> Response:
+    """The call's mixed recording for reviewers: range requests, media directories only, audited."""
+    return serve_media(request, viewer, range_,
+                       lambda s, a, roots, audited: media.open_review_recording(s, a, linkedid, roots,
+                                                                                audited=audited,
+                                                                                download=download),
+                       download)
 
 
 @router.post("/{linkedid}")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import expect
+from sqlalchemy import select, update
 
 from ivr.speech.check import MANDARIN_RECORDING
 from tests.agent_console.support import (  # noqa: F401 - fixtures are found by name
@@ -20,7 +21,9 @@ from tests.agent_console.support import (  # noqa: F401 - fixtures are found by 
     session_factory,
 )
 from tests.integration.test_console_browser import SHOTS, browser, log_in  # noqa: F401
+from ticketing.audit.models import AccessRecord
 from ticketing.call import service as calls
+from ticketing.call.models import Call
 from ticketing.database.core import session_scope
 from ticketing.qa import service as qa
 
@@ -47,7 +50,9 @@ def _transcribed_call(factory, recording: Path, linkedid: str) -> None:
 
 
 async def test_reviewer_hears_the_call_reads_both_sides_and_scores_it(make_app, serve, browser,  # noqa: F811
-                                                                       session_factory, tmp_path):  # noqa: F811
+                                                                       session_factory, tmp_path,  # noqa: F811
+                                                                       monkeypatch):
+    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path))  # the media root the recording is served from
     if not MANDARIN_RECORDING.is_file():
         pytest.skip(f"{MANDARIN_RECORDING} is not there (shared test data)")
     recording = Path(shutil.copy(MANDARIN_RECORDING, tmp_path / "call.wav"))
@@ -66,6 +71,11 @@ async def test_reviewer_hears_the_call_reads_both_sides_and_scores_it(make_app, 
     await expect(page.locator("[data-testid=qa-transcripts]")).to_contain_text("您好12345热线请讲")
     audio = await page.request.get(f"{base}/console/qa/{linkedid}/recording", headers={"Range": "bytes=0-99"})
     assert audio.status == 206 and len(await audio.body()) == 100
+    played = await page.request.get(f"{base}/console/qa/{linkedid}/recording", headers={"Range": "bytes=0-"})
+    assert played.status == 206  # the player starting from the top: one play, audited once
+    with session_factory() as session:  # the reviewer's listening is in the audit trail
+        heard = session.scalars(select(AccessRecord).where(AccessRecord.target == f"call:{linkedid}")).all()
+        assert [(r.username, r.action) for r in heard] == [("qa1", "play-recording")]
     await page.select_option("[data-testid=score-time-promise]", "0")
     await page.screenshot(path=str(SHOTS / "qa-review.png"), full_page=True)
     await page.click("[data-testid=qa-save]")
@@ -77,3 +87,9 @@ async def test_reviewer_hears_the_call_reads_both_sides_and_scores_it(make_app, 
     agent = await log_in(browser, base, "agent1", "agent-pass")
     refused = await agent.request.get(f"{base}/console/qa/{linkedid}/recording")
     assert refused.status == 403  # recordings are for reviewers only
+    outside = Path(shutil.copy(MANDARIN_RECORDING, tmp_path.parent / f"{linkedid}-outside.wav"))
+    with session_factory() as session:
+        session.execute(update(Call).where(Call.linkedid == linkedid).values(recording=str(outside)))
+        session.commit()
+    stray = await page.request.get(f"{base}/console/qa/{linkedid}/recording")
+    assert stray.status == 404  # only files under the media directories are served

@@ -21,7 +21,7 @@ from ticketing.audit import service as audit
 from ticketing.call.models import Call, CaseCall
 from ticketing.case.access import require_visible
 from ticketing.case.errors import MediaUnavailable, NotPermitted, RangeNotSatisfiable
-from ticketing.case.models import CaseAttachment
+from ticketing.case.models import Case, CaseAttachment
 from ticketing.case.permissions import Actor
 
 CHUNK = 64 * 1024
@@ -145,6 +145,23 @@ def open_call_recording(session: Session, actor: Actor, number: str, call_id: in
         raise MediaUnavailable(f"case {number} has no recorded call {call_id}")
     media = _media(contained(call.recording, roots))
     _audit_audio(session, actor, number, f"call:{call.linkedid}", media, download=download, audited=audited)
+    return media
+
+
+def open_review_recording(session: Session, actor: Actor, linkedid: str, roots: Sequence[Path],
+                          *, audited: bool = True, download: bool = False) -> Media:
+    """Return the recording of call LINKEDID for quality review (质检); audit the playing.
+
+    The route admits reviewers only (qa, supervisor, admin); the audit entry names the call's case if any.
+    """
+    _check_download(actor, download)
+    call = session.scalar(select(Call).where(Call.linkedid == linkedid))
+    if call is None or not call.recording:
+        raise MediaUnavailable(f"call {linkedid} has no recording")
+    media = _media(contained(call.recording, roots))
+    number = session.scalar(select(Case.number).join(CaseCall, CaseCall.case_id == Case.id)
+                            .where(CaseCall.call_id == call.id).order_by(Case.id).limit(1))
+    _audit_audio(session, actor, number, f"call:{linkedid}", media, download=download, audited=audited)
     return media
 
 
