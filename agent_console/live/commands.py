@@ -51,7 +51,8 @@ BRIDGE_COMMANDS = {
                                           **_originate_extras(a)}
                             if "Exten" in a else
                             {"channel": a["Channel"], "application": a["Application"],
-                             "data": a.get("Data", ""), "caller_id": a.get("CallerID", "")}),
+                             "data": a.get("Data", ""), "caller_id": a.get("CallerID", ""),
+                             **_originate_extras(a)}),
 }
 
 

@@ -2,15 +2,18 @@
 
 The supervisor's own phone (browser or desk) is rung with ChanSpy on the agent's call: Asterisk's
 Originate of the supervisor's interface into the ChanSpy application, options q (no announcement of the
-spied channel), E (end when the agent's call ends) and w (whisper) or B (barge). Each use goes into the
-access audit trail (ticketing.audit, the administrator's 访问审计 page): who monitored whom, how, from
-which phone, and the call's case when one is linked.
+spied channel), E (end when the agent's call ends) and w (whisper) or B (barge). ChanSpy's E did not end a
+barging supervisor's call when the agent hung up (Asterisk 22.10), so the console also watches the agent's
+call and hangs up the spy call, which it placed with its own channel id, once that call is over. Each use
+goes into the access audit trail (ticketing.audit, the administrator's 访问审计 page): who monitored
+whom, how, from which phone, and the call's case when one is linked.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -33,6 +36,8 @@ router = APIRouter(prefix="/monitor")
 SUPERVISORS = ("supervisor", "admin")
 MONITOR_CALLER_ID = "monitor <monitor>"  # a browser phone that asked for it answers this call by itself
 SPY_OPTIONS = {"listen": "qE", "whisper": "qwE", "barge": "qBE"}
+WATCH_EVERY = 1.0  # seconds between looks at whether the monitored call is still on
+_WATCHERS: set[asyncio.Task] = set()  # running watchers (a reference keeps each task alive)
 
 
 class MonitorBody(BaseModel):
@@ -69,7 +74,8 @@ async def monitor_call(request: Request, body: MonitorBody,
     own = template.format(extension=body.extension)
     if own == body.interface:
         return _refuse(request, "monitor_self", 409, own)
-    args: dict[str, Any] = {"Channel": own, "Application": "ChanSpy",
+    spy_id = f"monitor-{uuid.uuid4().hex[:16]}"  # the spy call's Uniqueid: hung up by it, never by name
+    args: dict[str, Any] = {"Channel": own, "Application": "ChanSpy", "ChannelId": spy_id,
                             "Data": chanspy_data(body.interface, body.mode), "CallerID": MONITOR_CALLER_ID}
     try:
         # ChanSpy sees only its own server's channels: the agent's call's server places the spy call.
@@ -78,10 +84,30 @@ async def monitor_call(request: Request, body: MonitorBody,
         return _refuse(request, "telephony_unavailable", 503, str(err))
     except CommandFailed as err:
         return _refuse(request, "asterisk_refused", 502, err.message)
+    watcher = asyncio.create_task(end_with_the_call(console, body.interface, agent[1].linkedid, spy_id,
+                                                    agent[1].server))
+    _WATCHERS.add(watcher)
+    watcher.add_done_callback(_WATCHERS.discard)
     await asyncio.to_thread(_audit, console, viewer, body, agent, own)
     log.info("monitor: %s (%s) %s %s (%s) from %s", viewer.username, viewer.role, body.mode, agent[0],
              body.interface, own)
     return JSONResponse({"ok": True, "mode": body.mode, "agent": agent[0], "phone": own})
+
+
+async def end_with_the_call(console, interface: str, linkedid: str | None, spy_id: str, server: str) -> None:
+    """Hang up the spy call SPY_ID once the agent on INTERFACE is no longer in call LINKEDID."""
+    while True:
+        await asyncio.sleep(WATCH_EVERY)
+        online = await asyncio.to_thread(console.presence.online)
+        presence = next((p for _id, _name, p in online if p.interface == interface), None)
+        if (presence is None or presence.linkedid != linkedid
+                or presence.state not in (sm.AgentState.ON_CALL, sm.AgentState.RINGING)):
+            break
+    try:
+        await console.commands.run("Hangup", {"Channel": spy_id}, server=server)
+        log.info("monitor: the call of %s ended, so did the spy call %s", interface, spy_id)
+    except (CommandFailed, TelephonyUnavailable):
+        pass  # the supervisor had hung up already (Asterisk: no such channel)
 
 
 def _audit(console, viewer: Viewer, body: MonitorBody, agent: tuple[str, sm.Presence], own: str) -> None:
