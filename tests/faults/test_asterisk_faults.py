@@ -17,7 +17,6 @@ from sqlalchemy import select
 
 from ivr.ami.bridge import AmiBridge
 from ivr.recorder import CallRecorder
-from tests.faults.private_redis import PrivateRedis
 from tests.ticketing.conftest import private_postgres_database
 from ticketing.bus import Streams, create_bus
 from ticketing.bus import contract as ct
@@ -27,14 +26,6 @@ from ticketing.database.migrate import upgrade
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.postgres, pytest.mark.faults, pytest.mark.timeout(300)]
 LIVE = 20
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.close()
 
 
 @pytest.fixture

@@ -27,7 +27,6 @@ import pytest
 from sqlalchemy import select
 
 from ivr.ami.bridge import AmiBridge
-from tests.faults.private_redis import PrivateRedis
 from tests.faults.test_redis_faults import BODY, Reader
 from tests.ticketing.conftest import private_postgres_database
 from ticketing.bureau.seed import sync_dataset
@@ -44,14 +43,6 @@ pytestmark = [pytest.mark.asterisk, pytest.mark.postgres, pytest.mark.faults, py
 HOTLINE = str(Path(sys.executable).parent / "hotline")
 CLIENTS = 20
 CALLS = 20
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.close()
 
 
 @pytest.fixture

@@ -34,7 +34,6 @@ from ivr.agi.session import RecordingPlaces
 from ivr.ami.bridge import AmiBridge
 from ivr.recorder import CallRecorder
 from ivr.testcall import BusSteps, TestCaller, ensure_message_audio, parse_moves
-from tests.faults.private_redis import PrivateRedis
 from tests.faults.test_redis_faults import Reader
 from tests.ticketing.private_postgres import PrivatePostgres
 from ticketing.bureau.seed import sync_dataset
@@ -66,14 +65,6 @@ def private_postgres():
     server.start()
     yield server
     server.remove()
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.close()
 
 
 async def test_calls_are_answered_while_postgres_is_stopped(asterisk, private_postgres, private_redis,

@@ -17,7 +17,6 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.agent_console.support import serve  # noqa: F401 - fixture found by name
-from tests.faults.private_redis import PrivateRedis
 from tests.ticketing.conftest import private_postgres_database
 from ticketing.api import create_api
 from ticketing.bureau.seed import sync_dataset
@@ -36,14 +35,6 @@ CLIENTS = 20
 OUTAGE = 5.0  # seconds of each fault (the 10 s, halved to keep the suite short)
 BODY = {"description": "小区门口路灯坏了一个星期，晚上很黑", "street": "futian",
         "caller_phone": "13800138000"}
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.close()
 
 
 @pytest.fixture
