@@ -81,6 +81,11 @@ def speech_state(scores: list[float], limits: VadLimits) -> SpeechState:
     return SpeechState(started, started and quiet >= limits.end_silence_seconds, round(speech_seconds, 3))
 
 
+def speech_onset(scores: list[float], limits: VadLimits) -> float | None:
+    """Seconds into the utterance of its first speech window, or None before any (pure)."""
+    return next((i * WINDOW_SECONDS for i, p in enumerate(scores) if p >= limits.threshold), None)
+
+
 _model_lock = threading.Lock()
 _model = None
 
@@ -121,6 +126,6 @@ class StreamingVad:
         self._tail = audio[-1, -CONTEXT:].copy()
         self.scores.extend(float(p) for p in np.asarray(out).reshape(-1))
 
-    def audio_16k(self) -> np.ndarray:
-        """The whole utterance so far at 16 kHz, for the recogniser."""
-        return to_16k(self.pcm, self.rate)
+    def audio_16k(self, start_seconds: float = 0.0) -> np.ndarray:
+        """The utterance so far at 16 kHz from `start_seconds` on, for the recogniser."""
+        return to_16k(self.pcm, self.rate, start=int(max(0.0, start_seconds) * RATE))

@@ -24,10 +24,16 @@ import numpy as np
 from ivr.speech.decoder import NoiseMeter, Step
 from ivr.speech.model import ModelUnavailable
 from ivr.speech.results import ListenReason, SpeechResult, join_words
-from ivr.speech.vad import StreamingVad, VadLimits, speech_state
+from ivr.speech.vad import StreamingVad, VadLimits, speech_onset, speech_state
 from ivr.speech.whisper_files import ModelFilesError, verify_dir
 
 log = logging.getLogger(__name__)
+
+# Audio kept before the first speech window: the onset of the first word (Silero scores a window as speech
+# a little after the word starts). What came earlier is not decoded: Whisper greedy-decodes 30 s windows,
+# and seconds of line silence before the words (a recording of the whole call, the caller thinking before
+# speaking) changed its reading of the first word (扇制 for 甚至 in a call's recording, measured).
+PRE_ROLL_SECONDS = 0.5
 
 _loaded: dict[tuple[str, int, int], object] = {}  # one WhisperModel per directory, threads and workers
 _loaded_lock = threading.Lock()
@@ -177,5 +183,7 @@ class WhisperDecoder:
     def _decode(self, reason: ListenReason) -> SpeechResult:
         if not speech_state(self.vad.scores, self.engine.vad).started:
             return SpeechResult.empty(reason)
-        result = self.engine.decode(self.vad.audio_16k(), self.language, self.background)
+        onset = speech_onset(self.vad.scores, self.engine.vad) or 0.0
+        audio = self.vad.audio_16k(onset - PRE_ROLL_SECONDS)
+        result = self.engine.decode(audio, self.language, self.background)
         return result.with_reason(reason)
