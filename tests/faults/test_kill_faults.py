@@ -28,34 +28,15 @@ from sqlalchemy import select
 
 from ivr.ami.bridge import AmiBridge
 from tests.faults.test_redis_faults import BODY, Reader
-from tests.ticketing.conftest import private_postgres_database
-from ticketing.bureau.seed import sync_dataset
 from ticketing.bus import create_bus
 from ticketing.call.models import Call
 from ticketing.case.models import Case
-from ticketing.config import Settings
-from ticketing.database.core import make_engine, make_session_factory, session_scope
-from ticketing.database.migrate import upgrade
-from ticketing.dataset import load_dataset
-from ticketing.user import service as users
+from ticketing.database.core import session_scope
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.postgres, pytest.mark.faults, pytest.mark.timeout(400)]
 HOTLINE = str(Path(sys.executable).parent / "hotline")
 CLIENTS = 20
 CALLS = 20
-
-
-@pytest.fixture
-def database(postgres_url):
-    with private_postgres_database(postgres_url, "hotline_kill_faults") as url:
-        upgrade(url)
-        engine = make_engine(url)
-        factory = make_session_factory(engine)
-        with session_scope(factory) as session:
-            sync_dataset(session, load_dataset(Settings().dataset_dir))
-            token = users.create_token(session, users.create(session, "agent1", "agent"))
-        yield url, factory, token
-        engine.dispose()
 
 
 class Server:
@@ -136,10 +117,11 @@ async def file_cases(base: str, token: str, stop: asyncio.Event) -> tuple[list[s
     return numbers, failed
 
 
-async def test_kill_9_of_the_server_and_its_bridge_loses_nothing(asterisk, private_redis, database, tmp_path):
+async def test_kill_9_of_the_server_and_its_bridge_loses_nothing(asterisk, private_redis, seeded_database,
+                                                                 tmp_path):
     asterisk.start()  # a previous test may have stopped it
     await asyncio.to_thread(asterisk.cli, "channel request hangup all")  # calls other tests left behind
-    url, factory, token = database
+    url, factory, token = seeded_database
     instance = asterisk.instance
     env = {**os.environ, "HOTLINE_DATABASE_URL": url, "HOTLINE_REDIS_URL": private_redis.url,
            "HOTLINE_VAR_DIR": str(tmp_path / "var"), "HOTLINE_ASTERISK_INSTANCE": instance.name,

@@ -17,37 +17,19 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.agent_console.support import serve  # noqa: F401 - fixture found by name
-from tests.ticketing.conftest import private_postgres_database
 from ticketing.api import create_api
-from ticketing.bureau.seed import sync_dataset
 from ticketing.bus import Envelope, Streams, create_bus
 from ticketing.bus.contract import CaseCreated, parse
 from ticketing.case.models import Case
 from ticketing.config import Settings
-from ticketing.database.core import make_engine, make_session_factory, session_scope
-from ticketing.database.migrate import upgrade
-from ticketing.dataset import load_dataset
+from ticketing.database.core import session_scope
 from ticketing.outbox import Relay
-from ticketing.user import service as users
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.faults]
 CLIENTS = 20
 OUTAGE = 5.0  # seconds of each fault (the 10 s, halved to keep the suite short)
 BODY = {"description": "小区门口路灯坏了一个星期，晚上很黑", "street": "futian",
         "caller_phone": "13800138000"}
-
-
-@pytest.fixture
-def database(postgres_url):
-    with private_postgres_database(postgres_url, "hotline_faults") as url:
-        upgrade(url)
-        engine = make_engine(url)
-        factory = make_session_factory(engine)
-        with session_scope(factory) as session:
-            sync_dataset(session, load_dataset(Settings().dataset_dir))
-            token = users.create_token(session, users.create(session, "agent1", "agent"))
-        yield url, factory, token
-        engine.dispose()
 
 
 class Reader:
@@ -93,8 +75,8 @@ async def file_cases(base: str, token: str, stop: asyncio.Event) -> tuple[list[s
     return numbers, refused, worst
 
 
-async def test_cases_survive_redis_stopped_emptied_and_hung(private_redis, database, serve):  # noqa: F811
-    url, factory, token = database
+async def test_cases_survive_redis_stopped_emptied_and_hung(private_redis, seeded_database, serve):  # noqa: F811
+    url, factory, token = seeded_database
     bus = create_bus(private_redis.url)
     relay = Relay(factory, bus, idle=0.2)
 
