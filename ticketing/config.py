@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ticketing.user.policy import LoginPolicy
@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     login_lockout_minutes: float = 15.0  # how long a locked account stays locked (or `hotline users unlock`)
     token_days: float = 90.0  # new API tokens expire after this many days; 0: never
     log_format: Literal["text", "json"] = "text"  # json: one JSON object per line (call id, case number)
+    metrics_token: SecretStr | None = None  # /metrics answers `Authorization: Bearer <this>` (Prometheus)
+    metrics_networks: list[IPvAnyNetwork] = Field(  # /metrics answers clients from these networks, no token
+        ["127.0.0.0/8", "::1/128"], validate_default=True)
 
     @property
     def login_policy(self) -> LoginPolicy:

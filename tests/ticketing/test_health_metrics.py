@@ -31,6 +31,11 @@ def sample(text: str, name: str, **labels: str) -> float | None:
     return None
 
 
+def scrape(app, address: str = "127.0.0.1", **headers: str):
+    """GET /metrics as a client at ADDRESS (loopback: a Prometheus on this machine)."""
+    return TestClient(app, client=(address, 40000)).get("/metrics", headers=headers)
+
+
 def test_readyz_is_ready_with_database_and_no_outside_bus(client):
     response = client.get("/readyz")
     assert response.status_code == 200
@@ -92,7 +97,7 @@ def test_metrics_count_calls_cases_outbox_and_time_requests(client, headers, ses
             Call(linkedid="m-gone", started_at=now, ended_at=now, status="ended", outcome="abandoned_queue",
                  queue="general-zh", wait_seconds=30.0),
         ])
-    text = client.get("/metrics").text
+    text = scrape(client.app).text
     assert sample(text, "hotline_calls_in_ivr") == 1
     assert sample(text, "hotline_calls_in_queue", queue="general-zh") == 1
     assert sample(text, "hotline_calls_talking", queue="general-zh") == 1
@@ -116,3 +121,31 @@ def test_metrics_count_calls_cases_outbox_and_time_requests(client, headers, ses
 def test_worker_checks_say_stalled_or_stopped():
     assert worker_checks([WorkerHealth("a", True, False), WorkerHealth("b", False, False)]) == [
         Check("worker a", False, "stalled"), Check("worker b", False, "stopped")]
+
+
+def test_metrics_answer_loopback_and_refuse_other_networks_with_403(app):
+    for address in ("127.0.0.1", "::1", "::ffff:127.0.0.1"):
+        assert scrape(app, address).status_code == 200, address
+    for address in ("10.1.2.3", "192.168.1.20", "2001:db8::1", "testclient"):
+        response = scrape(app, address)
+        assert response.status_code == 403, address
+        assert response.json() == {"detail": "metrics are served only to the configured networks"}
+        assert "hotline_" not in response.text
+
+
+def test_metrics_token_lets_a_scraper_in_from_anywhere_and_nobody_else(backend, session_factory, dataset):
+    settings = Settings(database_url=backend[1], metrics_token="scrape-Secret-42",
+                        metrics_networks=["10.20.0.0/16"])
+    app = create_api(settings, session_factory=session_factory, dataset=dataset)
+    allowed = scrape(app, "203.0.113.9", authorization="Bearer scrape-Secret-42")
+    assert allowed.status_code == 200 and "hotline_ready" in allowed.text
+    assert scrape(app, "10.20.3.4").status_code == 200  # the monitoring network needs no token
+    for address, authorization in (("203.0.113.9", ""), ("203.0.113.9", "Bearer wrong"),
+                                   ("127.0.0.1", ""),  # loopback is not in this install's networks
+                                   ("203.0.113.9", "Basic c2NyYXBlLVNlY3JldC00Mg=="),
+                                   ("203.0.113.9", "Bearer scrape-secret-42"),  # case matters
+                                   ("203.0.113.9", "Bearer"), ("203.0.113.9", "Bearer 令牌".encode())):
+        response = scrape(app, address, **({"authorization": authorization} if authorization else {}))
+        assert response.status_code == 401, (address, authorization)
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert "scrape-Secret-42" not in response.text and "hotline_" not in response.text

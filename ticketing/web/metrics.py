@@ -3,17 +3,23 @@
 Calls, cases and the outbox are counted from the database and consumer lag from Redis when scraped, so
 every worker process answers the same (safe with several workers). The request histogram lives in each
 process; with several workers `hotline serve` sets PROMETHEUS_MULTIPROC_DIR and the scrape merges them.
+
+Only scrapers the settings allow are answered: a client from `metrics_networks` (loopback by default), or one
+showing `metrics_token` as a bearer token; anyone else gets 401 or 403 (docs/operations.md).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
 import os
 import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -84,11 +90,39 @@ def install(app: FastAPI) -> None:
 async def metrics(request: Request) -> Response:
     """Answer the Prometheus text format: this process's histograms plus the state read now."""
     app = request.app
+    refusal = refuse_scraper(request)
+    if refusal is not None:
+        return refusal
     families = await asyncio.to_thread(_database_families, app)
     families += await _lag_families(app.state.bus)
     families += _readiness_families(await health.gather(app))
     body = generate_latest(_process_registry()) + generate_latest(_Snapshot(families))
     return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+def refuse_scraper(request: Request) -> Response | None:
+    """Return the 401/403 answer for a client the settings do not allow to scrape (None: allowed)."""
+    settings = request.app.state.settings
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if token and scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+        return None
+    if _from_networks(request, settings.metrics_networks):
+        return None
+    if token:
+        return JSONResponse({"detail": "metrics need the scrape token (Authorization: Bearer ...)"},
+                            status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    return JSONResponse({"detail": "metrics are served only to the configured networks"}, status_code=403)
+
+
+def _from_networks(request: Request, networks) -> bool:
+    try:  # the peer as uvicorn saw it (X-Forwarded-For only from its trusted proxies)
+        address = ipaddress.ip_address(request.client.host if request.client else "")
+    except ValueError:
+        return False  # not an IP address (a Unix socket, a test client's name)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return any(address in network for network in networks)
 
 
 def _process_registry():
