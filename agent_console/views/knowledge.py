@@ -98,7 +98,8 @@ def knowledge_page(request: Request, viewer: Viewer = Depends(require_roles(*EDI
     categories = [(c.code, c.name_en if lang == "en" else c.name_zh)
                   for c in dataset.leaf_categories().values()]
     return render(request, "knowledge.html", viewer, articles=articles, bureaus=bureaus,
-                  categories=categories, can_edit=viewer.role in EDITORS, who=names)
+                  bureau_names=dict(bureaus), categories=categories, can_edit=viewer.role in EDITORS,
+                  who=names)
 
 
 @router.get("/knowledge/{code}/versions")

@@ -205,6 +205,12 @@ async def test_supervisor_reveals_a_caller_and_the_admin_reads_the_trail(running
     admin = await client("admin")
     trail = await admin.http.get(f"/console/audit?case={number}")
     assert "supervisor1" in trail.text and "查看完整号码和姓名" in trail.text
+    # what was opened and why, in the page's words: no stored code ("caller") or English sentence
+    assert "来电人号码和姓名" in trail.text and "在工单页显示完整号码和姓名" in trail.text
+    assert ">caller<" not in trail.text and "shown on the case page" not in trail.text
+    admin.http.cookies.set("console_lang", "en")
+    trail = await admin.http.get(f"/console/audit?case={number}")
+    assert "Caller&#39;s number and name" in trail.text and "Viewed full number and name" in trail.text
 
 
 # page -> roles that may open it; every other role is refused (403), bureau users see only their cases.
@@ -284,3 +290,20 @@ async def test_a_returned_case_suggestion_and_explanation_name_the_same_bureau(r
     explanation = _visible(after.split("</div>", 1)[0])
     assert suggestion == "区城市管理和综合执法局" and explanation.endswith("分派至" + suggestion + "。"), cell
     assert "退回单位：生态环境局福田管理局" in _visible(cell)
+
+
+async def test_the_knowledge_base_names_the_keeping_bureau_in_the_page_language(running):
+    base, console, client = running
+    admin = await client("admin")
+    saved = await admin.post("/console/knowledge/save", json={
+        "code": "street-light-broken", "question": "路灯坏了找谁", "answer": "城管局负责路灯维修。",
+        "bureau": "urban-mgmt"})
+    assert saved.status_code == 200, saved.text
+    row = _row((await admin.http.get("/console/knowledge")).text.replace(
+        'data-code="street-light-broken"', 'data-number="street-light-broken"'), "street-light-broken")
+    assert "区城市管理和综合执法局" in _visible(row)
+    admin.http.cookies.set("console_lang", "en")
+    row = _row((await admin.http.get("/console/knowledge")).text.replace(
+        'data-code="street-light-broken"', 'data-number="street-light-broken"'), "street-light-broken")
+    assert "District Urban Management and Law Enforcement Bureau" in _visible(row)
+    assert "区城市管理" not in _visible(row).split("城管局负责路灯维修。")[1], row

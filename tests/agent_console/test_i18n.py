@@ -69,3 +69,15 @@ def test_limits_in_words(limit, zh, en):
 def test_bureau_refusals(code, params, zh):
     assert i18n.refusal(code, params, "the service's words", "zh") == zh
     assert i18n.refusal(code, params, "the service's words", "en") == "the service's words"
+
+
+@pytest.mark.parametrize(("target", "zh", "en"), [
+    ("caller", "来电人号码和姓名", "Caller's number and name"),
+    ("attachment:7", "附件 #7", "File #7"),
+    ("call:1733140000.12", "通话 1733140000.12", "Call 1733140000.12"),
+    ("李娜（分机 1001）", "李娜（分机 1001）", "李娜（分机 1001）"),  # a monitored agent: already in words
+    (None, "", ""),
+])
+def test_audit_targets_in_words(target, zh, en):
+    from agent_console.views.audit import target_words
+    assert (target_words(target, "zh"), target_words(target, "en")) == (zh, en)
