@@ -50,19 +50,26 @@ def _name(row: dict[str, Any], lang: str) -> str:
 
 
 def case_charts(table: Table, months: list[dict[str, Any]], lang: str) -> list[str]:
-    """Return the report page's charts: received and satisfaction per group, the 12-month trend."""
+    """Return the report page's charts: received and satisfaction per group, the 12-month trends.
+
+    The trends: rates (on time, satisfaction, 退回, 延期), volume, and the chasing of late cases (催办, 督办).
+    """
     t = lambda key: i18n.translate(key, lang)  # noqa: E731 - a short local alias
     rows = table.rows[:15]
     received = [charts.Bar(_name(r, lang), r["received"]) for r in rows]
     satisfaction = [charts.Bar(_name(r, lang), r["satisfaction_pct"], charts.PALETTE[2]) for r in rows]
     labels = [m["month"][2:] for m in months]
-    lines = [charts.Series(t("report_on_time"), tuple(m["resolved_on_time_pct"] for m in months)),
-             charts.Series(t("report_satisfaction"), tuple(m["satisfaction_pct"] for m in months))]
-    volume = [charts.Series(t("report_received"), tuple(m["received"] for m in months))]
+    series = lambda *pairs: [charts.Series(t(label), tuple(m[key] for m in months))  # noqa: E731
+                             for label, key in pairs]
+    rates = series(("report_on_time", "resolved_on_time_pct"), ("report_satisfaction", "satisfaction_pct"),
+                   ("report_returned_pct", "returned_pct"), ("report_extended_pct", "extended_pct"))
+    volume = series(("report_received", "received"))
+    chasing = series(("report_urged", "urged"), ("report_supervised", "supervised"))
     return [charts.bar_chart(received, f"{table.title(lang)} · {t('report_received')}"),
             charts.bar_chart(satisfaction, t("report_satisfaction"), "%", maximum=100),
-            charts.line_chart(labels, lines, t("report_trend_rates"), "%", maximum=100),
-            charts.line_chart(labels, volume, t("report_trend_volume"))]
+            charts.line_chart(labels, rates, t("report_trend_rates"), "%", maximum=100),
+            charts.line_chart(labels, volume, t("report_trend_volume")),
+            charts.line_chart(labels, chasing, t("report_trend_chasing"))]
 
 
 @router.get("")
@@ -82,8 +89,9 @@ def reports_page(request: Request, viewer: Viewer = Depends(require_roles(*SUPER
         calls = service.call_report(session, span, "queue", console.settings.service_level_seconds)
         agents = service.call_report(session, span, "agent", console.settings.service_level_seconds)
     dates = f"first={span.first.isoformat()}&last={span.last.isoformat()}"
-    tables = [(cases, f"table=cases&by={by}&{dates}"), (calls, f"table=calls&by=queue&{dates}"),
-              (agents, f"table=calls&by=agent&{dates}")]
+    trend = service.trend_table(months)
+    tables = [(cases, f"table=cases&by={by}&{dates}"), (trend, f"table=trend&by={by}&{dates}"),
+              (calls, f"table=calls&by=queue&{dates}"), (agents, f"table=calls&by=agent&{dates}")]
     return render(request, "reports.html", viewer, by=by, dimensions=DIMENSIONS, span=span, tables=tables,
                   charts=case_charts(cases, months, lang))
 
@@ -174,6 +182,9 @@ def _build(request: Request, table: str, by: str, first: str | None, last: str |
             view = hot.build(session, calendar, rules, _week(request, first))
         return next((t for t in view.tables() if t.name == table), None) or _unknown(table, by)
     with session_scope(console.session_factory) as session:
+        if table == "trend" and by in DIMENSIONS:
+            months = months_back(_span(request, first, last), TREND_MONTHS)
+            return service.trend_table(service.trend(session, calendar, months, now, by))
         if table == "cases" and by in DIMENSIONS:
             return service.case_report(session, calendar, _span(request, first, last), by, now)
         if table == "calls" and by in CALL_DIMENSIONS:

@@ -24,10 +24,11 @@ from tests.agent_console.support import (  # noqa: F401 - fixtures are found by 
     serve,
     session_factory,
 )
-from tests.ticketing.report.fixtures import holiday_calls, holiday_cases
+from tests.ticketing.report.fixtures import casework_cases, holiday_calls, holiday_cases
 from ticketing.call.models import Call
 from ticketing.case.models import Case, CaseEvent
 from ticketing.database.core import session_scope
+from ticketing.supervision.models import CaseNotice, SupervisionOrder
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 SHOTS = Path("test-artifacts/screenshots")
@@ -88,7 +89,7 @@ async def test_report_page_charts_and_exports(make_app, serve, browser, report_c
     urban = table.locator("tr", has_text=URBAN)
     await expect(urban).to_contain_text("12.0")  # average working hours across the National Day holiday
     await expect(table.locator("tfoot")).to_contain_text("合计")
-    assert await page.locator("[data-testid=charts] svg").count() == 4
+    assert await page.locator("[data-testid=charts] svg").count() == 5
     await expect(page.locator("[data-testid=charts] svg").first).to_contain_text(URBAN)
     await expect(page.get_by_test_id("table-queue")).to_contain_text("33.3")
     await page.screenshot(path=str(SHOTS / "reports-bureau.png"), full_page=True)
@@ -105,6 +106,76 @@ async def test_report_page_charts_and_exports(make_app, serve, browser, report_c
     assert urban_row["满意率 (%) / Satisfaction (%)"] == 50.0
     assert urban_row["超期件数 / Missed a deadline"] == 1
     assert values[-1][0] == "合计"
+
+
+@pytest.fixture
+def casework_report_cases(session_factory, report_cases):  # noqa: F811
+    """The fixture cases with October's returns, extensions, 催办 and 督办 (fixtures.casework_cases)."""
+    with session_scope(session_factory) as session:
+        casework_cases(session)
+    yield
+    with session_scope(session_factory) as session:
+        ids = select(Case.id).where(Case.number.like("FT-R%"))
+        session.execute(delete(CaseNotice).where(CaseNotice.case_id.in_(ids)))
+        session.execute(delete(SupervisionOrder).where(SupervisionOrder.case_id.in_(ids)))
+
+
+async def _laptop(browser, base: str, lang: str):
+    """A supervisor on a 1366 x 768 laptop screen, the console in LANG."""
+    context = await browser.new_context(viewport={"width": 1366, "height": 768},
+                                        locale="zh-CN" if lang == "zh" else "en-US", accept_downloads=True)
+    page = await context.new_page()
+    await page.goto(f"{base}/console/login")
+    await page.fill("input[name=username]", "supervisor1")
+    await page.fill("input[name=password]", "supervisor-pass")
+    await page.click("button[type=submit]")
+    await page.wait_for_load_state("networkidle")
+    if lang == "en":
+        await page.context.add_cookies([{"name": "console_lang", "value": "en", "url": base}])
+    return page
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_monthly_trend_shows_casework_and_the_wide_table_reads_on_a_laptop(
+        make_app, serve, browser, casework_report_cases, lang):  # noqa: F811
+    """退回, 延期, 催办 and 督办 per month in the charts, the trend table and its Excel; the 18 columns of the
+    bureau table under grouped headings, the bureau's name kept in view when they scroll sideways."""
+    app, _console, _bridge = make_app()
+    base = await serve(app)
+    page = await _laptop(browser, base, lang)
+    await page.goto(f"{base}/console/reports?by=bureau&first=2026-10-01&last=2026-10-31")
+    words = {"zh": ("近12个月催办次数与督办件数", "超期与督办", "退回率", "名称"),
+             "en": ("Urged and under supervision, last 12 months", "Overdue and supervision", "Returned",
+                    "Name")}[lang]
+    chasing = page.locator("[data-testid=charts] svg").nth(4)
+    await expect(chasing).to_contain_text(words[0])
+    assert await chasing.locator("polyline").count() == 2
+    october = page.get_by_test_id("table-trend").locator("tbody tr", has_text="2026-10")
+    # received, dispatched, on time, satisfaction, returned %, extended %, urged, supervised
+    await expect(october.locator("td")).to_have_text(["2026-10", "6", "6", "25.0", "50.0", "33.3", "33.3",
+                                                      "2", "1"])
+    table = page.get_by_test_id("table-bureau")
+    await expect(table.locator("thead th.group", has_text=words[1])).to_have_attribute("colspan", "4")
+    await expect(table.locator("thead tr").first).to_contain_text(words[3])
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 1366  # only the table scrolls
+    await page.screenshot(path=str(SHOTS / f"reports-1366-{lang}.png"))
+    await table.scroll_into_view_if_needed()
+    await page.screenshot(path=str(SHOTS / f"reports-1366-table-{lang}.png"))
+    name = table.locator("tbody tr").first.locator("td").first
+    before = await name.bounding_box()
+    await table.locator(".table-scroll").evaluate("box => { box.scrollLeft = box.scrollWidth; }")
+    after = await name.bounding_box()
+    assert before is not None and after is not None and after["x"] == before["x"]
+    last = table.locator("thead th").last
+    assert (await last.bounding_box())["x"] + 5 < 1366  # the last column scrolled into view
+    await page.screenshot(path=str(SHOTS / f"reports-1366-table-scrolled-{lang}.png"))
+
+    workbook = openpyxl.load_workbook(io.BytesIO(await _download(page, "xlsx-trend")))
+    values = list(workbook.active.iter_rows(values_only=True))
+    assert values[1][0] == "月份 / Month" and len(values) == 2 + 12
+    row = dict(zip(values[1], next(v for v in values if v[0] == "2026-10"), strict=True))
+    assert (row["退回率 (%) / Returned (%)"], row["延期率 (%) / Extended (%)"]) == (33.3, 33.3)
+    assert (row["催办次数 / Urged"], row["督办件数 / Under supervision"]) == (2, 1)
 
 
 @pytest.fixture

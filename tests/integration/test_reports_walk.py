@@ -82,7 +82,7 @@ async def _figures(page, base: str) -> dict[str, str]:
     """Open this month's report by bureau; return 城管局's row as {heading: shown value}."""
     await page.goto(f"{base}/console/reports?by=bureau")
     table = page.get_by_test_id("table-bureau")
-    headings = await table.locator("thead th").all_inner_texts()
+    headings = await table.locator("thead th:not(.group)").all_inner_texts()  # not 受理, 时效, ... above
     cells = await table.locator("tbody tr", has_text=URBAN).locator("td").all_inner_texts()
     return dict(zip(headings, cells, strict=True))
 

@@ -12,7 +12,7 @@ from ticketing.bureau.models import Bureau, Category, Street
 from ticketing.report import agents, figures, tables, working
 from ticketing.report.assessment import Assessment, rank
 from ticketing.report.calls import CALL_COUNTS, call_counts, call_rates, call_total
-from ticketing.report.casework import casework_counts
+from ticketing.report.casework import CASEWORK_COUNTS, casework_counts, monthly_totals
 from ticketing.report.periods import Period
 from ticketing.sla import WorkCalendar
 from ticketing.user.models import User
@@ -25,6 +25,7 @@ TITLES = {
     "queue": ("队列话务报表", "Calls by queue"),
     "call-agent": ("坐席话务报表", "Calls by agent"),
     "assessment": ("承办单位考核排名", "Bureau assessment ranking"),
+    "trend": ("月度趋势", "Monthly trend"),
 }
 NONE_NAMES = {
     "bureau": ("未派单", "Not dispatched"), "street": ("未填街道", "No street"),
@@ -161,28 +162,38 @@ def report_page(session: Session, calendar: WorkCalendar, span: Period, dimensio
     daily = figures.daily_counts(session, calendar, window, dimension, as_of)
     table = case_report(session, calendar, span, dimension, as_of,
                         counts=figures.fold(daily, _day(span.first), _day(span.last)))
-    return table, _months(daily, months)
+    return table, _months(daily, months, monthly_totals(session, months, dimension))
 
 
 def trend(session: Session, calendar: WorkCalendar, months: list[Period], as_of: datetime,
           dimension: str = "bureau") -> list[dict[str, Any]]:
     """Return the district's total figures of each month (oldest first), labelled YYYY-MM.
 
-    The trend charts read the case-row figures (received, on time, satisfaction, handling time); the
-    casework counts of the audit trail (returns, extensions, 催办, 督办) are not read per month (0).
+    Each month's figures are its table's total line: the case-row figures folded from one daily pass, the
+    casework of the audit trail (退回, 延期, 催办, 督办) counted per month.
     """
     window = Period(months[0].first, months[-1].last, months[0].tz)
-    return _months(figures.daily_counts(session, calendar, window, dimension, as_of), months)
+    daily = figures.daily_counts(session, calendar, window, dimension, as_of)
+    return _months(daily, months, monthly_totals(session, months, dimension))
 
 
-def _months(daily: dict, months: list[Period]) -> list[dict[str, Any]]:
+def _months(daily: dict, months: list[Period], casework: list[dict[str, float]]) -> list[dict[str, Any]]:
     result = []
-    for month in months:
+    for month, extra in zip(months, casework, strict=True):
         folded = figures.fold(daily, _day(month.first), _day(month.last))
         totals = {**dict.fromkeys(figures.COUNTS, 0.0),
                   **figures.total(list(folded.values()), figures.SQL_COUNTS)}
+        totals.update({name: extra[name] for name in CASEWORK_COUNTS})
+        totals["dispatched"] += extra["dispatched_elsewhere"]  # as the table's total line counts them
         result.append({"month": month.first.strftime("%Y-%m"), **figures.rates(totals)})
     return result
+
+
+def trend_table(months: list[dict[str, Any]]) -> tables.Table:
+    """Return the monthly trend as a table (the page's figures under its trend charts, and their export)."""
+    label = f"{months[0]['month']} – {months[-1]['month']}" if months else ""
+    zh, en = TITLES["trend"]
+    return tables.Table("trend", zh, en, label, tables.TREND_COLUMNS, months)
 
 
 def _day(day: date) -> int:

@@ -206,9 +206,17 @@ def test_the_page_one_pass_equals_the_table_and_the_monthly_trend(session, datas
     assert [m["received"] for m in months_seen] == [0, 1, 6]  # A in September; B, C, D, E, F, G
     for month, seen in zip(months, months_seen, strict=True):  # each month as if reported alone
         alone = service.case_report(session, dataset.calendar, month, by, AS_OF).total or {}
-        for figure in ("received", "resolved_on_time_pct", "satisfaction_pct", "avg_handling_hours",
-                       "overdue", "direct_answer_pct"):
-            assert seen[figure] == alone.get(figure, 0 if figure in ("received", "overdue") else None)
+        for figure in ("received", "dispatched", "resolved_on_time_pct", "satisfaction_pct",
+                       "avg_handling_hours", "overdue", "direct_answer_pct", "returned_pct", "extended_pct",
+                       "urged", "supervised"):
+            counted = figure in ("received", "dispatched", "overdue", "urged", "supervised")
+            assert seen[figure] == alone.get(figure, 0 if counted else None)
+    # October's 退回, 延期, 催办 and 督办 (cases D, E, F): the trend reads the audit trail per month too.
+    # By bureau 环境局 was also sent E before returning it: 6 dispatches to bureaus, 5 cases dispatched.
+    october = months_seen[-1]
+    returned = {"bureau": 33.3, "agent": 40.0}[by]  # D (over the holiday) and E returned, D and F extended
+    assert (october["returned_pct"], october["extended_pct"]) == (returned, returned)
+    assert (october["urged"], october["supervised"]) == (2, 1)
 
 
 def test_a_return_through_the_flows_is_charged_to_the_bureau_that_returned(session, dataset):
