@@ -17,7 +17,7 @@ from tests.agent_console.support import (  # noqa: F401 - fixtures are found by 
     serve,
     session_factory,
 )
-from tests.integration.test_knowledge_browser import browser, keep, log_in, shot  # noqa: F401
+from tests.integration.browser import browser, keep, log_in, shot  # noqa: F401
 from ticketing.bus import contract as ct
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.redis]

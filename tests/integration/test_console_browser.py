@@ -7,10 +7,9 @@ test_console_asterisk.py). Screenshots go to test-artifacts/screenshots/.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from tests.agent_console.support import (  # noqa: F401 - fixtures are found by name
     console_db,
@@ -21,31 +20,10 @@ from tests.agent_console.support import (  # noqa: F401 - fixtures are found by 
     serve,
     session_factory,
 )
+from tests.integration.browser import CHROMIUM_ARGS, SHOTS, browser, log_in  # noqa: F401
 from ticketing.bus import contract as ct
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.redis]
-SHOTS = Path("test-artifacts/screenshots")
-SHOTS.mkdir(parents=True, exist_ok=True)
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture
-async def browser():
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        await chromium.close()
-
-
-async def log_in(browser, base: str, username: str, password: str):
-    context = await browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    page = await context.new_page()
-    await page.goto(f"{base}/console/login")
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", password)
-    await page.click("button[type=submit]")
-    await page.wait_for_load_state("networkidle")
-    return page
 
 
 async def test_agent_takes_a_call_files_a_case_the_bureau_sees_it(make_app, serve, browser, redis_url):  # noqa: F811

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 from sqlalchemy import select
 
 from tests.agent_console.support import (  # noqa: F401 - fixtures are found by name
@@ -18,44 +15,12 @@ from tests.agent_console.support import (  # noqa: F401 - fixtures are found by 
     serve,
     session_factory,
 )
+from tests.integration.browser import SHOTS, browser, keep, log_in, shot  # noqa: F401
 from ticketing.bus import contract as ct
 from ticketing.case.models import Case, CaseEvent
 from ticketing.database.core import session_scope
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.redis]
-SHOTS = Path("test-artifacts/screenshots")
-SHOTS.mkdir(parents=True, exist_ok=True)
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-def shot(name: str) -> str:
-    """Return the screenshot path; a copy goes to /work/screens/desk when that folder exists."""
-    return str(SHOTS / name)
-
-
-def keep(name: str) -> None:
-    target = Path("/work/screens/desk")
-    if target.is_dir():
-        shutil.copy(SHOTS / name, target / name)
-
-
-@pytest.fixture
-async def browser():
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        await chromium.close()
-
-
-async def log_in(browser, base: str, username: str, password: str):
-    context = await browser.new_context(viewport={"width": 1500, "height": 950}, locale="zh-CN")
-    page = await context.new_page()
-    await page.goto(f"{base}/console/login")
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", password)
-    await page.click("button[type=submit]")
-    await page.wait_for_load_state("networkidle")
-    return page
 
 
 async def test_agent_answers_a_question_from_the_knowledge_base_in_one_click(

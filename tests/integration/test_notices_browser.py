@@ -21,7 +21,7 @@ from tests.agent_console.support import (  # noqa: F401 - fixtures are found by 
     serve,
     session_factory,
 )
-from tests.integration.test_console_browser import CHROMIUM_ARGS, browser, log_in  # noqa: F401
+from tests.integration.browser import CHROMIUM_ARGS, browser, log_in  # noqa: F401
 from ticketing.case import flows, service
 from ticketing.case.schemas import CaseCreate
 from ticketing.database.core import session_scope

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from tests.agent_console.support import (  # noqa: F401 - fixtures are found by name
     console_db,
@@ -19,33 +17,15 @@ from tests.agent_console.support import (  # noqa: F401 - fixtures are found by 
     serve,
     session_factory,
 )
+from tests.integration.browser import CHROMIUM_ARGS, SHOTS, browser, keep  # noqa: F401
+from tests.integration.browser import shot as save_shot
 from ticketing.bus import Streams
 from ticketing.call.models import Call
 from ticketing.database.core import session_scope
 from ticketing.database.types import utcnow
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.redis]
-SHOTS = Path("test-artifacts/screenshots")
-SHOTS.mkdir(parents=True, exist_ok=True)
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 RAW_CODES = ("general-zh", "welcome", "speech:", "no_model", "PJSIP", "main [")
-
-
-@pytest.fixture
-async def browser():
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        await chromium.close()
-
-
-def save_shot(name: str) -> str:
-    return str(SHOTS / name)
-
-
-def keep(name: str) -> None:
-    if Path("/work/screens/desk").is_dir():
-        shutil.copy(SHOTS / name, Path("/work/screens/desk") / name)
 
 
 async def test_pop_speaks_words_flags_repeat_callers_and_clears_after_the_call(

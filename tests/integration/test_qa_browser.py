@@ -20,7 +20,7 @@ from tests.agent_console.support import (  # noqa: F401 - fixtures are found by 
     serve,
     session_factory,
 )
-from tests.integration.test_console_browser import SHOTS, browser, log_in  # noqa: F401
+from tests.integration.browser import SHOTS, browser, log_in  # noqa: F401
 from ticketing.audit.models import AccessRecord
 from ticketing.call import service as calls
 from ticketing.call.models import Call

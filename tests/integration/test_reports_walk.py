@@ -36,7 +36,7 @@ from tests.agent_console.support import (  # noqa: F401 - fixtures are found by 
     serve,
     session_factory,
 )
-from tests.integration.test_console_browser import browser, log_in  # noqa: F401
+from tests.integration.browser import browser, log_in  # noqa: F401
 from tests.integration.test_ivr_calls import menus, sounds  # noqa: F401
 from ticketing.bus import Streams
 from ticketing.callback import service as callbacks

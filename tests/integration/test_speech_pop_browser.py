@@ -31,8 +31,9 @@ from tests.agent_console.support import (  # noqa: F401 - fixtures are found by 
     serve,
     session_factory,
 )
+from tests.integration.browser import CHROMIUM_ARGS, keep
+from tests.integration.browser import shot as save_shot
 from tests.integration.test_ivr_calls import RESIDENT, SHANGHAI, WORKING, menus, sounds  # noqa: F401
-from tests.integration.test_pop_browser import CHROMIUM_ARGS, keep, save_shot
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.browser, pytest.mark.postgres, pytest.mark.speech,
               pytest.mark.timeout(300)]

@@ -19,7 +19,7 @@ from tests.agent_console.support import (  # noqa: F401 - fixtures are found by 
     session_factory,
     wait_for,
 )
-from tests.integration.test_knowledge_browser import browser, keep, log_in, shot  # noqa: F401
+from tests.integration.browser import browser, keep, log_in, shot  # noqa: F401
 from ticketing.case.flows import intake
 from ticketing.case.schemas import CaseCreate
 from ticketing.database.core import session_scope
