@@ -233,6 +233,13 @@ document.addEventListener("DOMContentLoaded", () => {
         el("span", ` ${c.category} → ${c.bureau}` + (c.resolve_by ? ` · ${t("resolve_by")} ${c.resolve_by}` : "")));
       banner(`${t("case_created")}: ${c.number}`, "ok");
       $("case-description").value = "";
+      // The caller may have a second request, so who and where stay; the routing choices were this case's:
+      // a category or bureau left selected would be forced onto the next case instead of routing it.
+      $("case-category").value = "";
+      $("case-bureau").value = "";
+      $("case-form").elements.priority.value = "normal";
+      $("suggestion").textContent = "";
+      $("deadlines").textContent = "";
     } catch (err) {
       showErrors(err.fields);
       if (err.fields && err.fields.idempotency_key) newCaseKey();  // checked by the agent: next save is new

@@ -71,6 +71,11 @@ async def test_agent_takes_a_call_files_a_case_the_bureau_sees_it(make_app, serv
     await expect(agent.get_by_test_id("case-result")).to_contain_text("工单已创建")
     number = (await agent.get_by_test_id("case-result").inner_text()).split(":")[1].split()[0]
     await agent.screenshot(path=str(SHOTS / "agent-case-created.png"), full_page=True)
+    # the next case of the same caller starts from routing again, not from this case's category and bureau
+    await expect(agent.locator("#case-category")).to_have_value("")
+    await expect(agent.locator("#case-bureau")).to_have_value("")
+    await expect(agent.get_by_test_id("suggestion")).to_have_text("")
+    await expect(agent.locator("#case-street")).to_have_value("futian")
 
     clerk = await log_in(browser, base, "urban1", "bureau-pass")
     await expect(clerk.get_by_test_id("bureau-cases")).to_contain_text(number)
