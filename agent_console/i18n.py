@@ -258,6 +258,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav_supervise": ("工单督办", "Case supervision"),
     "nav_wallboard": ("监控大屏", "Wallboard"),
     "nav_audit": ("访问审计", "Access audit"),
+    "nav_monitor_audit": ("监听记录", "Monitoring log"),
     "nav_users": ("用户管理", "Users"),
     "users_title": ("用户管理", "Users"),
     "users_hint": ("停用、解锁和修改密码都会记入访问审计；修改密码或停用后，该用户已登录的会话立即失效。",
@@ -436,6 +437,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "upload_bad_type": ("不支持此类文件（支持：{allowed}）", "This type of file is not accepted ({allowed})"),
     "upload_empty": ("文件为空", "The file is empty"),
     "audit_trail": ("访问审计", "Access audit"),
+    "monitor_audit": ("监听记录", "Monitoring log"),
+    "monitor_audit_scope": (
+        "班长、值班长对通话的监听、耳语和强插记录。查看号码、录音和账号管理的记录由管理员在访问审计中查看。",
+        "Who listened to, whispered to or barged into which call. Views of residents' data, recordings and "
+        "account changes are reviewed by administrators in the access audit."),
     "audit_unmask": ("查看完整号码和姓名", "Viewed full number and name"),
     "audit_play-recording": ("播放录音", "Played a recording"),
     "audit_open-attachment": ("打开附件", "Opened a file"),

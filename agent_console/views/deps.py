@@ -21,7 +21,8 @@ CSRF_HEADER = "x-csrf-token"
 NAV: dict[str, tuple[tuple[str, str], ...]] = {
     "dispatcher": (("/dispatch", "nav_dispatch"),),
     "supervisor": (("/wallboard", "nav_wallboard"), ("/supervise", "nav_supervise"),
-                   ("/dispatch", "nav_dispatch"), ("/callers", "nav_callers")),
+                   ("/dispatch", "nav_dispatch"), ("/audit", "nav_monitor_audit"),
+                   ("/callers", "nav_callers")),
     "admin": (("/wallboard", "nav_wallboard"), ("/supervise", "nav_supervise"), ("/dispatch", "nav_dispatch"),
               ("/audit", "nav_audit"), ("/users", "nav_users"), ("/callers", "nav_callers")),
     "bureau": (("/bureau", "nav_workspace"),),

@@ -202,6 +202,8 @@ async def test_supervisor_reveals_a_caller_and_the_admin_reads_the_trail(running
         assert [(r.username, r.action) for r in rows] == [("supervisor1", "unmask")]
     clerk = await client("urban1")
     assert "+8613912345678" not in (await clerk.http.get(f"/console/cases/{number}?reveal=1")).text
+    own = await boss.http.get(f"/console/audit?case={number}")  # supervisors see the monitoring part only
+    assert own.status_code == 200 and "查看完整号码和姓名" not in own.text
     admin = await client("admin")
     trail = await admin.http.get(f"/console/audit?case={number}")
     assert "supervisor1" in trail.text and "查看完整号码和姓名" in trail.text
@@ -217,7 +219,7 @@ async def test_supervisor_reveals_a_caller_and_the_admin_reads_the_trail(running
 PAGES = {
     "/console/dispatch": {"dispatcher1", "supervisor1", "admin"},
     "/console/supervise": {"supervisor1", "admin"},
-    "/console/audit": {"admin"},
+    "/console/audit": {"supervisor1", "admin"},  # a supervisor: only its monitoring part (test_monitor_audit)
     "/console/bureau": {"urban1", "env1"},
 }
 

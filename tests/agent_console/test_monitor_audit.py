@@ -1,4 +1,5 @@
 """Every supervisor monitoring (listen, whisper, barge) is in the access audit trail; refusals are not.
+Supervisors read the monitoring part of the trail, administrators all of it.
 
 Real HTTP (uvicorn), PostgreSQL, the in-process bus and the scripted bridge of support.py (no Asterisk
 here: tests/integration/test_supervisor_monitor.py monitors a real call and reads the same trail).
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from tests.agent_console.support import ConsoleClient, wait_for
+from ticketing.audit import service as audit
 from ticketing.audit.models import AccessRecord
 from ticketing.bus import contract as ct
 from ticketing.database.core import session_scope
@@ -25,7 +27,11 @@ def trail(console) -> list[tuple[str, str, str, str]]:
         return [(r.username, r.action, r.target, r.detail) for r in rows]
 
 
-async def test_monitoring_is_audited_and_shown_to_the_administrator(make_app, serve):
+def audit_table(page) -> str:
+    return page.text.split('data-testid="audit"', 1)[1].split("</table>", 1)[0]
+
+
+async def test_monitoring_is_audited_and_shown_to_supervisors_and_the_administrator(make_app, serve):
     app, console, bridge = make_app()
     base = await serve(app)
     with session_scope(console.session_factory) as session:
@@ -59,13 +65,28 @@ async def test_monitoring_is_audited_and_shown_to_the_administrator(make_app, se
             ("supervisor1", "monitor-barge", "话务员 李娜（分机 1001）", "桌面话机 分机 1020"),
         ]
 
+        with session_scope(console.session_factory) as session:  # other accesses of the same supervisor
+            audit.record(session, "supervisor1", "supervisor", "unmask", None, target="来电号码 13800138000")
+            audit.record(session, "supervisor1", "supervisor", "play-recording", None, target="录音 R-77")
+
         page = await admin.http.get("/console/audit?user=supervisor1")
         assert page.status_code == 200
-        table = page.text.split('data-testid="audit"', 1)[1].split("</table>", 1)[0]
-        for words in ("监听通话", "耳语通话", "强插通话", "话务员 李娜（分机 1001）", "浏览器话机 分机 1020"):
+        table = audit_table(page)
+        for words in ("监听通话", "耳语通话", "强插通话", "话务员 李娜（分机 1001）", "浏览器话机 分机 1020",
+                      "查看完整号码和姓名", "播放录音"):
             assert words in table
         assert "monitor-" not in table and "PJSIP" not in table  # in words, never codes
-        assert (await boss.http.get("/console/audit")).status_code in (302, 303, 403)
+
+        # the supervisors' monitoring log: the same three uses, in words, and nothing else of the trail
+        page = await boss.http.get("/console/audit")
+        assert page.status_code == 200 and "监听记录" in page.text and 'href="/console/audit"' in page.text
+        table = audit_table(page)
+        assert [table.count(words) for words in ("监听通话", "耳语通话", "强插通话")] == [1, 1, 1]
+        assert "查看完整号码和姓名" not in table and "播放录音" not in table and "13800138000" not in table
+        assert "<h1>监听记录</h1>" in page.text  # not called the administrator's 访问审计
+        paged = await boss.http.get("/console/audit?user=supervisor1&before=999999999")
+        assert audit_table(paged).count("<tr>") == 4  # header + three uses, even filtered and paged
+        assert (await agent.http.get("/console/audit")).status_code in (302, 303, 403)
     finally:
         for client in (agent, boss, admin):
             await client.close()

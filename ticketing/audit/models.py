@@ -15,6 +15,7 @@ from ticketing.database.types import UTCDateTime, utcnow
 AUDIT_ACTIONS = ("unmask", "play-recording", "download-recording", "open-attachment", "monitor-listen",
                  "monitor-whisper", "monitor-barge", "user-password", "user-activate", "user-deactivate",
                  "user-unlock")
+MONITOR_ACTIONS = ("monitor-listen", "monitor-whisper", "monitor-barge")  # the part supervisors see too
 
 
 class AccessRecord(Base):

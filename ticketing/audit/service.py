@@ -33,9 +33,12 @@ class AuditPage:
 
 
 def page(session: Session, *, before: int | None = None, username: str | None = None,
-         case_number: str | None = None, limit: int = 50) -> AuditPage:
-    """Return up to LIMIT records older than id BEFORE, optionally of one user or case (keyset paging)."""
+         case_number: str | None = None, actions: tuple[str, ...] | None = None,
+         limit: int = 50) -> AuditPage:
+    """Return up to LIMIT records older than id BEFORE, optionally of one user, case or actions (keyset)."""
     query = select(AccessRecord)
+    if actions is not None:
+        query = query.where(AccessRecord.action.in_(actions))
     if before is not None:
         query = query.where(AccessRecord.id < before)
     if username:
