@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from agent_console.auth import Viewer
-from agent_console.views.deps import console_of, guarded, render, require_roles
+from agent_console.views.deps import console_of, guarded, language, render, require_roles
 from ticketing.database.core import session_scope
 from ticketing.database.types import utcnow
 from ticketing.user import accounts
@@ -24,9 +24,11 @@ def users_page(request: Request, viewer: Viewer = Depends(require_roles("admin")
     """List every user with their state and the actions an administrator may take."""
     console = console_of(request)
     now = utcnow()
+    english = language(request) == "en"
     with session_scope(console.session_factory) as session:
         rows = [{"username": u.username, "display_name": u.display_name, "role": u.role,
-                 "bureau": u.bureau.name_zh if u.bureau else "", "extension": u.extension or "",
+                 "bureau": (u.bureau.name_en if english else u.bureau.name_zh) if u.bureau else "",
+                 "extension": u.extension or "",
                  "active": u.active, "locked_until": u.locked_until if u.locked_until and u.locked_until > now
                  else None, "self": u.id == viewer.user_id} for u in users.get_all(session)]
     return render(request, "users.html", viewer, rows=rows, done=done if done in CHANGES else "",

@@ -294,7 +294,7 @@ async def test_a_returned_case_suggestion_and_explanation_name_the_same_bureau(r
     assert "退回单位：生态环境局福田管理局" in _visible(cell)
 
 
-async def test_the_knowledge_base_names_the_keeping_bureau_in_the_page_language(running):
+async def test_knowledge_base_and_users_name_bureaus_in_the_page_language(running):
     base, console, client = running
     admin = await client("admin")
     saved = await admin.post("/console/knowledge/save", json={
@@ -309,3 +309,6 @@ async def test_the_knowledge_base_names_the_keeping_bureau_in_the_page_language(
         'data-code="street-light-broken"', 'data-number="street-light-broken"'), "street-light-broken")
     assert "District Urban Management and Law Enforcement Bureau" in _visible(row)
     assert "区城市管理" not in _visible(row).split("城管局负责路灯维修。")[1], row
+    users = _visible((await admin.http.get("/console/users")).text)
+    assert "Bureau District Urban Management and Law Enforcement Bureau" in users
+    assert "区城市管理" not in users
