@@ -184,9 +184,9 @@ def tokens_revoke(prefix: str) -> None:
 
 
 def _session(settings: Settings):
-    from ticketing.database.core import make_engine, make_session_factory, session_scope
+    from ticketing.database.core import command_session
 
-    return session_scope(make_session_factory(make_engine(settings.sqlalchemy_url)))
+    return command_session(settings.sqlalchemy_url)
 
 
 def register(app: typer.Typer) -> None:

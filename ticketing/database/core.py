@@ -72,3 +72,14 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def command_session(url: str) -> Iterator[Session]:
+    """A unit of work for one command-line command: its own engine, disposed when the command is done."""
+    engine = make_engine(url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()

@@ -12,9 +12,9 @@ open311_app.add_typer(keys_app, name="keys")
 
 
 def _session():
-    from ticketing.database.core import make_engine, make_session_factory, session_scope
+    from ticketing.database.core import command_session
 
-    return session_scope(make_session_factory(make_engine(Settings().sqlalchemy_url)))
+    return command_session(Settings().sqlalchemy_url)
 
 
 @keys_app.command("create")
