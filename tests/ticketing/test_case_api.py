@@ -258,6 +258,38 @@ def test_routing_preview(client, headers, body, category, bureau):
         assert result["bureau"] == bureau
 
 
+@pytest.mark.parametrize(("query", "accept", "language"), [
+    ("?lang=zh", None, "zh"),
+    ("?lang=en", "zh-CN,zh;q=0.9", "en"),  # the parameter wins over the header
+    ("", "zh-CN,zh;q=0.9,en;q=0.8", "zh"),
+    ("", "fr-FR, en-GB;q=0.7, zh;q=0.3", "en"),
+    ("", "en;q=0.2, zh-TW;q=0.9", "zh"),
+    ("", "fr, de;q=oops", "en"),  # nothing we write: English, as without a header
+    ("", None, "en"),
+])
+def test_routing_preview_answers_in_the_language_asked(client, headers, query, accept, language):
+    """The console explains routing in the page's language; the API does too, by lang= or Accept-Language."""
+    extra = {"Accept-Language": accept} if accept else {}
+    body = {"text": "井盖丢了，很危险", "street": "futian"}
+    response = client.post(f"/api/v1/routing/preview{query}", json=body,
+                           headers={**headers["agent"], **extra})
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert (result["language"], response.headers["content-language"]) == (language, language)
+    assert result["urgent"] is True and result["urgency"]
+    if language == "zh":
+        assert "分派至" in result["explanation"] and "紧急：" in result["explanation"]
+        assert result["bureau_name"].startswith("区") and "（“" in result["urgency"][0]
+    else:
+        assert "sent to" in result["explanation"] and "urgent:" in result["explanation"]
+        assert "分派" not in result["explanation"] and result["bureau_name"].isascii()
+
+
+def test_routing_preview_refuses_an_unknown_language(client, headers):
+    response = client.post("/api/v1/routing/preview?lang=fr", json={"text": "路灯"}, headers=headers["agent"])
+    assert response.status_code == 422 and "lang" in response.text
+
+
 def test_routing_preview_bad_input(client, headers):
     response = client.post(
         "/api/v1/routing/preview", json={"text": "路灯", "street": "x"}, headers=headers["agent"]

@@ -20,6 +20,8 @@ from ticketing.case.schemas import ActionPayload, CallerHistory, CaseCreate, Cas
 from ticketing.database.deps import get_db
 from ticketing.database.types import utcnow
 from ticketing.routing import RoutingRequest, route
+from ticketing.routing import language as languages
+from ticketing.routing.engine import describe, name_in, urgency_text
 from ticketing.user.deps import current_user, require_roles
 from ticketing.user.models import User
 from ticketing.validation import MAX_PAGE, Day, Moment, Text
@@ -161,31 +163,48 @@ class PreviewRequest(BaseModel):
 
 
 class PreviewResult(BaseModel):
-    """Where a case with that text would go and why."""
+    """Where a case with that text would go and why, in the language asked for."""
 
     category: str | None
+    category_name: str | None = Field(description="The category's name in `language` (null: none found).")
     bureau: str
+    bureau_name: str = Field(description="The bureau's name in `language`.")
     rule: str | None
-    explanation: str
+    explanation: str = Field(description="Why, in one sentence in `language`, names in place of codes.")
     confidence: float
+    urgent: bool = Field(description="A danger sign in the words (or an urgent rule): a shorter deadline.")
+    urgency: list[str] = Field(description="Each urgency sign found, in `language`, with its words.")
+    language: Literal["zh", "en"]
 
 
 @router.post("/routing/preview", response_model=PreviewResult, tags=["routing"])
 def routing_preview(
-    body: PreviewRequest, request: Request, user: User = Depends(current_user)
+    body: PreviewRequest, request: Request, response: Response, user: User = Depends(current_user),
+    lang: Literal["zh", "en"] | None = Query(
+        None, description="Language of the explanation and names: zh or en. Without it the Accept-Language "
+        "header decides (zh-CN, en-US, q-values), and English when it names neither."),
+    accept_language: str | None = Header(None, max_length=500),
 ) -> PreviewResult:
     """Propose category and bureau for a description, with the deciding rule and an explanation."""
     _check_codes(request, street=body.street, category=body.category)
     at = body.at or utcnow()
-    decision = route(
-        dataset_of(request), RoutingRequest(text=body.text, category=body.category, street=body.street, at=at)
-    )
+    dataset = dataset_of(request)
+    request_ = RoutingRequest(text=body.text, category=body.category, street=body.street, at=at)
+    decision = route(dataset, request_)
+    language = languages.pick(lang, accept_language)
+    response.headers["Content-Language"] = language
+    category = dataset.categories.get(decision.category) if decision.category else None
     return PreviewResult(
         category=decision.category,
+        category_name=name_in(category, language, decision.category) if category else None,
         bureau=decision.bureau,
+        bureau_name=name_in(dataset.bureaus.get(decision.bureau), language, decision.bureau),
         rule=decision.rule,
-        explanation=decision.explanation,
+        explanation=describe(dataset, decision.reason, language) if decision.reason else decision.explanation,
         confidence=decision.confidence,
+        urgent=decision.urgent,
+        urgency=[urgency_text(sign, language) for sign in decision.urgency],
+        language=language,
     )
 
 

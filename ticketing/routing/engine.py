@@ -242,11 +242,19 @@ def _decision(dataset: Dataset, rule: Rule, category: str | None, bureau: str, r
     )
 
 
-def _name(item: object, lang: str, code: str) -> str:
+def name_in(item: object, lang: str, code: str) -> str:
+    """Return a bureau's, category's or street's name in LANG; its code when it is unknown."""
     if item is None:
         return code
     zh = getattr(item, "name_zh", "") or code
     return (getattr(item, "name_en", "") or zh) if lang == "en" else zh
+
+
+def urgency_text(sign: Urgency, lang: str) -> str:
+    """Return one urgency sign in LANG with the words that showed it: 井盖缺失（“井盖”、“危险”）."""
+    if lang == "en":
+        return f"{sign.reason} (" + _quoted(sign.words, ", ") + ")"
+    return f"{sign.reason_zh or sign.reason}（{_quoted(sign.words, '、')}）"
 
 
 def _quoted(words: tuple[str, ...] | list[str], sep: str) -> str:
@@ -257,7 +265,7 @@ def describe(dataset: Dataset, reason: Reason, lang: str) -> str:
     """Return REASON as one sentence in LANG ("zh" or "en"), with names in place of codes."""
     category = dataset.categories.get(reason.category) if reason.category else None
     street = dataset.streets.get(reason.street) if reason.street else None
-    bureau = _name(dataset.bureaus.get(reason.bureau), lang, reason.bureau)
+    bureau = name_in(dataset.bureaus.get(reason.bureau), lang, reason.bureau)
     if lang == "en":
         return _describe_en(reason, category, street, bureau)
     parts = []
@@ -265,18 +273,18 @@ def describe(dataset: Dataset, reason: Reason, lang: str) -> str:
         parts.append("未识别出诉求分类")
     else:
         how = "已选诉求分类" if reason.category_given else "识别为诉求分类"
-        parts.append(f"{how}“{_name(category, 'zh', reason.category)}”")
+        parts.append(f"{how}“{name_in(category, 'zh', reason.category)}”")
     if reason.words:
         parts.append("依据" + _quoted(reason.words, "、"))
     if reason.street:
-        parts.append("街道：" + _name(street, "zh", reason.street))
+        parts.append("街道：" + name_in(street, "zh", reason.street))
     if reason.at:
         parts.append(f"时间 {reason.at}")
     if reason.ignored:
         parts.append("未计入" + "、".join(f"“{neg}”之后的“{word}”" for word, neg in reason.ignored))
     sentence = f"{reason.rule_zh or reason.rule_en}（{'；'.join(parts)}）：分派至{bureau}"
     for sign in reason.urgency:
-        sentence += f"；紧急：{sign.reason_zh or sign.reason}（{_quoted(sign.words, '、')}）"
+        sentence += f"；紧急：{urgency_text(sign, 'zh')}"
     return sentence + "。"
 
 
@@ -287,17 +295,17 @@ def _describe_en(reason: Reason, category: object, street: object, bureau: str) 
     else:
         given = "given" if reason.category_given else "recognised"
         zh = getattr(category, "name_zh", "")
-        basis = f"category “{_name(category, 'en', reason.category)}”"
+        basis = f"category “{name_in(category, 'en', reason.category)}”"
         basis += (f" ({zh})" if zh else "") + f" {given}"
     if reason.words:
         basis += " from " + _quoted(reason.words, ", ")
     if reason.street:
-        basis += f", street {_name(street, 'en', reason.street)}"
+        basis += f", street {name_in(street, 'en', reason.street)}"
     if reason.at:
         basis += f", at {reason.at}"
     if reason.ignored:
         basis += ", not counting " + ", ".join(f"“{word}” after “{neg}”" for word, neg in reason.ignored)
     sentence = f"{reason.rule_en} ({basis}): sent to {bureau}"
     for sign in reason.urgency:
-        sentence += f"; urgent: {sign.reason} (" + _quoted(sign.words, ", ") + ")"
+        sentence += f"; urgent: {urgency_text(sign, 'en')}"
     return sentence + "."
