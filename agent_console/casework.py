@@ -200,7 +200,8 @@ def timeline(session: Session, case: Case, lang: str) -> list[dict[str, Any]]:
         assist = [names.get(code, code) for code in event.data.get("assist") or []]
         rows.append({"at": event.at, "actor": event.actor, "action": event.action, "note": note,
                      "from_status": event.from_status, "to_status": event.to_status, "target": target,
-                     "assist": assist, "days": event.data.get("days"), "visibility": event.visibility})
+                     "assist": assist, "days": event.data.get("days"), "visibility": event.visibility,
+                     "rating": event.data.get("rating") if event.action == "callback" else None})
     return rows
 
 

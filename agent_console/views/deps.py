@@ -90,6 +90,8 @@ def render(request: Request, template: str, viewer: Viewer | None = None, status
     return console.templates.TemplateResponse(request, template, {
         "lang": lang, "t": lambda key: i18n.translate(key, lang), "catalogue": i18n.catalogue(lang),
         "queue_name": lambda queue: i18n.queue_name(queue, lang),
+        "colon": "：" if lang == "zh" else ": ",  # a label's colon in the page's punctuation
+        "paren": lambda words: f"（{words}）" if lang == "zh" else f" ({words})",
         "viewer": viewer, "csrf_token": viewer.csrf_token if viewer else "",
         "prefix": console.settings.prefix, "nav": NAV.get(viewer.role, ()) if viewer else (),
         "local": lambda at: at.astimezone(console.timezone).strftime("%Y-%m-%d %H:%M") if at else "",

@@ -119,6 +119,13 @@ async def test_bureau_walks_a_case_to_resolved_with_an_approved_extension(runnin
         clerk, number, "request-extension", days="3", reason="需更换整根灯杆，等待配件"
     )
     assert number in (await clerk.http.get("/console/bureau?tab=extension")).text
+    clerk.http.cookies.set("console_lang", "en")  # English punctuation on the English page
+    english = _visible((await clerk.http.get(f"/console/cases/{number}")).text)
+    assert "Extension requested: 3 working days" in english
+    assert "Extension requested (3 working days)" in english
+    assert not re.findall(r"[：（）]", english), english
+    clerk.http.cookies.set("console_lang", "zh")
+    assert "申请延期（3 个工作日）" in _visible((await clerk.http.get(f"/console/cases/{number}")).text)
     before = case_of(console, number).resolve_by
     boss = await client("supervisor1")
     assert number in (await boss.http.get("/console/supervise?tab=extension")).text

@@ -267,6 +267,11 @@ async def test_agent_rates_an_unanswered_callback(make_app, serve, browser, unan
         case = session.scalars(select(Case).where(Case.number == unanswered_callback)).one()
         assert (case.status, case.satisfaction) == ("dispatched", "unsatisfied")
         assert case.bureau.code == "urban-mgmt"
+    # the case's trail says what the resident rated and said: why the bureau does it again (重办)
+    await page.goto(f"{base}/console/cases/{unanswered_callback}")
+    callback = page.locator("[data-testid=timeline] tr[data-action=callback]")
+    await expect(callback).to_contain_text("回访：不满意")
+    await expect(callback).to_contain_text("路灯晚上仍然不亮")
 
 
 @pytest.fixture

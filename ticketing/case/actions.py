@@ -188,6 +188,7 @@ def callback(step: Step) -> None:
     else:
         step.case.reopened_at = step.now
     step.data["rating"] = step.payload.rating
+    step.note = step.payload.note or ""  # what the resident said (the agent's note): why 重办, for the bureau
 
 
 def reopen(step: Step) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from ticketing.callback import service
 from ticketing.callback.policy import (
@@ -14,6 +15,7 @@ from ticketing.callback.policy import (
     parse_policy,
     result_of,
 )
+from ticketing.case.models import CaseEvent
 
 from .support import SHANGHAI, THURSDAY_10, resolved_case
 
@@ -64,8 +66,13 @@ def test_unsatisfied_reopens_to_the_same_bureau_with_a_new_deadline(session, dat
     first_deadline = case.resolve_by
     (task,) = service.schedule(session, dataset, LATER)
     friday = THURSDAY_10 + timedelta(days=1)
-    service.rate(session, dataset, task.id, "unsatisfied", service.SURVEY, friday, comment_path="/tmp/c.wav")
+    service.rate(session, dataset, task.id, "unsatisfied", service.SURVEY, friday, comment_path="/tmp/c.wav",
+                 note="还有一盏路灯没修好")
     assert (case.status, case.bureau.code, case.satisfaction) == ("dispatched", "urban-mgmt", "unsatisfied")
+    # why it is done again stays in the trail for the bureau (the agent's note of the call)
+    callback = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id,
+                                                       CaseEvent.action == "callback")).one()
+    assert (callback.note, callback.data["rating"]) == ("还有一盏路灯没修好", "unsatisfied")
     assert case.reopened_at == friday and case.dispatched_at == friday and case.resolve_by > first_deadline
     assert task.comment_path == "/tmp/c.wav"
     with pytest.raises(service.TaskClosed):
