@@ -31,7 +31,7 @@ from ticketing.case.reads import clock
 from ticketing.case.schemas import ActionPayload, CaseCreate
 from ticketing.case.states import IllegalTransition
 from ticketing.dataset import Dataset
-from ticketing.routing import RoutingError, RoutingRequest, route
+from ticketing.routing import RoutingError, RoutingRequest, describe, route, urgency_text
 from ticketing.sla import intake_deadlines
 from ticketing.sla.policy import Limit
 
@@ -81,6 +81,7 @@ class Proposal:
     bureau_name: str
     explanation: str
     urgent: bool
+    urgency: list[str]  # each danger sign found, with its words, in the page's language
     dispatch_by: datetime | None
     resolve_limit: Limit
 
@@ -104,13 +105,16 @@ def propose(dataset: Dataset, text: str, street: str | None, category: str | Non
     urgent = decision.urgent
     sla_class = "urgent" if urgent else (found.sla_class if found else "complaint")
     dispatch_by = intake_deadlines(dataset, found, now, urgent=urgent).dispatch_by if found else None
-    return Proposal(category=decision.category, category_name=_name(found, language),
-                    bureau=decision.bureau, bureau_name=_name(bureau, language) or decision.bureau,
-                    explanation=decision.explanation, urgent=urgent, dispatch_by=dispatch_by,
-                    resolve_limit=dataset.sla.resolve_limit(sla_class))
+    return Proposal(category=decision.category, category_name=name_in(found, language),
+                    bureau=decision.bureau, bureau_name=name_in(bureau, language) or decision.bureau,
+                    explanation=describe(dataset, decision.reason, language) if decision.reason
+                    else decision.explanation, urgent=urgent,
+                    urgency=[urgency_text(sign, language) for sign in decision.urgency],
+                    dispatch_by=dispatch_by, resolve_limit=dataset.sla.resolve_limit(sla_class))
 
 
-def _name(item: Any, language: str) -> str:
+def name_in(item: Any, language: str) -> str:
+    """Return a bureau's or category's name in the page's language ("" for none)."""
     if item is None:
         return ""
     return item.name_en if language == "en" and item.name_en else item.name_zh

@@ -67,5 +67,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "urgent_alerts": ("新的紧急工单", "New urgent cases"),
     "urgent_alert": ("紧急工单 {number} 已受理，须在 {time} 前派单",
                      "Urgent case {number} taken in: dispatch by {time}"),
+    "urgent_case_note": ("紧急工单：已设为紧急，派单时限缩短",
+                         "Urgent case: set to urgent, a shorter deadline"),
+    "urgent_because": ("依据", "because of"),
     "urgent_dispatch_by": ("须在 {time} 前派单", "dispatch by {time}"),
 }

@@ -129,6 +129,7 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!cases.length) { $("pop-history").replaceChildren(el("li", t("no_history"), "muted")); return; }
     $("pop-history").replaceChildren(...cases.map((c) => {
       const item = el("li");
+      if (c.priority === "urgent") item.append(el("span", t("priority_urgent"), "tag err"), " ");
       item.append(el("span", c.number, "mono"), " ", el("span", t("status_" + c.status)), " ",
         el("span", (c.created_at || "").slice(0, 10), "muted"), el("div", c.description));
       item.append(...(c.media || []).map(mediaPlayer));
@@ -207,9 +208,22 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!data) return;
     const p = data.proposal;
     $("suggestion").textContent = `${t("suggested")}: ${p.category_name || "—"} → ${p.bureau_name}` + (p.urgent ? ` · ${t("priority_urgent")}` : "");
+    $("suggestion").title = p.explanation || "";
     if (p.category) $("case-category").value = p.category;
     $("case-bureau").value = p.bureau;
+    if (p.urgent) $("case-priority").value = "urgent";
+    showUrgency(p.urgent, p.urgency || [], p.dispatch_by);
     showDeadlines(p);
+  }
+
+  // Danger to life (井盖, 燃气, 火, ...): said at once, above the save button, with the shorter deadline.
+  function showUrgency(urgent, signs, dispatchBy) {
+    const note = $("urgent-note");
+    note.hidden = !urgent;
+    if (!urgent) return;
+    const why = signs.length ? `${t("urgent_because")} ${signs.join("；")}` : "";
+    note.textContent = [t("urgent_case_note"), why, dispatchBy ? t("urgent_dispatch_by").replace("{time}", dispatchBy) : ""]
+      .filter(Boolean).join(" · ");
   }
   $("btn-suggest").addEventListener("click", suggest);
 
@@ -229,10 +243,15 @@ document.addEventListener("DOMContentLoaded", () => {
       const data = await post("/agent/cases", new FormData($("case-form")), true);
       newCaseKey();
       const c = data.case;
-      $("case-result").replaceChildren(el("strong", `${t("case_created")}: ${c.number}`, "ok"),
+      const urgent = c.priority === "urgent";
+      $("case-result").replaceChildren(...(urgent ? [el("span", t("kind_urgent"), "tag err"), " "] : []),
+        el("strong", `${t("case_created")}: ${c.number}`, "ok"),
         el("span", ` ${c.category} → ${c.bureau}` + (c.resolve_by ? ` · ${t("resolve_by")} ${c.resolve_by}` : "")));
-      banner(`${t("case_created")}: ${c.number}`, "ok");
+      if (urgent) banner(t("urgent_alert").replace("{number}", c.number).replace("{time}", c.dispatch_by || "—"), "warn");
+      else banner(`${t("case_created")}: ${c.number}`, "ok");
       $("case-description").value = "";
+      $("case-priority").value = "normal";
+      showUrgency(false);
       // The caller may have a second request, so who and where stay; the routing choices were this case's:
       // a category or bureau left selected would be forced onto the next case instead of routing it.
       $("case-category").value = "";

@@ -253,18 +253,17 @@ async def create_case(request: Request, viewer: Viewer = AgentViewer) -> Respons
     form = dict(await request.form())
 
     async def run() -> dict[str, Any]:
-        return {"case": await asyncio.to_thread(_create, console, form, viewer)}
+        return {"case": await asyncio.to_thread(_create, console, form, viewer, language(request))}
 
     return await _guard(request, run)
 
 
-def _create(console, form: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
+def _create(console, form: dict[str, Any], viewer: Viewer, lang: str) -> dict[str, Any]:
     with session_scope(console.session_factory) as session:
         case = cases.create(session, console.dataset, form, viewer)
         session.flush()
-        return {"number": case.number, "status": case.status,
-                "bureau": case.bureau.name_zh if case.bureau else "",
-                "category": case.category.name_zh if case.category else "",
+        return {"number": case.number, "status": case.status, "priority": case.priority,
+                "bureau": cases.name_in(case.bureau, lang), "category": cases.name_in(case.category, lang),
                 "dispatch_by": _local(console, case.dispatch_by),
                 "acknowledge_by": _local(console, case.acknowledge_by),
                 "resolve_by": _local(console, case.resolve_by)}

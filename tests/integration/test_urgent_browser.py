@@ -63,3 +63,48 @@ async def test_an_urgent_case_alerts_supervisors_with_a_shorter_deadline(
     desk = await log_in(browser, base, "dispatcher1", "dispatcher-pass")
     await expect(desk.get_by_test_id("notices")).to_contain_text(number)
     await expect(desk.get_by_test_id("notices")).to_contain_text("紧急工单")
+
+
+async def test_the_agent_filing_an_urgent_case_sees_it_and_so_does_the_pop_of_the_next_call(
+        make_app, serve, browser, redis_url, session_factory):  # noqa: F811
+    """The agent's page (issue 12): the suggestion says why it is urgent and sets 紧急; the saved case says
+    it was taken in as urgent with its dispatch deadline; the caller's next call shows it tagged 紧急."""
+    from ticketing.bus import contract as ct
+
+    app, console, _bridge = make_app(redis_url=redis_url)
+    base = await serve(app)
+    agent = await log_in(browser, base, "agent1", "agent-pass")
+    await agent.fill("#case-phone", "13800138077")
+    await agent.fill("#case-description", "小区门口的井盖丢了，很危险，晚上有人差点掉下去")
+    await agent.click("#btn-suggest")
+    note = agent.get_by_test_id("urgent-note")
+    await expect(note).to_be_visible()
+    await expect(note).to_contain_text("紧急工单")
+    await expect(note).to_contain_text("井盖")
+    await expect(note).to_contain_text("前派单")
+    await expect(agent.locator("#case-priority")).to_have_value("urgent")
+    await agent.screenshot(path=shot("agent-urgent-suggested.png"), full_page=True)
+    keep("agent-urgent-suggested.png")
+    await agent.click("#btn-save")
+    result = agent.get_by_test_id("case-result")
+    await expect(result).to_contain_text("紧急工单")
+    await expect(agent.locator("#banner")).to_contain_text("已受理，须在 ")
+    await expect(note).to_be_hidden()
+    await expect(agent.locator("#case-priority")).to_have_value("normal")  # the next case starts normal
+    number = next(w for w in (await result.inner_text()).replace("：", " ").split() if w.startswith("FT"))
+    with session_scope(session_factory) as session:
+        from ticketing.case.models import Case
+        assert session.scalar(select(Case.priority).where(Case.number == number)) == "urgent"
+
+    await agent.click("#btn-login")
+    await expect(agent.locator("#state")).to_have_text("空闲")
+    await console.bus.publish_event(ct.CallStarted(linkedid="U1", uniqueid="U1", channel="PJSIP/inbound-0077",
+                                                   caller="13800138077"))
+    await console.bus.publish_event(ct.CallOffered(linkedid="U1", queue="general-zh", agent="PJSIP/1001",
+                                                   agent_channel="PJSIP/1001-0077"))
+    earlier = agent.get_by_test_id("pop-history").locator("li", has_text=number)
+    await expect(earlier.locator(".tag.err")).to_have_text("紧急")
+    await agent.screenshot(path=shot("agent-urgent-history.png"), full_page=True)
+    keep("agent-urgent-history.png")
+    await agent.goto(f"{base}/console/cases/{number}")
+    await expect(agent.locator("main")).to_contain_text("紧急")

@@ -19,9 +19,8 @@ from ticketing.case.reads import to_read
 from ticketing.case.schemas import ActionPayload, CallerHistory, CaseCreate, CasePage, CaseRead, EventRead
 from ticketing.database.deps import get_db
 from ticketing.database.types import utcnow
-from ticketing.routing import RoutingRequest, route
+from ticketing.routing import RoutingRequest, describe, name_in, route, urgency_text
 from ticketing.routing import language as languages
-from ticketing.routing.engine import describe, name_in, urgency_text
 from ticketing.user.deps import current_user, require_roles
 from ticketing.user.models import User
 from ticketing.validation import MAX_PAGE, Day, Moment, Text

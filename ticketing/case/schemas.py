@@ -99,6 +99,7 @@ class CaseSummary(LocalTimes):
     description: str
     created_at: datetime
     resolve_by: datetime | None
+    priority: str = Field("normal", description="normal or urgent (紧急: a shorter deadline, flagged)")
 
 
 class CaseRead(CaseSummary):
@@ -112,7 +113,6 @@ class CaseRead(CaseSummary):
     longitude: float | None
     category_name: str | None
     bureau_name: str | None
-    priority: str
     routing_rule: str | None
     routing_explanation: str
     dispatch_by: datetime | None

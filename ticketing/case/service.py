@@ -111,7 +111,7 @@ def _summary_query():
     return (
         select(Case.id, Case.number, Case.status, Case.channel, Category.code.label("category"),
                Bureau.code.label("bureau"), Street.code.label("street"), Case.description, Case.created_at,
-               Case.resolve_by)
+               Case.resolve_by, Case.priority)
         .outerjoin(Category, Category.id == Case.category_id)
         .outerjoin(Bureau, Bureau.id == Case.bureau_id)
         .outerjoin(Street, Street.id == Case.street_id)
@@ -299,6 +299,7 @@ def summary(case: Case) -> CaseSummary:
         description=case.description,
         created_at=case.created_at,
         resolve_by=case.resolve_by,
+        priority=case.priority,
     )
 
 

@@ -6,9 +6,11 @@ from ticketing.routing.engine import (
     RoutingError,
     RoutingRequest,
     describe,
+    name_in,
     prepare,
     route,
     segment,
+    urgency_text,
 )
 from ticketing.routing.keywords import KeywordMatcher, normalise
 from ticketing.routing.suggest import CategorySuggestion, suggest_category
@@ -21,9 +23,11 @@ __all__ = [
     "RoutingError",
     "RoutingRequest",
     "describe",
+    "name_in",
     "normalise",
     "prepare",
     "route",
     "segment",
     "suggest_category",
+    "urgency_text",
 ]
