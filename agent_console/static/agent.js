@@ -86,6 +86,7 @@ document.addEventListener("DOMContentLoaded", () => {
     $("pop-ivr").replaceChildren(...(call.ivr_path || []).map((s) => el("li", ivrStep(s))));
     const lines = (call.transcript || []).map((s) => el("p", s.text));
     if (call.partial) lines.push(el("p", call.partial, "partial"));
+    if (!lines.length) lines.push(el("p", t("no_transcript"), "muted empty"));  // an empty box looked broken
     $("pop-transcript").replaceChildren(...lines);
     $("pop-transcript").scrollTop = $("pop-transcript").scrollHeight;
   }

@@ -63,7 +63,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   function transcriptText() {
-    return [...$("pop-transcript").querySelectorAll("p")].map((p) => p.textContent).join(" ").trim();
+    return [...$("pop-transcript").querySelectorAll("p:not(.empty)")].map((p) => p.textContent).join(" ").trim();
   }
 
   $("kb-search").addEventListener("submit", (event) => {

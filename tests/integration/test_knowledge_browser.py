@@ -35,6 +35,8 @@ async def test_agent_answers_a_question_from_the_knowledge_base_in_one_click(
     await console.bus.publish_event(ct.CallOffered(linkedid="K1", queue="general-zh", agent="PJSIP/1001",
                                                    agent_channel="PJSIP/1001-0009"))
     await expect(agent.get_by_test_id("pop-caller")).to_have_text("13800138009")
+    # nothing said yet: the box says so (the words are not a request the knowledge base searches for)
+    await expect(agent.get_by_test_id("pop-transcript")).to_have_text("暂无转写（来电人说话后显示）")
     said = "你好，我的身份证丢了，想问一下去哪里补办"
     await console.bus.publish_event(ct.TranscriptFinal(linkedid="K1", text=said, stream_id="s1",
                                                        confidence=0.9, reason="silence", audio_seconds=3.0))
