@@ -11,14 +11,24 @@ outbox relay, access log on too. It skips what makes the hotline the hotline: au
 routing, deadlines, the read model, the console and its bus consumers. The same load (CONCURRENCY
 requests in flight from two client processes) drives each in turn, twice; the best run of each counts.
 
-    .venv/bin/python -m bench.case_api [--seconds 5] [--concurrency 16] [--workers 1,2]
+Requests per second on 2 shared cores mostly measure who else is running, and the Python load generator
+itself takes about as much CPU per request as the baseline server. So each run also reads the CPU time
+the server's processes (uvicorn and its workers, from /proc) spent per case: that ratio, baseline CPU per
+case over the hotline's, is what the hotline's throughput would be against the baseline's on a CPU-bound
+machine, and it barely moves with the machine's load. `--client wrk` drives the load with wrk (a C load
+generator, Debian package `wrk`, with a Lua script for the POST) instead of two Python processes, so the
+load generator leaves the cores to the servers; the worker scaling is only measurable that way.
+
+    .venv/bin/python -m bench.case_api [--seconds 5] [--concurrency 16] [--workers 1,2] [--client wrk]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -216,41 +226,114 @@ def _client(args: tuple) -> tuple[int, int]:
     return asyncio.run(_load(*args))
 
 
-def load(pool: ProcessPoolExecutor, target: tuple, seconds: float, concurrency: int) -> tuple[float, int]:
-    """Drive `target` from CLIENTS processes for `seconds`; return (requests/s, failures)."""
+def load(pool: ProcessPoolExecutor | None, target: tuple, seconds: float,
+         concurrency: int) -> tuple[int, int, float]:
+    """Drive `target` for `seconds` (wrk when pool is None); return (requests, failures, elapsed s)."""
     base, path, headers = target
+    if pool is None:
+        return _wrk(base + path, headers, seconds, concurrency)
     started = time.monotonic()
     share = max(1, concurrency // CLIENTS)
     results = list(pool.map(_client, [(base, path, headers, seconds, share)] * CLIENTS))
     elapsed = time.monotonic() - started
-    return sum(r[0] for r in results) / elapsed, sum(r[1] for r in results)
+    return sum(r[0] for r in results), sum(r[1] for r in results), elapsed
 
 
-def measure(url: str, redis: str, token: str, workers: int, args, logs: Path) -> dict[str, float]:
-    """Best requests/s of the hotline and of the baseline with `workers` processes each."""
+WRK_SCRIPT = """wrk.method = "POST"
+wrk.body = {body}
+wrk.headers["Content-Type"] = "application/json"
+{headers}
+"""
+
+
+def _wrk(url: str, headers: dict, seconds: float, concurrency: int) -> tuple[int, int, float]:
+    """One wrk run (one thread, `concurrency` connections) posting BODY; (requests, non-2xx, elapsed s)."""
+    lines = "\n".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items())
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        body = json.dumps(json.dumps(BODY, ensure_ascii=False), ensure_ascii=False)  # a Lua string literal
+        script.write(WRK_SCRIPT.format(body=body, headers=lines))
+    try:
+        command = ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "-s", script.name, url]
+        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(script.name)
+    done = re.search(r"(\d+) requests in ([\d.]+)(m?s)", out)
+    if done is None:
+        raise RuntimeError(f"wrk printed no request count: {out}")
+    elapsed = float(done.group(2)) / (1000 if done.group(3) == "ms" else 1)
+    failed = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return (int(done.group(1)), (int(failed.group(1)) if failed else 0)
+            + (sum(int(n) for n in errors.groups()) if errors else 0), elapsed)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its child processes (uvicorn's workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for proc in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            kids = [int(k) for k in (task / "children").read_text().split()]
+        except FileNotFoundError:
+            continue
+        for kid in kids:
+            found += [kid, *_children(kid)]
+    return found
+
+
+def measure(url: str, redis: str, token: str, workers: int, args,
+            logs: Path) -> dict[str, tuple[float, float]]:
+    """Best requests/s and least server CPU ms per case of the hotline and the baseline, `workers` each."""
     servers = []
     try:
         hotline, hotline_base = serve_hotline(url, redis, workers, logs / f"hotline-{workers}.log")
         servers.append(hotline)
         baseline, baseline_base = serve_baseline(url, redis, workers, logs / f"baseline-{workers}.log")
         servers.append(baseline)
-        targets = {"hotline serve": (hotline_base, "/api/v1/cases", {"Authorization": f"Bearer {token}"}),
-                   "baseline": (baseline_base, "/cases", {})}
-        best: dict[str, float] = {}
-        with ProcessPoolExecutor(CLIENTS) as pool:
-            for target in targets.values():  # warm up connections, imports and caches
-                load(pool, target, 1.5, 4)
-            for round_ in (1, 2):
-                for name, target in targets.items():
-                    rate, failed = load(pool, target, args.seconds, args.concurrency)
+        auth = {"Authorization": f"Bearer {token}"}
+        targets = {"hotline serve": (hotline, hotline_base, "/api/v1/cases", auth),
+                   "baseline": (baseline, baseline_base, "/cases", {})}
+        best: dict[str, tuple[float, float]] = {}
+        with ProcessPoolExecutor(CLIENTS) if args.client == "python" else _no_pool() as pool:
+            for _process, *target in targets.values():  # warm up connections, imports and caches
+                load(pool, tuple(target), 1.5, 4)
+            for round_ in range(1, args.rounds + 1):
+                for name, (process, *target) in targets.items():
+                    cpu = cpu_seconds(process.pid)
+                    done, failed, elapsed = load(pool, tuple(target), args.seconds, args.concurrency)
+                    cpu_ms = (cpu_seconds(process.pid) - cpu) * 1000 / max(done, 1)
+                    rate = done / elapsed
                     print(f"  {workers} worker(s), round {round_}: {name:14} {rate:8.1f} req/s "
-                          f"({failed} failed)", flush=True)
-                    best[name] = max(best.get(name, 0.0), rate)
+                          f"{cpu_ms:6.2f} ms CPU per case ({failed} failed, load average "
+                          f"{os.getloadavg()[0]:.1f})", flush=True)
+                    rate_best, cpu_best = best.get(name, (0.0, float("inf")))
+                    best[name] = (max(rate_best, rate), min(cpu_best, cpu_ms))
         return best
     finally:
         for process in servers:
             process.terminate()
             process.wait(timeout=30)
+
+
+class _no_pool:
+    """Context manager standing in for the client pool when wrk drives the load."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_exc) -> None:
+        return None
 
 
 def main() -> None:
@@ -259,6 +342,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--client", choices=("python", "wrk"),
+                        default="python",
+                        help="load generator: two Python (httpx) processes, or wrk (Debian package)")
     parser.add_argument(
         "--postgres",
         default=os.environ.get("HOTLINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
@@ -273,15 +360,19 @@ def main() -> None:
                 results[workers] = measure(url, args.redis, token, workers, args, Path(logs))
     finally:
         drop(admin_url, url)
-    print(f"case creation, concurrency {args.concurrency}, best of 2 x {args.seconds:.0f} s on PostgreSQL:")
-    print("| workers | hotline serve req/s | baseline req/s | ratio |")
-    print("|--------:|--------------------:|---------------:|------:|")
+    print(f"case creation ({args.client} client), concurrency {args.concurrency}, best of {args.rounds} x "
+          f"{args.seconds:.0f} s on PostgreSQL; CPU = the server's processes per case:")
+    print("| workers | hotline serve req/s | baseline req/s | ratio "
+          "| hotline CPU ms | baseline CPU ms | CPU ratio |")
+    print("|--------:|--------------------:|---------------:|------:"
+          "|---------------:|----------------:|----------:|")
     for workers, best in results.items():
-        ratio = best["hotline serve"] / best["baseline"]
-        print(f"| {workers} | {best['hotline serve']:.1f} | {best['baseline']:.1f} | {ratio:.2f} |")
+        (rate, cpu), (base_rate, base_cpu) = best["hotline serve"], best["baseline"]
+        print(f"| {workers} | {rate:.1f} | {base_rate:.1f} | {rate / base_rate:.2f} | {cpu:.2f} "
+              f"| {base_cpu:.2f} | {base_cpu / cpu:.2f} |")
     if 1 in results and 2 in results:
         for name in ("hotline serve", "baseline"):
-            print(f"  {name}: 2 workers / 1 worker = {results[2][name] / results[1][name]:.2f}")
+            print(f"  {name}: 2 workers / 1 worker = {results[2][name][0] / results[1][name][0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from ticketing import logs
 from ticketing.case import access, flows, idempotency, privacy, service, states
@@ -43,7 +44,7 @@ def dataset_of(request: Request):
 
 
 @router.post("/cases", status_code=status.HTTP_201_CREATED, response_model=CaseRead)
-def create_case(
+async def create_case(
     data: CaseCreate,
     request: Request,
     response: Response,
@@ -54,7 +55,16 @@ def create_case(
         "key and body returns the case already made (Idempotent-Replayed: true) instead of a second one; "
         "the same key with another body is 422. Kept 24 hours."),
 ) -> CaseRead:
-    """Take in a case: route it and set its deadlines; `dispatch: true` dispatches it at once."""
+    """Take in a case: route it and set its deadlines; `dispatch: true` dispatches it at once.
+
+    Async with the whole intake in one thread-pool call: a sync endpoint costs FastAPI a second hop to
+    validate its answer, and the hops were a large part of intake's CPU (docs/operations.md).
+    """
+    return await run_in_threadpool(_create_case, data, request, response, session, user, idempotency_key)
+
+
+def _create_case(data: CaseCreate, request: Request, response: Response, session: Session, user: User,
+                 idempotency_key: str | None) -> CaseRead:
     case, replayed = idempotency.intake_once(session, dataset_of(request), data, Actor.of(user), user.id,
                                              idempotency_key)
     if replayed:
