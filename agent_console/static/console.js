@@ -85,3 +85,55 @@ const Console = (() => {
 
   return { t, banner, post, live, stop, tab, prefix, el, duration, expired };
 })();
+
+// Date fields (templates/_date.html) are text written 2026-12-02 whatever the browser's locale: a day typed as
+// 2026/12/2, 2026.12.02 or 2026年12月2日 is put in that form, and the calendar button opens the browser's own
+// picker on a hidden native field whose choice comes back in the same form.
+(() => {
+  const pad = (n) => String(n).padStart(2, "0");
+  const DAY = /^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$/;
+  const MONTH = /^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*$/;
+
+  function normalise(field) {
+    const month = field.dataset.kind === "month";
+    const found = (month ? MONTH : DAY).exec(field.value);
+    if (!found) return;
+    const [, y, m, d] = found;
+    field.value = month ? `${y}-${pad(m)}` : `${y}-${pad(m)}-${pad(d)}`;
+  }
+
+  function pick(field, button) {
+    let native = button.nextElementSibling;
+    if (!native || !native.classList.contains("date-native")) {
+      native = document.createElement("input");
+      native.type = field.dataset.kind === "month" ? "month" : "date";
+      native.className = "date-native";
+      native.tabIndex = -1;
+      native.setAttribute("aria-hidden", "true");
+      native.addEventListener("change", () => {
+        field.value = native.value;
+        field.dispatchEvent(new Event("input", { bubbles: true }));
+        field.dispatchEvent(new Event("change", { bubbles: true }));
+        field.focus();
+      });
+      button.after(native);
+    }
+    normalise(field);
+    native.value = field.checkValidity() ? field.value : "";
+    try { native.showPicker(); } catch (_err) { native.focus(); native.click(); }
+  }
+
+  for (const field of document.querySelectorAll("input.date-field")) {
+    field.addEventListener("change", () => normalise(field));
+    field.addEventListener("blur", () => normalise(field));
+    field.addEventListener("keydown", (event) => { if (event.key === "Enter") normalise(field); });
+    const button = field.nextElementSibling;
+    if (button && button.classList.contains("date-pick")) {
+      button.hidden = false;
+      button.addEventListener("click", () => pick(field, button));
+    }
+  }
+  for (const form of document.querySelectorAll("form")) {
+    form.addEventListener("submit", () => form.querySelectorAll("input.date-field").forEach(normalise), true);
+  }
+})();

@@ -178,6 +178,39 @@ async def test_monthly_trend_shows_casework_and_the_wide_table_reads_on_a_laptop
     assert (row["催办次数 / Urged"], row["督办件数 / Under supervision"]) == (2, 1)
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_date_filters_show_and_take_days_as_2026_12_02(make_app, serve, browser, lang):  # noqa: F811
+    """The browser's date field showed 10/01/2026 in a Chinese page; every date filter reads 2026-10-01."""
+    app, _console, _bridge = make_app()
+    base = await serve(app)
+    page = await _laptop(browser, base, lang)
+    await page.goto(f"{base}/console/reports?by=bureau&first=2026-10-01&last=2026-10-31")
+    first, last = page.locator("input[name=first]"), page.locator("input[name=last]")
+    await expect(first).to_have_value("2026-10-01")
+    await expect(first).to_have_attribute("type", "text")
+    await first.fill("2026/9/1")  # typed as people write it: put in the one form on submit
+    await last.fill("2026年9月30日")
+    await last.press("Enter")
+    await expect(page).to_have_url(f"{base}/console/reports?by=bureau&first=2026-09-01&last=2026-09-30")
+    await expect(page.get_by_test_id("table-bureau")).to_contain_text("2026-09-01 – 2026-09-30")
+    await page.locator("input[name=first] + .date-pick").click()  # the browser's own calendar, fed the day
+    await expect(page.locator("input[name=first] ~ input.date-native")).to_have_value("2026-09-01")
+    await page.locator("input[name=first] ~ input.date-native").fill("2026-08-03")
+    await expect(first).to_have_value("2026-08-03")
+    await page.locator(".report-form").screenshot(path=str(SHOTS / f"date-filters-{lang}.png"))
+    await first.fill("09/01/2026")  # the old field's American form is refused before it is sent
+    assert not await first.evaluate("field => field.checkValidity()")
+
+    await page.goto(f"{base}/console/reports/bulletin?month=2026-10")
+    await expect(page.locator("input[name=month]")).to_have_value("2026-10")
+    await page.locator("input[name=month]").fill("2026/9")
+    await page.locator("input[name=month]").press("Enter")
+    await expect(page).to_have_url(f"{base}/console/reports/bulletin?month=2026-09")
+    await page.goto(f"{base}/console/search?from=2026-10-01")
+    await expect(page.locator("input[name=from]")).to_have_value("2026-10-01")
+    await expect(page.locator("input[name=to]")).to_have_attribute("placeholder", "YYYY-MM-DD")
+
+
 @pytest.fixture
 def month_of_cases(session_factory, report_cases):  # noqa: F811
     """Six more October cases each for 城管 (on time, satisfied) and 环境 (late, unsatisfied): both graded."""
