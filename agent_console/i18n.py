@@ -179,6 +179,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "queue": ("队列", "Queue"),
     "waiting": ("排队数", "Waiting"),
     "longest_wait": ("最长等待(秒)", "Longest wait (s)"),
+    "server_share": ("↳ 服务器 {server}：坐席 {agents}，空闲 {available}",
+                     "↳ Server {server}: {agents} agents, {available} free"),
+    "server_default": ("默认", "default"),  # HOTLINE_AMI_SERVER left unset
     "answered": ("今日接通", "Answered today"),
     "abandoned": ("今日放弃", "Abandoned today"),
     "service_level": ("服务水平(15秒)", "Service level (15 s)"),

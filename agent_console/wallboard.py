@@ -2,6 +2,12 @@
 
 Counters are sets of Linkedids, so an event delivered twice changes nothing. Service level is the share of
 calls offered today (answered + abandoned) that an agent answered within the threshold.
+
+With several Asterisk servers a queue of one name runs on each of them: its row counts the calls of all
+servers (Linkedids stay unique across servers: each has its own `systemname`), and lists each server's
+share beside it, with the agents Asterisk has in that server's queue. A call waits for an agent on its own
+server only, so "3 waiting on alpha, nobody free there" is what the supervisor must see even when beta
+has agents free.
 """
 
 from __future__ import annotations
@@ -15,16 +21,25 @@ from zoneinfo import ZoneInfo
 from ticketing.bus import contract as ct
 
 
+@dataclass(frozen=True)
+class ServerReport:
+    """What one Asterisk server last said of its copy of a queue (queue.stats)."""
+
+    waiting: int = 0
+    logged_in: int = 0
+    available: int = 0
+
+
 @dataclass
 class QueueBoard:
-    """Today's figures of one queue."""
+    """Today's figures of one queue, over every Asterisk server it runs on."""
 
     name: str
     waiting: dict[str, datetime] = field(default_factory=dict)  # linkedid -> joined the queue at
     answered: dict[str, float] = field(default_factory=dict)  # linkedid -> seconds waited
     abandoned: set[str] = field(default_factory=set)
-    reported_waiting: int | None = None  # Asterisk's own count from queue.stats
-    reported_longest: int = 0
+    server_of: dict[str, str] = field(default_factory=dict)  # linkedid -> the Asterisk server of the call
+    reported: dict[str, ServerReport] = field(default_factory=dict)  # server -> its queue.stats
 
 
 @dataclass
@@ -70,6 +85,7 @@ def _in_today(board: Wallboard, at: datetime) -> bool:
         for queue in board.queues.values():
             queue.answered.clear()
             queue.abandoned.clear()
+            queue.server_of = {lid: s for lid, s in queue.server_of.items() if lid in queue.waiting}
         return True
     return local_day == board.day
 
@@ -80,6 +96,7 @@ def _queue(board: Wallboard, name: str) -> QueueBoard:
 
 def _queued(board: Wallboard, e: ct.CallQueued, at: datetime) -> None:
     queue = _queue(board, e.queue)
+    queue.server_of.setdefault(e.linkedid, e.server)
     if e.linkedid not in queue.answered and e.linkedid not in queue.abandoned:
         queue.waiting.setdefault(e.linkedid, at)
         board.queue_of_call[e.linkedid] = e.queue
@@ -87,11 +104,14 @@ def _queued(board: Wallboard, e: ct.CallQueued, at: datetime) -> None:
 
 def _connected(board: Wallboard, e: ct.CallConnected, at: datetime) -> None:
     queue = _queue(board, e.queue or board.queue_of_call.get(e.linkedid, ""))
+    queue.server_of.setdefault(e.linkedid, e.server)
     queue.waiting.pop(e.linkedid, None)
     queue.answered.setdefault(e.linkedid, float(e.hold_seconds))
 
 
 def _abandoned(board: Wallboard, e: ct.CallAbandoned, at: datetime) -> None:
+    if e.queue:
+        _queue(board, e.queue).server_of.setdefault(e.linkedid, e.server)
     _abandon(board, e.linkedid, e.queue)
 
 
@@ -113,9 +133,8 @@ def _ended(board: Wallboard, e: ct.CallEnded, at: datetime) -> None:
 
 
 def _stats(board: Wallboard, e: ct.QueueStats, at: datetime) -> None:
-    queue = _queue(board, e.queue)
-    queue.reported_waiting = e.waiting
-    queue.reported_longest = e.longest_hold_seconds
+    _queue(board, e.queue).reported[e.server] = ServerReport(waiting=e.waiting, logged_in=e.logged_in,
+                                                             available=e.available)
 
 
 def _agent_presence(board: Wallboard, e: ct.AgentPresence) -> None:
@@ -147,6 +166,7 @@ class CallRecord:
     answered: bool
     ended: bool
     wait_seconds: float | None = None
+    server: str = ""  # the Asterisk server ("": not recorded)
 
 
 def restore(board: Wallboard, records: list[CallRecord], now: datetime) -> Wallboard:
@@ -157,6 +177,8 @@ def restore(board: Wallboard, records: list[CallRecord], now: datetime) -> Wallb
             continue
         queue = _queue(board, record.queue)
         lid = record.linkedid
+        if record.server:
+            queue.server_of.setdefault(lid, record.server)
         if lid in queue.answered or lid in queue.abandoned:
             continue  # a live event already settled it
         if record.answered:
@@ -172,18 +194,39 @@ def restore(board: Wallboard, records: list[CallRecord], now: datetime) -> Wallb
 
 
 def queue_figures(queue: QueueBoard, now: datetime, sl_seconds: int) -> dict[str, Any]:
-    """Return the row a supervisor sees for one queue."""
-    longest = max(((now - t).total_seconds() for t in queue.waiting.values()), default=0.0)
-    offered = len(queue.answered) + len(queue.abandoned)
-    within = sum(1 for waited in queue.answered.values() if waited <= sl_seconds)
+    """Return the row a supervisor sees for one queue: all servers summed, then each server's share."""
+    return {"queue": queue.name, **_figures(queue.waiting, queue.answered, queue.abandoned, now, sl_seconds),
+            "servers": _server_figures(queue, now, sl_seconds)}
+
+
+def _figures(waiting: dict[str, datetime], answered: dict[str, float], abandoned: set[str], now: datetime,
+             sl_seconds: int) -> dict[str, Any]:
+    longest = max(((now - t).total_seconds() for t in waiting.values()), default=0.0)
+    offered = len(answered) + len(abandoned)
+    within = sum(1 for waited in answered.values() if waited <= sl_seconds)
     return {
-        "queue": queue.name,
-        "waiting": len(queue.waiting),
+        "waiting": len(waiting),
         "longest_wait": int(max(longest, 0)),
-        "answered": len(queue.answered),
-        "abandoned": len(queue.abandoned),
+        "answered": len(answered),
+        "abandoned": len(abandoned),
         "service_level": round(100 * within / offered, 1) if offered else None,
     }
+
+
+def _server_figures(queue: QueueBoard, now: datetime, sl_seconds: int) -> list[dict[str, Any]]:
+    """Each server's share of the queue, when the queue runs on more than one (else nothing to split)."""
+    servers = sorted(set(queue.server_of.values()) | set(queue.reported))
+    if len(servers) < 2:
+        return []
+    rows = []
+    for server in servers:
+        mine = {lid for lid, s in queue.server_of.items() if s == server}
+        report = queue.reported.get(server, ServerReport())
+        figures = _figures({lid: t for lid, t in queue.waiting.items() if lid in mine},
+                           {lid: w for lid, w in queue.answered.items() if lid in mine},
+                           queue.abandoned & mine, now, sl_seconds)
+        rows.append({"server": server, **figures, "agents": report.logged_in, "available": report.available})
+    return rows
 
 
 def snapshot(board: Wallboard, now: datetime, sl_seconds: int) -> dict[str, Any]:

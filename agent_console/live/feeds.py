@@ -109,7 +109,7 @@ def today_call_records(console: Console, now: datetime) -> list[wb.CallRecord]:
     with session_scope(console.session_factory) as session:
         return [wb.CallRecord(linkedid=call.linkedid, queue=call.queue or "", queued_at=call.queued_at,
                               answered=call.answered_at is not None, ended=call.status == "ended",
-                              wait_seconds=call.wait_seconds)
+                              wait_seconds=call.wait_seconds, server=call.server or "")
                 for call in session.scalars(query)]
 
 

@@ -34,11 +34,24 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   const english = document.documentElement.lang === "en";
 
+  // A queue's row sums every Asterisk server; with several, each server's share follows (its callers wait
+  // for that server's agents only).
+  function figures(f) {
+    return [f.waiting, f.longest_wait, f.answered, f.abandoned,
+      f.service_level === null ? "—" : `${f.service_level.toFixed(1)} %`];
+  }
+  function serverRow(s) {
+    const name = s.server === "default" ? t("server_default") : s.server;
+    const label = t("server_share").replace("{server}", name).replace("{agents}", s.agents)
+      .replace("{available}", s.available);
+    const row = cells(el("tr"), [label, ...figures(s)]);
+    row.className = "server-share"; row.dataset.testid = "queue-server";
+    return row;
+  }
   function drawQueues(queues) {
-    document.getElementById("queue-rows").replaceChildren(...rowsOrNone(queues.map((q) => cells(el("tr"), [
-      queueName(q.queue), q.waiting, q.longest_wait, q.answered, q.abandoned,
-      q.service_level === null ? "—" : `${q.service_level.toFixed(1)} %`,
-    ])), 6));
+    document.getElementById("queue-rows").replaceChildren(...rowsOrNone(queues.flatMap((q) => [
+      cells(el("tr"), [queueName(q.queue), ...figures(q)]), ...(q.servers || []).map(serverRow),
+    ]), 6));
   }
 
   function drawAgents(agents, byState) {

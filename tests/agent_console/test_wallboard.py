@@ -114,3 +114,41 @@ def test_live_events_win_over_older_records():
     assert (row["answered"], row["abandoned"], row["waiting"]) == (1, 0, 0)
     wb.restore(board, [record("A", 0, answered=True, wait=4)], at(6))  # restoring twice changes nothing
     assert wb.snapshot(board, at(6), 15)["queues"][0]["answered"] == 1
+
+
+def on(server, event):
+    return type(event)(**{**event.__dict__, "server": server})
+
+
+def test_a_queue_on_two_servers_is_summed_and_split_per_server():
+    board = wb.Wallboard(tz=TZ)
+    for offset, event in ((0, on("alpha", queued("A1"))), (0, on("beta", queued("B1"))),
+                          (2, on("alpha", queued("A2"))), (5, on("beta", connected("B1", 5))),
+                          (6, on("alpha", connected("A1", 6))), (8, on("beta", queued("B2"))),
+                          (20, on("beta", abandoned("B2"))),
+                          (25, ct.QueueStats(server="alpha", queue="general-zh", waiting=1, logged_in=2,
+                                             available=0)),
+                          (25, ct.QueueStats(server="beta", queue="general-zh", waiting=0, logged_in=3,
+                                             available=2))):
+        wb.fold(board, event, at(offset))
+    [row] = wb.snapshot(board, at(30), sl_seconds=15)["queues"]
+    assert (row["waiting"], row["longest_wait"], row["answered"], row["abandoned"]) == (1, 28, 2, 1)
+    assert row["service_level"] == 66.7
+    assert row["servers"] == [
+        {"server": "alpha", "waiting": 1, "longest_wait": 28, "answered": 1, "abandoned": 0,
+         "service_level": 100.0, "agents": 2, "available": 0},
+        {"server": "beta", "waiting": 0, "longest_wait": 0, "answered": 1, "abandoned": 1,
+         "service_level": 50.0, "agents": 3, "available": 2},
+    ]
+    # the same report again, or a second report of one server, replaces that server's figures only
+    wb.fold(board, ct.QueueStats(server="beta", queue="general-zh", waiting=0, logged_in=1, available=1),
+            at(31))
+    servers = wb.snapshot(board, at(31), 15)["queues"][0]["servers"]
+    assert [(s["agents"], s["available"]) for s in servers] == [(2, 0), (1, 1)]
+
+
+def test_one_server_shows_no_split():
+    board = wb.Wallboard(tz=TZ)
+    wb.fold(board, queued("A"), at(0))
+    wb.fold(board, ct.QueueStats(queue="general-zh", waiting=1, logged_in=1), at(1))
+    assert wb.snapshot(board, at(2), 15)["queues"][0]["servers"] == []

@@ -87,9 +87,21 @@ async def test_agent_takes_a_call_files_a_case_the_bureau_sees_it(make_app, serv
     await expect(boss.get_by_test_id("agents")).to_contain_text("话务员 李娜")
     await bus.publish_event(ct.CallQueued(linkedid="B2", queue="general-zh", position=1, waiting=1))
     await expect(boss.get_by_test_id("queues")).to_contain_text("综合服务（普通话）")
+    await expect(boss.get_by_test_id("queue-server")).to_have_count(0)  # one Asterisk server: no split
+    # a second Asterisk server runs the same queue: one row summing both, then each server's share
+    await bus.publish_event(ct.CallQueued(server="pbx2", linkedid="C2", queue="general-zh", position=1,
+                                          waiting=1))
+    await bus.publish_event(ct.QueueStats(server="pbx2", queue="general-zh", waiting=1, logged_in=2,
+                                          available=1))
+    shares = boss.get_by_test_id("queue-server")
+    await expect(shares).to_have_count(2)
+    await expect(shares.nth(0)).to_contain_text("服务器 默认")  # the unnamed server, in words
+    await expect(shares.nth(1)).to_contain_text("服务器 pbx2：坐席 2，空闲 1")
+    await expect(boss.locator("#queue-rows tr").first.locator("td").nth(1)).to_have_text("2")  # waiting
     await boss.screenshot(path=str(SHOTS / "wallboard.png"), full_page=True)
     await boss.click("a.lang[href*='/lang/']")  # the header's other links (reports, QA) share the class
     await expect(boss.locator("h1")).to_have_text("Wallboard")
+    await expect(boss.get_by_test_id("queue-server").nth(1)).to_contain_text("Server pbx2: 2 agents, 1 free")
     await boss.screenshot(path=str(SHOTS / "wallboard-en.png"), full_page=True)
     print(f"screen pop shown {pop_seconds * 1000:.0f} ms after call.offered was published")
     assert pop_seconds < 1.0

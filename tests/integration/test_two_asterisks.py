@@ -77,11 +77,20 @@ def private_redis(tmp_path):
 async def start_bridge(asterisk: TestAsterisk, server: str, redis_url: str) -> AmiBridge:
     """A bridge named `server` with its own bus client, as its own `hotline serve` would have."""
     bus = create_bus(redis_url)
-    bridge = AmiBridge.from_settings(asterisk.settings(ami_server=server), bus)
+    bridge = AmiBridge.from_settings(asterisk.settings(ami_server=server, ami_queue_stats_interval=1.0), bus)
     await bridge.start()
     await bus.start()
     await bridge.wait_connected(15)
     return bridge
+
+
+def queue_row(console) -> dict:
+    """The wallboard's row of QUEUE (all servers summed, `servers` each one's share)."""
+    return next(q for q in console.hub.wallboard_snapshot(15)["queues"] if q["queue"] == QUEUE)
+
+
+def shares(console) -> list[tuple]:
+    return [(s["server"], s["answered"], s["agents"] > 0) for s in queue_row(console)["servers"]]
 
 
 def members(asterisk: TestAsterisk) -> str:
@@ -147,6 +156,11 @@ async def test_calls_presence_and_click_to_call_reach_the_right_server(
                 offered = [e for e in of_call if isinstance(e, ct.CallOffered)]
                 assert offered and {e.agent for e in offered} == {
                     "PJSIP/1001" if server == "alpha" else "PJSIP/1002"}
+            # the wallboard: QUEUE runs on both servers under one name; its row counts both calls and
+            # lists each server with its own agents (one server's queue.stats no longer replaces the other's)
+            await wait_for(lambda: shares(console) == [("alpha", 1, True), ("beta", 1, True)], within=10)
+            assert queue_row(console)["answered"] == 2
+            assert [s["agents"] for s in queue_row(console)["servers"]][1] == 1  # beta: agent2 only
             await phone_a.expect(f"hung up by {RESIDENT}", within=15)
             await phone_b.expect(f"hung up by {RESIDENT}", within=15)
 
