@@ -34,6 +34,11 @@ log = logging.getLogger(__name__)
 # and seconds of line silence before the words (a recording of the whole call, the caller thinking before
 # speaking) changed its reading of the first word (扇制 for 甚至 in a call's recording, measured).
 PRE_ROLL_SECONDS = 0.5
+# Whisper's own test of a failed decode (openai-whisper's default): text that gzips more than 2.4 times is a
+# repetition loop, not speech. Greedy decoding has no temperature fallback to retry it, so such a segment is
+# dropped: synthetic IVR prompts on a call's recording came out as 我以為是一位人 forty times (ratio 15.8,
+# real speech 0.8), shown to reviewers as the call's transcript and cut off mid-character.
+MAX_COMPRESSION_RATIO = 2.4
 
 _loaded: dict[tuple[str, int, int], object] = {}  # one WhisperModel per directory, threads and workers
 _loaded_lock = threading.Lock()
@@ -60,6 +65,11 @@ def clean_text(text: str) -> str:
     """Whisper's text without punctuation, CJK words joined, Latin words lower case (like vosk's output)."""
     kept = "".join(" " if unicodedata.category(ch).startswith("P") and ch not in "'-" else ch for ch in text)
     return join_words(kept.lower().split())
+
+
+def speech_segments(segments) -> list:
+    """Keep the decoded segments that are not repetition loops (MAX_COMPRESSION_RATIO)."""
+    return [s for s in segments if s.compression_ratio <= MAX_COMPRESSION_RATIO]
 
 
 class WhisperEngine:
@@ -124,7 +134,7 @@ class WhisperEngine:
             segments, _ = self.model.transcribe(audio, language=language, beam_size=1, temperature=0.0,
                                                 condition_on_previous_text=False, without_timestamps=True,
                                                 vad_filter=False)
-            segments = list(segments)
+            segments = speech_segments(segments)
         text = clean_text(" ".join(s.text for s in segments))
         if not text:
             return SpeechResult.empty(ListenReason.FINAL)

@@ -14,13 +14,14 @@ YES = "네"
 NO = "아니요"
 
 
-def synthesise(text: str, directory: Path, name: str, rate: int = 8000, pad: float = 1.0) -> Path:
-    """Write `name`.wav: `text` spoken in Korean at `rate` Hz with `pad` seconds of silence after."""
+def synthesise(text: str, directory: Path, name: str, rate: int = 8000, pad: float = 1.0,
+               voice: str = "ko") -> Path:
+    """Write `name`.wav: `text` in espeak-ng's `voice` (Korean) at `rate` Hz, `pad` s of silence after."""
     if not (shutil.which("espeak-ng") and shutil.which("sox")):
         raise RuntimeError("espeak-ng and sox are needed to make test speech (scripts/system-deps.sh)")
     raw = directory / f"{name}.raw.wav"
     out = directory / f"{name}.wav"
-    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(raw), text], check=True)
+    subprocess.run(["espeak-ng", "-v", voice, "-w", str(raw), text], check=True)
     subprocess.run(["sox", "-D", str(raw), "-r", str(rate), "-c", "1", "-b", "16", "-e", "signed-integer",
                     str(out), "pad", "0.2", str(pad)], check=True)
     return out

@@ -5,6 +5,7 @@ AudioSocket against the offline decode of what it heard, and the inputs that mus
 """
 
 import random
+import zlib
 
 import pytest
 
@@ -16,7 +17,8 @@ from ivr.speech.pool import RecognizerPool
 from ivr.speech.results import ListenReason
 from ivr.speech.session import utterance_path
 from ivr.speech.transcribe import read_wav, transcribe_file, transcribe_pcm
-from tests.ivr.speech.audio import pcm_of
+from ivr.speech.whisper import MAX_COMPRESSION_RATIO
+from tests.ivr.speech.audio import pcm_of, synthesise
 from tests.ivr.speech.conftest import AsteriskLike
 from tests.ivr.speech.whisper_fixtures import mandarin_8k, whisper  # noqa: F401  (fixtures)
 from ticketing.bus.contract import TranscriptFinal, TranscriptPartial
@@ -105,3 +107,12 @@ async def test_overlong_speech_is_cut_at_the_limit_and_still_heard(service, mand
     pcm, _ = pcm_of(mandarin_8k)
     result = await service.listen(AsteriskLike(pcm, paced=False), "call-long", language="zh", max_seconds=2.5)
     assert result.reason is ListenReason.TIMEOUT and result.text.startswith("甚至"), result
+
+
+def test_a_repetition_loop_is_not_taken_for_words(whisper, tmp_path):  # noqa: F811
+    """espeak-ng's Mandarin (the sample's IVR prompts, on the resident-heard side of every call recording)
+    made greedy Whisper loop on one phrase forty times; the review transcript showed it, cut mid-character."""
+    prompt = synthesise("您好，这里是福田区一二三四五政务服务热线，为了保证服务质量，您的通话可能会被录音",
+                        tmp_path, "prompt", voice="cmn")
+    text = transcribe_file(whisper, prompt, language="zh", background=True).text.encode()
+    assert len(text) <= MAX_COMPRESSION_RATIO * len(zlib.compress(text)), text.decode()
