@@ -30,9 +30,10 @@ def sample(request: Request, q: str = Query("", max_length=100),
     tz = console_of(request).timezone
     with session_scope(console_of(request).session_factory) as session:
         names = _agent_names(session)
-        calls = [_summary(c, names, tz) for c in service.sample(session, 20)]
+        lang = language(request)
+        calls = [_summary(c, names, tz, lang) for c in service.sample(session, 20)]
         hits = service.search(session, q) if q else []
-        found = [{**_summary(c, names, tz), "side": t.side, "text": t.text} for c, t in hits]
+        found = [{**_summary(c, names, tz, lang), "side": t.side, "text": t.text} for c, t in hits]
     return render(request, "qa.html", viewer, calls=calls, q=q, found=found)
 
 
@@ -46,7 +47,7 @@ def review(request: Request, linkedid: str, viewer: Viewer = Depends(require_rol
             call = service.call_by_linkedid(session, linkedid)
         except service.QaError:
             return _message(request, viewer, 404, "qa_unknown_call")
-        summary = _summary(call, names, tz)
+        summary = _summary(call, names, tz, language(request))
         transcripts = [(t.side, t.text) for t in service.transcripts_of(session, call)]
         saved = service.review_of(session, call)
     return render(request, "qa_review.html", viewer, call=summary, transcripts=transcripts,
@@ -87,8 +88,8 @@ def _agent_names(session) -> dict[str, str]:
     return phones.agent_names(session)
 
 
-def _summary(call, names: dict[str, str], tz) -> dict:
-    agent = phones.agent_words(call.agent or "", names)
+def _summary(call, names: dict[str, str], tz, lang: str) -> dict:
+    agent = phones.agent_words(call.agent or "", names, lang)
     return {"linkedid": call.linkedid, "started_at": call.started_at.astimezone(tz), "agent": agent,
             "queue": call.queue or "", "language": call.language or "", "has_recording": bool(call.recording)}
 

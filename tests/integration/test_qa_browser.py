@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,6 +83,10 @@ async def test_reviewer_hears_the_call_reads_both_sides_and_scores_it(make_app, 
     await expect(page.locator("[data-testid=qa-total]")).to_contain_text("8 / 10")
     await page.screenshot(path=str(SHOTS / "qa-scored.png"), full_page=True)
     _keep_screens()
+    await page.goto(f"{base}/console/lang/en?back=/console/qa/{linkedid}")  # the English page, in English
+    await expect(page.locator("[data-testid=qa-call] h1")).to_contain_text("(Extension 1001)")
+    await expect(page.locator("[data-testid=qa-form]")).to_contain_text("Tells the resident the time limit")
+    assert not re.search(r"分机|告知", await page.locator("main").inner_text())
     with session_factory() as session:
         assert ("PJSIP/1001", 1, 0.8) in qa.agent_scores(session)
     agent = await log_in(browser, base, "agent1", "agent-pass")

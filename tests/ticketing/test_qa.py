@@ -21,6 +21,7 @@ FULL = {i.code: i.points for i in CHECKLIST}
 def test_the_futian_checklist_has_the_five_items():
     assert [i.code for i in CHECKLIST] == ["greeting", "verification", "category", "time-promise", "closing"]
     assert all(i.name_zh and i.name_en and i.points >= 1 for i in CHECKLIST)
+    assert all(i.guide and i.guide_en for i in CHECKLIST)  # what to listen for, on both pages
 
 
 @pytest.mark.parametrize(("doc", "message"), [

@@ -24,6 +24,7 @@ class Item:
     name_en: str
     points: int
     guide: str = ""
+    guide_en: str = ""  # the English page's words; the Chinese guide when the file has none
 
 
 def parse_checklist(doc: object) -> tuple[Item, ...]:
@@ -35,7 +36,7 @@ def parse_checklist(doc: object) -> tuple[Item, ...]:
     for raw in items:
         try:
             item = Item(str(raw["code"]), str(raw["name_zh"]), str(raw["name_en"]), int(raw["points"]),
-                        str(raw.get("guide", "")))
+                        str(raw.get("guide", "")), str(raw.get("guide_en", "")))
         except (KeyError, TypeError, ValueError) as err:
             raise ChecklistError(f"QA checklist item {raw!r}: needs code, name_zh, name_en, points") from err
         if item.points < 1:
