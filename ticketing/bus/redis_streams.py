@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 import uuid
 
 import redis.asyncio as aioredis
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 MAXLEN = 200_000
 BLOCK_MS = 2_000
 RECLAIM_IDLE_MS = 15_000
+ACK_EVERY_S = 1.0  # handled entries of one read are acked together, at least this often
 CONNECT_TIMEOUT = 2.0
 COMMAND_TIMEOUT = 3.0  # beyond a blocking read's own wait: a hung Redis fails a command after this
 HEALTH_CHECK = 10  # seconds an idle pooled connection may sit before it is checked on reuse
@@ -146,9 +148,23 @@ class RedisBus(Bus):
             if not reply:
                 await self._reclaim(sub, consumer)
                 continue
-            for _stream, entries in reply:
-                for entry_id, fields in entries:
-                    await self._handle(sub, entry_id, fields)
+            # One XACK for the entries of a read that were handled (an XACK per entry was a Redis round
+            # trip per case event and consumer group), at least every ACK_EVERY_S so that no handled entry
+            # sits long enough to be reclaimed by another consumer; an entry handled but not acked when the
+            # process dies is delivered again, as to a consumer that died mid-handler (at least once).
+            handled: list[str] = []
+            acked_at = time.monotonic()
+            try:
+                for _stream, entries in reply:
+                    for entry_id, fields in entries:
+                        await self._handle(sub, entry_id, fields, handled)
+                        if handled and time.monotonic() - acked_at > ACK_EVERY_S:
+                            await self._redis.xack(sub.stream, sub.group, *handled)
+                            handled.clear()
+                            acked_at = time.monotonic()
+            finally:
+                if handled:  # a failure leaves them pending: delivered again after the reconnection
+                    await self._redis.xack(sub.stream, sub.group, *handled)
 
     async def _drain_pending(self, sub: Subscription, consumer: str) -> None:
         while True:
@@ -172,7 +188,9 @@ class RedisBus(Bus):
             if fields:
                 await self._handle(sub, entry_id, fields)
 
-    async def _handle(self, sub: Subscription, entry_id: str, fields: dict[str, str]) -> bool:
+    async def _handle(self, sub: Subscription, entry_id: str, fields: dict[str, str],
+                      handled: list[str] | None = None) -> bool:
+        """Deliver one entry; ack it at once, or add it to `handled` for the caller to ack with others."""
         try:
             envelope = Envelope.decode(sub.stream, entry_id, fields)
         except ValueError as err:
@@ -180,7 +198,10 @@ class RedisBus(Bus):
             await self._dead_letter(sub, entry_id, fields)
             return True
         if await deliver(sub, envelope):
-            await self._redis.xack(sub.stream, sub.group, entry_id)
+            if handled is None:
+                await self._redis.xack(sub.stream, sub.group, entry_id)
+            else:
+                handled.append(entry_id)
             return True
         await self._give_up_if_exhausted(sub, entry_id, fields)
         return False
