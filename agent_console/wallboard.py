@@ -218,13 +218,19 @@ def _server_figures(queue: QueueBoard, now: datetime, sl_seconds: int) -> list[d
     servers = sorted(set(queue.server_of.values()) | set(queue.reported))
     if len(servers) < 2:
         return []
+    waiting: dict[str, dict[str, datetime]] = {s: {} for s in servers}  # one pass over each set, per push
+    answered: dict[str, dict[str, float]] = {s: {} for s in servers}
+    abandoned: dict[str, set[str]] = {s: set() for s in servers}
+    for lid, joined in queue.waiting.items():
+        waiting.get(queue.server_of.get(lid, ""), {})[lid] = joined
+    for lid, waited in queue.answered.items():
+        answered.get(queue.server_of.get(lid, ""), {})[lid] = waited
+    for lid in queue.abandoned:
+        abandoned.get(queue.server_of.get(lid, ""), set()).add(lid)
     rows = []
     for server in servers:
-        mine = {lid for lid, s in queue.server_of.items() if s == server}
         report = queue.reported.get(server, ServerReport())
-        figures = _figures({lid: t for lid, t in queue.waiting.items() if lid in mine},
-                           {lid: w for lid, w in queue.answered.items() if lid in mine},
-                           queue.abandoned & mine, now, sl_seconds)
+        figures = _figures(waiting[server], answered[server], abandoned[server], now, sl_seconds)
         rows.append({"server": server, **figures, "agents": report.logged_in, "available": report.available})
     return rows
 
