@@ -81,3 +81,13 @@ def test_bureau_refusals(code, params, zh):
 def test_audit_targets_in_words(target, zh, en):
     from agent_console.views.audit import target_words
     assert (target_words(target, "zh"), target_words(target, "en")) == (zh, en)
+
+
+def test_reports_name_the_queues_as_the_console_does():
+    """One queue, one name: the report once said 公共安全队列 for what the agent signs into as 治安交通."""
+    from ticketing.report.service import queue_name
+    queues = [key.removeprefix("queue_") for key in i18n.MESSAGES if key.startswith("queue_")]
+    assert len(queues) == 10
+    for queue in queues:
+        key = f"queue_{queue}"
+        assert queue_name(queue) == (i18n.translate(key, "zh"), i18n.translate(key, "en"))

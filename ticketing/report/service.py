@@ -33,19 +33,20 @@ NONE_NAMES = {
     "queue": ("无队列", "No queue"), "call-agent": ("无坐席", "No agent"),
 }
 MODELS = {"bureau": Bureau, "street": Street, "category": Category}
-# Queues are named <group>-<language> (asterisk-config/queues.conf); people read them as words.
-QUEUE_GROUPS = {"general": ("综合", "General"), "urban": ("城市管理", "Urban management"),
-                "safety": ("公共安全", "Public safety"), "livelihood": ("民生服务", "Livelihood"),
-                "consumer": ("消费维权", "Consumer rights")}
+# Queues are named <group>-<language> (asterisk-config/queues.conf); people read them as words, the same
+# words as on the agent's queue choice and the wallboard (agent_console.i18n queue_*, checked by a test).
+QUEUE_GROUPS = {"general": ("综合服务", "General"), "urban": ("城市管理", "City management"),
+                "safety": ("治安交通", "Safety and traffic"), "livelihood": ("民生服务", "Livelihood"),
+                "consumer": ("消费维权", "Consumer")}
 QUEUE_LANGUAGES = {"zh": ("普通话", "Mandarin"), "en": ("英语", "English")}
 
 
 def queue_name(queue: str) -> tuple[str, str]:
-    """Return a queue's Chinese and English names, e.g. general-zh -> 综合（普通话）/ General (Mandarin)."""
+    """Return a queue's Chinese and English names: general-zh -> 综合服务（普通话）, General (Mandarin)."""
     group, _, lang = queue.rpartition("-")
     if group in QUEUE_GROUPS and lang in QUEUE_LANGUAGES:
         (gz, ge), (lz, le) = QUEUE_GROUPS[group], QUEUE_LANGUAGES[lang]
-        return f"{gz}队列（{lz}）", f"{ge} queue ({le})"
+        return f"{gz}（{lz}）", f"{ge} ({le})"
     return f"队列 {queue}", f"Queue {queue}"
 
 
