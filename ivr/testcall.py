@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import typer
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.agi.menu import Menu
@@ -94,6 +95,8 @@ class CallReport:
     ended: bool = False
     outcome: str = ""
     statuses: list[str] = field(default_factory=list)  # what the IVR told of each case looked up, in words
+    heard: list[tuple[str, str]] = field(default_factory=list)  # (node, what the recogniser heard)
+    messages: list[tuple[str, str | None]] = field(default_factory=list)  # (case, message transcript or None)
 
     def lines(self) -> list[str]:
         """Return a human-readable account of the call."""
@@ -102,6 +105,10 @@ class CallReport:
                  + (f", outcome {self.outcome}" if self.outcome else ""),
                  f"IVR path: {path or '(none)'}",
                  f"cases: {', '.join(self.cases) or '(none)'}"]
+        lines += [f"heard at {node}: {text}" for node, text in self.heard]
+        lines += [f"message of {number}: {text}" if text is not None
+                  else f"message of {number}: not transcribed yet (the case page shows it when it is)"
+                  for number, text in self.messages]
         lines += [f"case status told: {told}" for told in self.statuses]
         return lines + [SPEECH_HINTS[inp] for _node, inp in self.path if inp in SPEECH_HINTS][:1]
 
@@ -110,10 +117,12 @@ FOLLOWED = (ct.IvrStep, ct.IvrCaseOpened, ct.CallEnded)  # what a test caller re
 
 
 def summarise(report: CallReport, session_factory: sessionmaker[Session], menu: Menu) -> CallReport:
-    """Fill in the call's outcome and, for each case the IVR found, its status and bureau in words."""
+    """Fill in the call's outcome, the transcripts of its messages (None: not yet), and for each case the
+    IVR found, its status and bureau in words."""
     from ticketing.call import service as calls
     from ticketing.case import service as cases
 
+    report.messages = message_transcripts(session_factory, report.cases)
     with session_factory() as session:
         record = calls.get_by_linkedid(session, report.linkedid)
         if record is None:
@@ -124,6 +133,42 @@ def summarise(report: CallReport, session_factory: sessionmaker[Session], menu: 
             if case is not None:
                 report.statuses.append(status_words(menu, number, case.status, case.bureau))
     return report
+
+
+def message_transcripts(factory: sessionmaker[Session], numbers: list[str]) -> list[tuple[str, str | None]]:
+    """Return (case, transcript) of each case with a recorded message: None while it is being transcribed."""
+    from ticketing.case.models import Case, CaseAttachment
+
+    found: list[tuple[str, str | None]] = []
+    with factory() as session:
+        for number in numbers:
+            query = (select(CaseAttachment.kind, CaseAttachment.transcript)
+                     .join(Case, Case.id == CaseAttachment.case_id)
+                     .where(Case.number == number, CaseAttachment.kind.in_(("recording", "transcript"))))
+            kinds = {kind: text for kind, text in session.execute(query)}
+            if "recording" in kinds:
+                found.append((number, kinds.get("transcript")))
+    return found
+
+
+async def wait_for_messages(report: CallReport, factory: sessionmaker[Session], within: float,
+                            progress: Callable[[str], None], poll: float = 0.5) -> None:
+    """Wait up to WITHIN seconds for the messages of the call to be transcribed (in the background)."""
+    if not report.cases or within <= 0:
+        return
+
+    async def pending() -> list[str]:
+        found = await asyncio.to_thread(message_transcripts, factory, report.cases)
+        return [number for number, text in found if text is None]
+
+    waiting = await pending()
+    if waiting:
+        progress(f"waiting for the transcript of the message of {', '.join(waiting)} "
+                 f"(up to {within:.0f} s) …")
+    deadline = asyncio.get_running_loop().time() + within
+    while waiting and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(poll)
+        waiting = await pending()
 
 
 def status_words(menu: Menu, number: str, status: str, bureau) -> str:
@@ -189,7 +234,8 @@ class RecordSteps:
                 path, cases, status = snapshot
                 for step in path[seen_steps:]:
                     yield ct.IvrStep(linkedid=linkedid, node=step["node"], input=step.get("input") or "",
-                                     language=step.get("language") or "", at=step.get("at") or ct.now_iso())
+                                     language=step.get("language") or "", heard=step.get("heard") or "",
+                                     at=step.get("at") or ct.now_iso())
                 seen_steps = len(path)
                 for number in sorted(set(cases) - seen_cases):
                     yield ct.IvrCaseOpened(linkedid=linkedid, case_number=number)
@@ -277,9 +323,13 @@ class TestCaller:
             match event:
                 case ct.IvrStep():
                     report.path.append((event.node, event.input))
+                    if event.heard:
+                        report.heard.append((event.node, event.heard))
                     if self.progress is not None:
                         self.progress(f"  IVR: {event.node}[{event.input}]" if event.input
                                       else f"  IVR: {event.node}")
+                        if event.heard:
+                            self.progress(f"    heard: {event.heard}")
                     await self._answer(linkedid, event, moves)
                 case ct.IvrCaseOpened():
                     report.cases.append(event.case_number)
@@ -402,12 +452,16 @@ def call(moves: list[str] = typer.Argument(None, help="Answers to the IVR, in or
          say_text: str = typer.Option(None, "--say-text", help="Text to synthesise and say instead."),
          voice: str = typer.Option("cmn", help="espeak-ng voice of --say-text (cmn, en, ko, ko+f2, ...)."),
          speed: int = typer.Option(160, help="espeak-ng words per minute of --say-text."),
+         transcript_wait: float = typer.Option(60.0, "--transcript-wait", min=0,
+                                               help="Seconds to wait after the call for its message's "
+                                                    "transcript (transcribed in the background)."),
          ) -> None:
     """Place a test call into the running hotline and print the IVR path and the case it created."""
     try:
         spoken = SpokenRequest(say, say_text, voice, speed) if (say or say_text) else None
         report = asyncio.run(_place(parse_moves(moves or []), caller, limit, spoken,
-                                    progress=lambda line: typer.echo(line, err=True)))
+                                    progress=lambda line: typer.echo(line, err=True),
+                                    transcript_wait=transcript_wait))
     except TestCallError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from err
@@ -447,7 +501,8 @@ class SpokenRequest:
 
 
 async def _place(moves: list[Move], caller: str, limit: float, spoken: SpokenRequest | None = None,
-                 progress: Callable[[str], None] = lambda _line: None) -> CallReport:
+                 progress: Callable[[str], None] = lambda _line: None,
+                 transcript_wait: float = 0.0) -> CallReport:
     from ivr.agi.menu import load_menu
     from ivr.ami.bridge import AmiBridge
     from ivr.asterisk.instance import Instance
@@ -478,6 +533,7 @@ async def _place(moves: list[Move], caller: str, limit: float, spoken: SpokenReq
                             number=settings.hotline_number, progress=progress)
         progress(f"calling {settings.hotline_number} as {caller} (gives up after {limit:.0f} s) …")
         report = await tester.call(moves, caller_id=caller, limit=limit)
+        await wait_for_messages(report, factory, transcript_wait, progress)
         return await asyncio.to_thread(summarise, report, factory, menu)
     finally:
         await bridge.stop()

@@ -44,6 +44,7 @@ class Step:
     node: str
     input: str
     language: str
+    heard: str = ""  # what the speech recogniser heard the caller say at this step, when it listened
 
 
 @dataclass(frozen=True)

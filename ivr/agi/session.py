@@ -131,8 +131,9 @@ class CallSession:
         for step in steps:
             self.path.append(step)
             event = IvrStep(linkedid=call.linkedid, node=step.node, input=step.input, language=step.language,
-                            menu=self.machine.menu.name, uniqueid=call.uniqueid, caller=call.caller,
-                            dialled=call.dialled, recording=call.recording if len(self.path) == 1 else "")
+                            heard=step.heard, menu=self.machine.menu.name, uniqueid=call.uniqueid,
+                            caller=call.caller, dialled=call.dialled,
+                            recording=call.recording if len(self.path) == 1 else "")
             self.bus.emit(event)  # queued: a bus outage never ends the call
 
     # ---- one coroutine per command ------------------------------------------------------------

@@ -138,7 +138,8 @@ def handle_request(m: Machine, state: CallState, node: Node, event) -> Transitio
             ask = ConfirmCategory(text, code, prompts, node.fields["confirm_prompt"], state.language, timeout,
                                   lineage)
             # A step here means "waiting for the confirmation key" (test callers and screens key on it).
-            return Transition(state, (ask,), (Step(node.id, f"heard:{code}", state.language),))
+            step = Step(node.id, f"heard:{code}", state.language, heard=text)
+            return Transition(state, (ask,), (step,))
         case CategoryConfirmed(key="1", text=text, code=code, lineage=lineage):
             return confirmed(m, state, node, text, code, lineage)
         case CategoryConfirmed(key=key):

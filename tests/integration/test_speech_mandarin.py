@@ -26,7 +26,7 @@ from ivr.speech.component import build_speech
 from ivr.speech.install import install
 from ivr.speech.session import utterance_path
 from ivr.speech.transcribe import transcribe_file
-from ivr.testcall import BusSteps, SpokenRequest, TestCaller, parse_moves, to_8k
+from ivr.testcall import BusSteps, SpokenRequest, TestCaller, parse_moves, summarise, to_8k
 from tests.integration.test_ivr_calls import (  # noqa: F401  (fixtures: migrated database, built prompts)
     AFTER_HOURS,
     RESIDENT,
@@ -114,6 +114,9 @@ async def test_mandarin_recording_is_heard_read_back_and_queued(whisper_hotline,
     call, _ = await ended_record(database, report.linkedid)
     assert nodes(call) == ["welcome", "hours", "request", "request", "operator"]
     assert [s["input"] for s in call.ivr_path[2:]] == ["open", "heard:general", "category:general"]
+    # What the recogniser heard is kept with its step: `hotline call` prints it (it reads the call record).
+    assert call.ivr_path[3]["heard"] == final["text"] and report.heard == [("request", final["text"])]
+    assert f"heard at request: {final['text']}" in report.lines()
     assert call.language == "zh"
     # After the call, both sides are transcribed in the background for quality review, and searchable.
     sides = await _review_transcripts(database, report.linkedid)
@@ -169,3 +172,4 @@ async def test_after_hours_mandarin_message_becomes_a_case_with_its_transcript(w
         found, _total = cases.get_all(session, cases.CaseFilter(q="交易"))
     assert cer(MANDARIN_REFERENCE, transcript) <= 0.10, transcript
     assert number in [c.number for c in found]
+    assert f"message of {number}: {transcript}" in summarise(report, database, caller.menu).lines()

@@ -15,6 +15,7 @@ class IvrStepRead(BaseModel):
     input: str
     at: datetime
     language: str = ""
+    heard: str = ""  # what the speech recogniser heard at this step (a listening node)
 
 
 class CallRead(BaseModel):

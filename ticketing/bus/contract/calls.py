@@ -282,6 +282,7 @@ class IvrStep(CallEvent):
     caller: str = ""
     dialled: str = ""
     recording: str = ""  # the call's recording (MixMonitor) on the first step of a session
+    heard: str = ""  # the transcript of what the caller said, on a speech node's `heard:<category>` step
 
 
 @register
