@@ -124,7 +124,12 @@ def versions(request: Request, code: str,
 async def save(request: Request, viewer: Viewer = Depends(guarded(*EDITORS))) -> Response:
     """Create or change an article (a new version each time); 422/403 with a clear message otherwise."""
     console = console_of(request)
-    body = await request.json()
+    try:
+        body = await request.json()
+    except ValueError:  # not JSON at all
+        body = None
+    if not isinstance(body, dict):  # a list or a bare value was a 500
+        return _refused(request, "invalid_form", 422, "the body must be a JSON object (the article)")
     existing = str(body.pop("existing", "") or "") or None
     try:
         data = ArticleWrite.model_validate({k: v for k, v in body.items() if v not in ("", None)})

@@ -308,6 +308,12 @@ async def test_knowledge_base_and_users_name_bureaus_in_the_page_language(runnin
         "code": "street-light-broken", "question": "路灯坏了找谁", "answer": "城管局负责路灯维修。",
         "bureau": "urban-mgmt"})
     assert saved.status_code == 200, saved.text
+    for body in ([1, 2], "text", None):  # not an object: a clear 422, never a 500
+        refused = await admin.post("/console/knowledge/save", json=body)
+        assert refused.status_code == 422 and refused.json()["error"] == "invalid_form", refused.text
+    broken = await admin.http.post("/console/knowledge/save", content=b"{not json", headers={
+        "content-type": "application/json", "X-CSRF-Token": admin.csrf, "X-Console-Tab": admin.tab})
+    assert broken.status_code == 422, broken.text
     row = _row((await admin.http.get("/console/knowledge")).text.replace(
         'data-code="street-light-broken"', 'data-number="street-light-broken"'), "street-light-broken")
     assert "区城市管理和综合执法局" in _visible(row)
