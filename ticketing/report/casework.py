@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from ticketing.bureau.models import Bureau
@@ -51,58 +51,76 @@ def casework_counts(session: Session, span: Period, dimension: str) -> dict[Any,
 
     dispatched_elsewhere (bureau grouping only): cases the bureau returned that are no longer with it.
     """
-    found: dict[Any, dict[str, float]] = defaultdict(lambda: dict.fromkeys(
-        (*CASEWORK_COUNTS, "dispatched_elsewhere"), 0.0))
-    _event_counts(session, span, dimension, found)
-    _notice_counts(session, span, dimension, found)
-    return dict(found)
+    return {key: row for (key, _month), row in _counts(session, span, dimension, None).items()}
 
 
 def monthly_totals(session: Session, months: list[Period], dimension: str) -> list[dict[str, float]]:
     """Return each month's casework counts added up over its groups: the total line of its table.
 
-    A few indexed queries per month (returns and extensions sit in a partial index; notices and orders
-    are few), so the 12-month trend shows 退回, 延期, 催办 and 督办 the way the month's own report does.
+    One pass over the months' cases, each case put in the month it was received (a CASE over the month
+    boundaries), so the 12-month trend shows 退回, 延期, 催办 and 督办 the way each month's own report does.
     """
-    names = (*CASEWORK_COUNTS, "dispatched_elsewhere")
-    result = []
-    for month in months:
-        groups = casework_counts(session, month, dimension).values()
-        result.append({name: sum(group[name] for group in groups) for name in names})
+    window = Period(months[0].first, months[-1].last, months[0].tz)
+    counts = _counts(session, window, dimension, months)
+    result = [dict.fromkeys(NAMES, 0.0) for _ in months]
+    for (_key, month), row in counts.items():
+        for name in NAMES:
+            result[month][name] += row[name]
     return result
 
 
-def _event_counts(session: Session, span: Period, dimension: str, found) -> None:
+NAMES = (*CASEWORK_COUNTS, "dispatched_elsewhere")
+
+
+def _counts(session: Session, span: Period, dimension: str, months: list[Period] | None) -> dict:
+    """Return {(group, month index or None): counts}: per group, and per month of receipt when MONTHS."""
+    found: dict[Any, dict[str, float]] = defaultdict(lambda: dict.fromkeys(NAMES, 0.0))
+    month = _month_of(months)
+    _event_counts(session, span, dimension, month, found)
+    _notice_counts(session, span, dimension, month, found)
+    return dict(found)
+
+
+def _month_of(months: list[Period] | None):
+    """Return the SQL index of the month a case was received in (among MONTHS), or a constant NULL."""
+    if not months:
+        return literal(None).label("month")
+    return case(*((Case.created_at < m.end, index) for index, m in enumerate(months[:-1])),
+                else_=len(months) - 1).label("month")
+
+
+def _event_counts(session: Session, span: Period, dimension: str, month, found) -> None:
     """Count returns and extensions once per case and group (in SQL: only the counts come back)."""
     group, creator = _group(dimension)
     event = aliased(CaseEvent, name="ev")
     holder = event.data["bureau"].as_string()
     cases = func.count(func.distinct(event.case_id)).label("n")
     dispatched = Case.dispatched_at.is_not(None)
-    keys = [event.action, group]
+    keys = [event.action, group, month]
     if dimension == "bureau":
-        keys = [event.action, holder, Case.bureau_id, dispatched]
+        keys = [event.action, holder, Case.bureau_id, dispatched, month]
     query = (select(*keys, cases).select_from(event).join(Case, Case.id == event.case_id)
              .where(event.action.in_(tuple(EVENT_FIGURES)), _in_span(span)).group_by(*keys))
     if dimension != "bureau":
-        for action, key, n in session.execute(_joined(query, creator)):
-            found[key][EVENT_FIGURES[action]] += n
+        for action, key, at, n in session.execute(_joined(query, creator)):
+            found[(key, at)][EVENT_FIGURES[action]] += n
         return
     # By bureau: charged to the bureau the event names; a case now elsewhere counts as dispatched to it too.
     rows = session.execute(query.where(holder.is_not(None))).all()
     codes = _bureau_ids(session, {code for _action, code, *_rest in rows})
-    for action, code, bureau_id, is_dispatched, n in rows:
-        key = codes.get(code, bureau_id)
+    for action, code, bureau_id, is_dispatched, at, n in rows:
+        key = (codes.get(code, bureau_id), at)
         found[key][EVENT_FIGURES[action]] += n
-        if action == "return" and (key != bureau_id or not is_dispatched):
+        if action == "return" and (key[0] != bureau_id or not is_dispatched):
             found[key]["dispatched_elsewhere"] += n
-    _unnamed_counts(session, span, found)
+    _unnamed_counts(session, span, month, found)
 
 
-def _unnamed_counts(session: Session, span: Period, found) -> None:
+def _unnamed_counts(session: Session, span: Period, month, found) -> None:
     """Entries written before events named the bureau: the case's last dispatch before them held it."""
     event = aliased(CaseEvent, name="ev")
-    query = (select(event.id, event.case_id, event.action, Case.bureau_id, Case.dispatched_at.is_not(None))
+    query = (select(event.id, event.case_id, event.action, Case.bureau_id, Case.dispatched_at.is_not(None),
+                    month)
              .select_from(event).join(Case, Case.id == event.case_id)
              .where(event.action.in_(tuple(EVENT_FIGURES)), _in_span(span),
                     event.data["bureau"].as_string().is_(None)))
@@ -112,17 +130,17 @@ def _unnamed_counts(session: Session, span: Period, found) -> None:
     holders = _holders(session, {case_id for _id, case_id, *_rest in rows})
     codes = _bureau_ids(session, {code for dispatches in holders.values() for _, code in dispatches if code})
     seen: set[tuple] = set()
-    for event_id, case_id, action, bureau_id, is_dispatched in rows:
+    for event_id, case_id, action, bureau_id, is_dispatched, at in rows:
         earlier = (code for dispatch_id, code in holders.get(case_id, ()) if dispatch_id < event_id)
         key = codes.get(next(earlier, None), bureau_id)  # no dispatch event at all: the case's bureau
         figure = EVENT_FIGURES[action]
         if (case_id, figure, key) in seen:
             continue
         seen.add((case_id, figure, key))
-        found[key][figure] += 1
+        found[(key, at)][figure] += 1
         if figure == "returned" and (key != bureau_id or not is_dispatched) and (case_id, key) not in seen:
             seen.add((case_id, key))
-            found[key]["dispatched_elsewhere"] += 1
+            found[(key, at)]["dispatched_elsewhere"] += 1
 
 
 def _holders(session: Session, case_ids: set[int], chunk: int = 5000) -> dict[int, list[tuple[int, str]]]:
@@ -149,15 +167,15 @@ def _bureau_ids(session: Session, codes: set[str]) -> dict[str, int]:
     return {code: id_ for code, id_ in session.execute(query)}
 
 
-def _notice_counts(session: Session, span: Period, dimension: str, found) -> None:
+def _notice_counts(session: Session, span: Period, dimension: str, month, found) -> None:
     """催办 notices (each one counts) and cases put under 督办 (once per case)."""
     for table, figure, counted in ((CaseNotice, "urged", func.count()),
                                    (SupervisionOrder, "supervised", func.count(func.distinct(Case.id)))):
         group, creator = _group(dimension)
         key = table.bureau_id if dimension == "bureau" else group
-        query = (select(key.label("group_key"), counted.label("n"))
+        query = (select(key.label("group_key"), month, counted.label("n"))
                  .select_from(table).join(Case, Case.id == table.case_id).where(_in_span(span)))
         if table is CaseNotice:
             query = query.where(CaseNotice.kind == "urge")
-        for row in session.execute(_joined(query, creator).group_by(key)):
-            found[row.group_key][figure] += float(row.n)
+        for row in session.execute(_joined(query, creator).group_by(key, month)):
+            found[(row.group_key, row.month)][figure] += float(row.n)
