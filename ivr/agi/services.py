@@ -30,10 +30,21 @@ OWN_CASES = 3  # latest case numbers of the caller kept for the case-status node
 # opening its case is tried again for this long before the caller is told it could not be kept.
 MESSAGE_SAVE_PATIENCE = 20.0
 MESSAGE_SAVE_RETRY = (0.5, 4.0)  # first and longest pause between tries (seconds; doubling)
+# The case's description of a voice message: read by the bureau too, so the caller's number stays in the
+# case's caller field (masked for bureaus), never in this text; the language in words, not its code.
 MESSAGE_TEXT = {
-    "zh": "热线留言（{language}），请听录音。来电号码：{caller}",
-    "en": "Voice message left on the hotline ({language}); listen to the recording. Caller: {caller}",
+    "zh": "热线留言（{language}），请听录音。",
+    "en": "Voice message left on the hotline ({language}); listen to the recording.",
 }
+LANGUAGE_WORDS = {"zh": ("普通话", "Mandarin"), "en": ("英语", "English"), "yue": ("粤语", "Cantonese")}
+
+
+def message_text(language: str) -> str:
+    """Describe a voice message left in LANGUAGE, in that language (Chinese for Mandarin and Cantonese)."""
+    words = LANGUAGE_WORDS.get(language, ("其他语言", "another language"))
+    if language == "en":
+        return MESSAGE_TEXT["en"].format(language=words[1])
+    return MESSAGE_TEXT["zh"].format(language=words[0])
 
 
 class IvrServices:
@@ -98,9 +109,8 @@ class IvrServices:
     def _open_message_case(self, recording: str, *, caller: str, language: str, category: str | None,
                            linkedid: str) -> str:
         phone = _phone_or_none(caller)
-        text = MESSAGE_TEXT.get(language, MESSAGE_TEXT["en"]).format(language=language, caller=caller or "-")
-        data = CaseCreate(channel="phone", description=text, caller_phone=phone, category=category,
-                          linkedid=linkedid or None)
+        data = CaseCreate(channel="phone", description=message_text(language), caller_phone=phone,
+                          category=category, linkedid=linkedid or None)
         with session_scope(self.session_factory) as session:
             case = intake(session, self.dataset, data, ACTOR, now=self.clock(), prefix=self.case_prefix)
             cases.add_attachment(session, case, "recording", path=recording, actor=ACTOR)

@@ -168,6 +168,8 @@ async def test_message_after_hours_becomes_a_case_with_recording(hotline, databa
     with database() as session:
         case = cases.get_by_number(session, report.cases[0])
         assert (case.channel, case.caller_phone) == ("phone", "+86" + RESIDENT)
+        # no language code, and no number a bureau could read unmasked: the number is the caller field's
+        assert case.description == "热线留言（普通话），请听录音。" and RESIDENT not in case.description
         recording = session.scalars(select(CaseAttachment).where(CaseAttachment.case_id == case.id)).one()
     size = await asyncio.to_thread(os.path.getsize, recording.path)
     assert recording.kind == "recording" and size > 8000
