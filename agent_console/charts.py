@@ -34,10 +34,29 @@ def _fmt(value: float) -> str:
     return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
 
 
+def text_width(text: str, size: float = 12) -> float:
+    """Return about how wide TEXT is drawn at font SIZE (a Chinese character is square, Latin about half)."""
+    return sum(size if ord(ch) > 0x2E7F else size * 0.56 for ch in text)
+
+
+def fitted(text: str, room: float, size: float = 12) -> str:
+    """Return TEXT, cut with "…" where it would be wider than ROOM (the bar's tooltip keeps it whole)."""
+    if text_width(text, size) <= room:
+        return text
+    while text and text_width(text + "…", size) > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
 def bar_chart(bars: list[Bar], title: str, unit: str = "", maximum: float | None = None,
               width: int = 640) -> str:
-    """Return a horizontal bar chart, one row per bar, largest scale MAXIMUM (default: the largest value)."""
-    row, left, right = 26, 190, 70
+    """Return a horizontal bar chart, one row per bar, largest scale MAXIMUM (default: the largest value).
+
+    The label column is as wide as the longest label needs, within 190-300 px; a longer label (English
+    bureau names) is cut with "…" rather than running off the left edge.
+    """
+    row, right = 26, 70
+    left = int(min(max([190.0] + [text_width(b.label) + 16 for b in bars]), 300.0))
     height = 36 + row * max(len(bars), 1)
     top = max([b.value for b in bars if b.value is not None] + [maximum or 0, 1e-9])
     span = width - left - right
@@ -46,8 +65,8 @@ def bar_chart(bars: list[Bar], title: str, unit: str = "", maximum: float | None
         parts.append(f'<text x="{left}" y="47" class="chart-value">—</text>')
     for index, bar in enumerate(bars):
         y = 32 + index * row
-        parts.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" class="chart-label">'
-                     f'{escape(bar.label)}</text>')
+        parts.append(f'<text x="{left - 8:.0f}" y="{y + 15}" text-anchor="end" class="chart-label">'
+                     f'{escape(fitted(bar.label, left - 16))}</text>')
         if bar.value is None:
             parts.append(f'<text x="{left + 4}" y="{y + 15}" class="chart-value">—</text>')
             continue

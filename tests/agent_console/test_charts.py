@@ -53,3 +53,18 @@ def test_an_empty_or_all_zero_line_chart_has_a_readable_axis():
     assert _axis(zeros) == ["0", "1", "2", "3", "4"]  # was five zeros
     rates = charts.line_chart(["01", "02"], [charts.Series("满意率", (None, None))], "趋势", "%", maximum=100)
     assert _axis(rates) == ["0%", "25%", "50%", "75%", "100%"]
+
+
+def test_long_english_labels_widen_the_label_column_and_are_cut_not_clipped():
+    """English bureau names ran off the chart's left edge (ent and Law Enforcement Bureau)."""
+    long = "District Urban Management and Law Enforcement Bureau"
+    svg = charts.bar_chart([charts.Bar(long, 4), charts.Bar("Not dispatched", 1)], "Received")
+    root = ET.fromstring(svg)
+    labels = [t for t in root.iter(f"{SVG}text") if t.get("class") == "chart-label"]
+    x = float(labels[0].get("x"))
+    assert 190 < x <= 300 and labels[0].text.endswith("…") and long.startswith(labels[0].text[:-1])
+    assert charts.text_width(labels[0].text) <= x - 8  # drawn right-aligned at x: starts inside the chart
+    assert labels[1].text == "Not dispatched"
+    assert any(t.text.startswith(long) for t in root.iter(f"{SVG}title"))  # the whole name on hover
+    chinese = charts.bar_chart([charts.Bar("区城市管理和综合执法局", 4)], "受理量")
+    assert "区城市管理和综合执法局<" in chinese and 'x="182"' in chinese  # short names keep the 190 px column
