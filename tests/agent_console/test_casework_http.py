@@ -325,3 +325,17 @@ async def test_knowledge_base_and_users_name_bureaus_in_the_page_language(runnin
     users = _visible((await admin.http.get("/console/users")).text)
     assert "Bureau District Urban Management and Law Enforcement Bureau" in users
     assert "区城市管理" not in users
+
+
+async def test_a_case_routing_could_not_place_offers_no_bureau_until_one_is_chosen(running):
+    base, console, client = running
+    agent = await client("agent1")
+    unplaced = await new_case(agent, "有件事想咨询一下", street="")
+    assert case_of(console, unplaced).bureau.kind == "centre"  # at the triage desk: the desk chooses
+    desk = await client("dispatcher1")
+    form = (await desk.http.get(f"/console/cases/{unplaced}")).text.split('data-form="dispatch"', 1)[1]
+    # the first bureau in the list (区民政局) was preselected: one click sent the case there
+    assert '<option value="" selected>— 请选择 —</option>' in form.split("</select>", 1)[0]
+    placed = await new_case(agent, "路边垃圾堆积很久没人清理，臭味很大")
+    form = (await desk.http.get(f"/console/cases/{placed}")).text.split('data-form="dispatch"', 1)[1]
+    assert "— 请选择 —" not in form.split("</select>", 1)[0] and 'value="urban-mgmt" selected' in form
