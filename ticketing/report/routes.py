@@ -16,7 +16,7 @@ from ticketing.report import export, hot, service, topics
 from ticketing.report.assessment import rules_for
 from ticketing.report.calls import CALL_DIMENSIONS
 from ticketing.report.figures import DIMENSIONS
-from ticketing.report.periods import InvalidPeriod, Period, month, period
+from ticketing.report.periods import InvalidPeriod, Period, month, months_back, period
 from ticketing.report.tables import Table
 from ticketing.user.deps import require_roles
 from ticketing.user.models import User
@@ -57,6 +57,29 @@ def case_figures(
                             f"by must be one of {', '.join(DIMENSIONS)}")
     calendar = request.app.state.dataset.calendar
     return respond(service.case_report(session, calendar, _span(request, first, last), by, utcnow()), fmt)
+
+
+@router.get("/trend")
+def monthly_trend(
+    request: Request,
+    session: Session = Depends(get_db),
+    user: User = Depends(require_roles(*SUPERVISION)),
+    month_: str = Query(..., alias="month", description="The last month of the trend, YYYY-MM."),
+    months: int = Query(12, ge=1, le=36, description="How many months, ending with `month`."),
+    by: str = Query("bureau", description=f"Grouping the casework is charged by: {', '.join(DIMENSIONS)}."),
+    fmt: str = FORMAT,
+) -> Response:
+    """Each month's total line: received, on time, satisfaction, 退回, 延期, 催办, 督办 (the page's trend)."""
+    if by not in DIMENSIONS:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            f"by must be one of {', '.join(DIMENSIONS)}")
+    try:
+        last = month(month_, request.app.state.dataset.calendar.timezone)
+    except InvalidPeriod as err:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(err)) from err
+    calendar = request.app.state.dataset.calendar
+    figures = service.trend(session, calendar, months_back(last, months), utcnow(), by)
+    return respond(service.trend_table(figures), fmt)
 
 
 @router.get("/calls")

@@ -77,3 +77,30 @@ def test_wrong_input_is_a_clear_422(client, headers, path, params, fragment):
 def test_reports_are_for_supervisors(client, headers):
     answer = client.get(CASES, params=OCTOBER, headers=headers["agent"])
     assert answer.status_code == 403
+
+
+def test_monthly_trend_as_json_and_xlsx(client, headers, session_factory):
+    from .fixtures import casework_cases
+
+    with session_scope(session_factory) as session:
+        holiday_cases(session)
+        casework_cases(session)
+    params = {"month": "2026-10", "months": 3}
+    answer = client.get("/api/v1/reports/trend", params=params, headers=headers["supervisor"])
+    assert answer.status_code == 200, answer.text
+    rows = answer.json()["rows"]
+    assert [r["month"] for r in rows] == ["2026-08", "2026-09", "2026-10"]
+    october = rows[-1]
+    assert (october["received"], october["returned_pct"], october["extended_pct"]) == (6, 33.3, 33.3)
+    assert (october["urged"], october["supervised"]) == (2, 1)
+    as_xlsx = client.get("/api/v1/reports/trend", params={**params, "format": "xlsx"},
+                         headers=headers["supervisor"])
+    values = list(openpyxl.load_workbook(io.BytesIO(as_xlsx.content)).active.iter_rows(values_only=True))
+    assert values[0][0] == "月度趋势 / Monthly trend" and values[-1][0] == "2026-10"
+
+
+@pytest.mark.parametrize("params", [{"month": "2026-13"}, {"month": "2026-10", "months": 0},
+                                    {"month": "2026-10", "by": "planet"}, {}])
+def test_monthly_trend_refuses_wrong_input(client, headers, params):
+    answer = client.get("/api/v1/reports/trend", params=params, headers=headers["supervisor"])
+    assert answer.status_code == 422, answer.text
