@@ -190,7 +190,7 @@ def who(session: Session, actors: set[str | None], lang: str) -> dict[str, str]:
 def timeline(session: Session, case: Case, lang: str) -> list[dict[str, Any]]:
     """Return the case's trail for the page: bureau and file names instead of codes and paths."""
     names = {b.code: name(b, lang) for b in session.scalars(select(Bureau))}
-    files = {a.id: a.name or a.path.rsplit("/", 1)[-1] for a in _attachments(session, case)}
+    files = {a.id: file_words(a, lang) for a in _attachments(session, case)}
     rows = []
     for event in service.events(session, case, include_internal=True):
         note = event.note
@@ -203,6 +203,20 @@ def timeline(session: Session, case: Case, lang: str) -> list[dict[str, Any]]:
                      "assist": assist, "days": event.data.get("days"), "visibility": event.visibility,
                      "rating": event.data.get("rating") if event.action == "callback" else None})
     return rows
+
+
+def file_words(attachment: CaseAttachment, lang: str) -> str:
+    """Name an attachment in the trail: its uploader's name for it, else what it is (never a stored path)."""
+    if attachment.name:
+        return attachment.name
+    if attachment.kind == "transcript":
+        words = i18n.translate("voice_message_transcript", lang)
+        if not attachment.transcript:
+            return words
+        return f"{words}：{attachment.transcript}" if lang == "zh" else f"{words}: {attachment.transcript}"
+    if attachment.kind == "recording" or (attachment.content_type or "").startswith("audio/"):
+        return i18n.translate("voice_message", lang)
+    return attachment.path.rsplit("/", 1)[-1]
 
 
 def _attachments(session: Session, case: Case) -> list[CaseAttachment]:

@@ -476,6 +476,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dispatched_to": ("派往", "Sent to"),
     "days_unit": ("个工作日", "working days"),
     "voice_message": ("市民留言录音", "Resident's voice message"),
+    "voice_message_transcript": ("留言转写", "Voice message transcribed"),
     # hot topics (热点分析)
     "topics": ("热点分析", "Hot topics"),
     "topics_week": ("统计周（任选一天）", "Week (any day of it)"),

@@ -339,3 +339,24 @@ async def test_a_case_routing_could_not_place_offers_no_bureau_until_one_is_chos
     placed = await new_case(agent, "路边垃圾堆积很久没人清理，臭味很大")
     form = (await desk.http.get(f"/console/cases/{placed}")).text.split('data-form="dispatch"', 1)[1]
     assert "— 请选择 —" not in form.split("</select>", 1)[0] and 'value="urban-mgmt" selected' in form
+
+
+async def test_a_voice_message_plays_once_with_its_transcript_and_the_trail_names_no_file(running, tmp_path):
+    from ticketing.case import service as case_service
+
+    base, console, client = running
+    agent = await client("agent1")
+    number = await new_case(agent, "热线留言（普通话），请听录音。")
+    audio = tmp_path / "message-hc-0123456789abcdef-b349a7.wav"
+    audio.write_bytes(b"RIFF")
+    with session_scope(console.session_factory) as session:  # as the IVR and the speech worker attach them
+        case_service.add_attachment(session, number, "recording", path=str(audio), actor="ivr")
+        case_service.add_attachment(session, number, "transcript", path=str(audio), transcript="工地晚上施工",
+                                    actor="speech")
+    desk = await client("dispatcher1")
+    page = (await desk.http.get(f"/console/cases/{number}")).text
+    assert page.count('data-testid="attachment-audio"') == 1  # one message, one player
+    assert page.count("工地晚上施工") == 2  # under the player, and in the trail
+    timeline = _visible(page.split('data-testid="timeline"', 1)[1].split("</table>", 1)[0])
+    assert "市民留言录音" in timeline and "留言转写：工地晚上施工" in timeline
+    assert "message-hc-" not in page
