@@ -3,7 +3,6 @@ suggestions and the deadline list."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, UploadFile, status
@@ -14,7 +13,7 @@ from sqlalchemy.orm import Session
 from ticketing.case import access, lists, media, merging, states, uploads
 from ticketing.case.errors import RangeNotSatisfiable, UploadRefused
 from ticketing.case.permissions import CENTRE, Actor
-from ticketing.case.schemas import LocalTimes
+from ticketing.case.schemas import LocalDateTime, LocalTimes
 from ticketing.database.deps import get_db
 from ticketing.database.types import utcnow
 from ticketing.user.deps import current_user, require_roles
@@ -90,7 +89,7 @@ class AttachmentRead(LocalTimes):
     name: str
     content_type: str
     size_bytes: int | None
-    created_at: datetime
+    created_at: LocalDateTime
 
 
 @router.post(
@@ -146,7 +145,7 @@ class DuplicateRead(LocalTimes):
     number: str
     status: str
     description: str
-    created_at: datetime
+    created_at: LocalDateTime
     reasons: list[str]
 
 
@@ -179,8 +178,8 @@ class DeadlineRow(LocalTimes):
     status: str
     bureau: str | None
     stage: str | None
-    remind_at: datetime | None
-    due_at: datetime | None
+    remind_at: LocalDateTime | None
+    due_at: LocalDateTime | None
     supervised: bool
 
 
