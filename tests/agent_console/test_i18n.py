@@ -91,3 +91,13 @@ def test_reports_name_the_queues_as_the_console_does():
     for queue in queues:
         key = f"queue_{queue}"
         assert queue_name(queue) == (i18n.translate(key, "zh"), i18n.translate(key, "en"))
+
+
+def test_chinese_words_use_chinese_punctuation_and_english_words_english():
+    """待审核(延期) beside 申请延期（3 个工作日）: one page, one kind of brackets and colons per language."""
+    import re
+
+    mixed = [(key, zh) for key, (zh, _en) in i18n.MESSAGES.items()
+             if re.search(r"[\u4e00-\u9fff][(:]|[(][\u4e00-\u9fff]|[\u4e00-\u9fff][)]", zh)]
+    mixed += [(key, en) for key, (_zh, en) in i18n.MESSAGES.items() if re.search(r"[：（）]", en)]
+    assert not mixed
