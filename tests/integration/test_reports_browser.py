@@ -176,6 +176,9 @@ async def test_monthly_trend_shows_casework_and_the_wide_table_reads_on_a_laptop
     row = dict(zip(values[1], next(v for v in values if v[0] == "2026-10"), strict=True))
     assert (row["退回率 (%) / Returned (%)"], row["延期率 (%) / Extended (%)"]) == (33.3, 33.3)
     assert (row["催办次数 / Urged"], row["督办件数 / Under supervision"]) == (2, 1)
+    await page.goto(f"{base}/console/reports?by=agent&first=2026-10-01&last=2026-10-31")  # + 质检 columns
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 1366
+    await page.screenshot(path=str(SHOTS / f"reports-1366-agents-{lang}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
