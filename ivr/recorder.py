@@ -45,7 +45,7 @@ def _caller_changed(session: Session, e: ev.CallerIdChanged) -> None:
 
 def _step(session: Session, e: IvrStep) -> None:
     call = calls.add_step(session, e.linkedid, _at(e), node=e.node, input=e.input, language=e.language,
-                          caller=e.caller, dialled=e.dialled, heard=e.heard)
+                          caller=e.caller, dialled=e.dialled, heard=e.heard, server=e.server)
     if e.recording and not call.recording:
         call.recording = e.recording
 

@@ -88,9 +88,12 @@ class IvrServer:
 
     def __init__(self, menus: dict[str, Menu], services: IvrServices, bus: Bus, recordings: RecordingPlaces,
                  *, host: str = "127.0.0.1", port: int = 4573, queue_in_dialplan: bool = True,
-                 before_start: Callable[[], None] | None = None) -> None:
+                 before_start: Callable[[], None] | None = None, server: str = "default") -> None:
         self.menus, self.services, self.bus, self.recordings = menus, services, bus, recordings
         self.host, self.port, self.queue_in_dialplan = host, port, queue_in_dialplan
+        # The Asterisk server whose calls this IVR answers (the AMI bridge's name for it, in one process):
+        # its steps say so, so the bridge's reconciliation can close a call it never saw (AMI was down).
+        self.server = server
         self.before_start = before_start  # blocking preparation (e.g. building prompts), run in a thread
         self.app: IvrApplication | None = None
         self._server: asyncio.Server | None = None
@@ -115,7 +118,7 @@ class IvrServer:
 
         async def serve_call(channel: AgiChannel) -> None:
             session = CallSession(channel, machine, self.services, self.bus, self.recordings, entry=entry,
-                                  queue_in_dialplan=self.queue_in_dialplan)
+                                  queue_in_dialplan=self.queue_in_dialplan, server=self.server)
             await session.run()
 
         return serve_call

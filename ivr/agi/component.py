@@ -78,7 +78,8 @@ def build_ivr_components(services, settings: IvrSettings, speech=None) -> list:
         components.append(IvrServer(menus, ivr_services, services.bus,
                                     RecordingPlaces(ASTERISK_RECORDINGS, recordings_dir),
                                     host=settings.agi_host, port=settings.agi_port,
-                                    queue_in_dialplan=settings.ivr_queue_in_dialplan, before_start=prepare))
+                                    queue_in_dialplan=settings.ivr_queue_in_dialplan, before_start=prepare,
+                                    server=settings.ami_server))
     if settings.recorder_enabled:
         components.append(CallRecorder(services.bus, services.session_factory, recordings_dir=recordings_dir))
     return components

@@ -51,9 +51,10 @@ class CallSession:
 
     def __init__(self, channel: AgiChannel, machine: Machine, services: IvrServices, bus: Bus,
                  recordings: RecordingPlaces, *, entry: str | None = None,
-                 queue_in_dialplan: bool = True) -> None:
+                 queue_in_dialplan: bool = True, server: str = "default") -> None:
         self.channel, self.machine, self.services, self.bus = channel, machine, services, bus
         self.recordings, self.entry, self.queue_in_dialplan = recordings, entry, queue_in_dialplan
+        self.server = server
         self.call: CallInfo | None = None
         self.path: list[Step] = []
         load_executors()
@@ -130,9 +131,9 @@ class CallSession:
         call = self.call
         for step in steps:
             self.path.append(step)
-            event = IvrStep(linkedid=call.linkedid, node=step.node, input=step.input, language=step.language,
-                            heard=step.heard, menu=self.machine.menu.name, uniqueid=call.uniqueid,
-                            caller=call.caller, dialled=call.dialled,
+            event = IvrStep(server=self.server, linkedid=call.linkedid, node=step.node, input=step.input,
+                            language=step.language, heard=step.heard, menu=self.machine.menu.name,
+                            uniqueid=call.uniqueid, caller=call.caller, dialled=call.dialled,
                             recording=call.recording if len(self.path) == 1 else "")
             self.bus.emit(event)  # queued: a bus outage never ends the call
 
@@ -189,8 +190,8 @@ class CallSession:
             log.exception("opening a case for the message of call %s failed", call.linkedid)
             return c.CaseCreated(number=None)
         # Queued in order with the IVR's steps (before the goodbye that reads the number out).
-        self.bus.emit(IvrCaseOpened(linkedid=call.linkedid, case_number=number, recording=cmd.recording,
-                                    caller=call.caller, language=cmd.language))
+        self.bus.emit(IvrCaseOpened(server=self.server, linkedid=call.linkedid, case_number=number,
+                                    recording=cmd.recording, caller=call.caller, language=cmd.language))
         return c.CaseCreated(number=number)
 
     async def queue_size(self, cmd: c.QueueSize) -> c.Input:

@@ -118,6 +118,27 @@ async def test_message_links_the_case_and_shows_in_caller_history(recorder, sess
     assert [c["number"] for c in history["cases"]] == [number]
 
 
+async def test_a_call_only_the_ivr_saw_is_closed_by_its_servers_reconciliation(recorder, client, headers):
+    """AMI was down for the whole call: the IVR's steps (on the bus, not AMI) made its record, and the
+    bridge's reconciliation on reconnect closes it (not live); another server's call is left to that one."""
+    def ivr(lid, server, node, inp, s):
+        return IvrStep(server=server, linkedid=lid, node=node, input=inp, language="zh", menu="hotline",
+                       caller=PHONE, dialled="12345", at=at(s))
+
+    await apply_all(recorder, [
+        ivr("lid-unseen", "pbx1", "welcome", "", 1), ivr("lid-unseen", "pbx1", "main", "1", 5),
+        ivr("lid-live", "pbx1", "welcome", "", 2), ivr("lid-other", "pbx2", "welcome", "", 3),
+        ev.CallsReconciled(server="pbx1", since=at(60), live=("lid-live",), at=at(61))])
+    found = {c["linkedid"]: c for c in client.get("/api/v1/calls", headers=headers["agent"]).json()["items"]}
+    unseen = found["lid-unseen"]
+    assert (unseen["server"], unseen["status"]) == ("pbx1", "ended")
+    assert unseen["hangup_cause"] == ev.LOST_DURING_OUTAGE
+    assert unseen["outcome"] == "abandoned_ivr" and unseen["caller"] == "+86" + PHONE
+    assert [s["node"] for s in unseen["ivr_path"]] == ["welcome", "main"]
+    assert (found["lid-live"]["status"], found["lid-other"]["status"]) == ("open", "open")
+    assert found["lid-other"]["server"] == "pbx2"
+
+
 async def test_unknown_and_malformed_events_are_skipped(recorder, client, headers):
     await recorder.handle(Envelope(type="speech.partial", key="x", data={}))
     await recorder.handle(Envelope(type="call.started", key="x", data={"linkedid": "x"}))  # fields missing

@@ -102,13 +102,13 @@ def start(session: Session, linkedid: str, at: datetime, *, caller: str = "", di
 
 
 def add_step(session: Session, linkedid: str, at: datetime, *, node: str, input: str, language: str,
-             caller: str = "", dialled: str = "", heard: str = "") -> Call:
+             caller: str = "", dialled: str = "", heard: str = "", server: str = "") -> Call:
     """Append an IVR step to the call's path (once), keeping the path in time order.
 
     HEARD: what the speech recogniser heard at a listening node's step (kept with the step, so the call's
     record says what the caller said, e.g. for `hotline call`).
     """
-    call = start(session, linkedid, at, caller=caller)
+    call = start(session, linkedid, at, caller=caller, server=server)
     if dialled:  # the dial plan's HOTLINE_DIALLED beats the first channel's extension (Local/test calls)
         call.dialled = dialled[:64]
     step = {"node": node, "input": input, "at": at.isoformat(), "language": language}
