@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
@@ -92,6 +93,9 @@ def mount(app: FastAPI, services: Any, settings: ConsoleSettings | None = None) 
     for router in (*routers(), ws_router, phone_relay_router):
         app.include_router(router, prefix=prefix)
     app.mount(f"{prefix}/static", StaticFiles(directory=str(HERE / "static")), name="console-static")
+    if prefix:  # the server's own address (what a new user opens first) leads to the console, not a 404
+        app.add_api_route("/", lambda: RedirectResponse(f"{prefix}/", status_code=307),
+                          include_in_schema=False)
     register_error_handlers(app)
     services.components.append(ConsoleComponent(console))
     return console

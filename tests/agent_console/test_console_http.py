@@ -59,6 +59,8 @@ async def next_of(ws, type_: str, within: float = 5.0) -> dict:
 async def test_login_pages_in_chinese_then_english(running):
     base, _console, _bridge, client = running
     c = await client()
+    root = await c.http.get("/")  # the address README gives leads to the console, not to a bare 404
+    assert (root.status_code, root.headers["location"]) == (307, "/console/")
     form = await c.http.get("/console/login")
     assert "登录" in form.text and 'lang="zh-CN"' in form.text
     wrong = await c.login("agent1", "nope")
