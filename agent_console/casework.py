@@ -22,6 +22,7 @@ from ticketing.audit import service as audit
 from ticketing.bureau import service as bureaus
 from ticketing.bureau.models import Bureau
 from ticketing.call.models import Call, CaseCall
+from ticketing.callback.models import CallbackTask
 from ticketing.case import access, assisting, flows, merging, permissions, privacy, service, states
 from ticketing.case.errors import CaseError
 from ticketing.case.models import Case, CaseAttachment
@@ -152,7 +153,17 @@ def page(session: Session, dataset: Dataset, number: str, viewer: Viewer, now: d
         "communities": _communities(session, case, lang) if "assign-community" in actions else [],
         "duplicates": merging.suggestions(session, case, merge_days) if "merge" in actions else [],
         "may_upload": leads and case.status not in states.FINAL_STATUSES,
+        "callback": _callback(session, case) if case.status == states.RESOLVED else None,
     }
+
+
+def _callback(session: Session, case: Case) -> dict[str, Any]:
+    """Where the 回访 of a resolved case stands: who acts next and by when (the page's 时限 card says it)."""
+    task = session.scalars(select(CallbackTask).where(CallbackTask.case_id == case.id)
+                           .order_by(CallbackTask.id.desc()).limit(1)).first()
+    if task is None:
+        return {"state": "scheduling", "due_at": None, "result": ""}
+    return {"state": task.status, "due_at": task.due_at, "result": task.last_result}
 
 
 def facts(case: Case, lang: str, unmasked: bool) -> dict[str, Any]:

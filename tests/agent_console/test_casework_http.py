@@ -138,6 +138,16 @@ async def test_bureau_walks_a_case_to_resolved_with_an_approved_extension(runnin
     assert number in (await clerk.http.get("/console/bureau?tab=resolved")).text
     timeline = (await clerk.http.get(f"/console/cases/{number}")).text
     assert "当前状态没有进行中的时限 · 办结于" in timeline  # the 时限 card says why it has no deadline
+    assert "回访：等待" in _visible(timeline)  # ... and what comes next: the survey call (回访)
+    from ticketing.callback import service as callbacks
+    from ticketing.callback.models import CallbackTask
+    from ticketing.database.types import utcnow
+    with session_scope(console.session_factory) as session:
+        callbacks.schedule(session, console.dataset, utcnow())  # unless the console's dialer did already
+        task = session.query(CallbackTask).filter_by(case_id=after.id).one()
+        task.status = "agent"  # the survey calls went unanswered
+    handed = _visible((await clerk.http.get(f"/console/cases/{number}")).text)
+    assert "等待话务员人工回访（回访任务） · 回访时限" in handed, handed
     for step in ("受理", "派单", "签收", "开始办理", "申请延期", "批准延期", "办结"):
         assert step in timeline
     # People by name, never by login: 城管局 张伟 signed, 值班长 王敏 approved.
