@@ -84,6 +84,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "transcript": ("实时转写", "Live transcript"),
     "history": ("历史工单", "Earlier cases"),
     "no_history": ("无历史工单", "No earlier cases"),
+    # punctuation the scripts put around words, in the page's language
+    "punct_colon": ("：", ": "),
+    "punct_open": ("（", " ("),
+    "punct_close": ("）", ")"),
     "no_transcript": ("暂无转写（来电人说话后显示）", "No transcript yet (shown when the caller speaks)"),
     "hangup": ("挂断", "Hang up"),
     "transfer": ("转接", "Transfer"),

@@ -112,7 +112,7 @@ document.addEventListener("DOMContentLoaded", () => {
     } else if (input.startsWith("waiting=")) cause = t("cause_waiting").replace("{n}", input.slice(8));
     else cause = label("cause_", input.toLowerCase());
     if (gaveUp) cause = [cause, t("cause_gave_up")].filter(Boolean).join("，");
-    return cause ? `${node}（${cause}）` : node;
+    return cause ? `${node}${t("punct_open")}${cause}${t("punct_close")}` : node;
   }
 
   // A number on the caller list: its kind and the supervisor's reason, until when (nothing is blocked).

@@ -14,13 +14,15 @@ document.addEventListener("DOMContentLoaded", () => {
     $("kb-results").replaceChildren(...articles.map((a) => {
       const item = el("li");
       item.dataset.code = a.code;
-      const keeper = a.bureau_name || t("kb_centre");
+      const english = document.documentElement.lang === "en";
+      const keeper = (english ? a.bureau_name_en : a.bureau_name) || t("kb_centre");
       const button = el("button", t("kb_answer_directly"), "primary");
       button.type = "button";
       button.dataset.testid = "kb-answer";
       button.addEventListener("click", () => answer(a, button));
       item.append(el("div", a.question, "question"), el("div", a.answer, "answer"),
-        el("div", `${t("kb_keeper")}：${keeper} · ${t("kb_matched")}：${(a.matched || []).join("、")}`, "meta"),
+        el("div", `${t("kb_keeper")}${t("punct_colon")}${keeper} · ${t("kb_matched")}${t("punct_colon")}`
+          + (a.matched || []).join(english ? ", " : "、"), "meta"),
         button);
       return item;
     }));

@@ -67,6 +67,14 @@ async def test_agent_answers_a_question_from_the_knowledge_base_in_one_click(
     await agent.fill("#kb-query", "图书馆周一开门吗")
     await agent.click("#kb-search button")
     await expect(results.locator("li").first).to_have_attribute("data-code", "library-hours")
+    meta = results.locator("li .meta").first
+    await expect(meta).to_contain_text("维护单位：区文化广电旅游体育局 · 匹配词：")
+    # the English page names the keeping bureau in English, with English punctuation
+    await agent.goto(f"{base}/console/lang/en?back=/console/agent")
+    await agent.fill("#kb-query", "图书馆周一开门吗")
+    await agent.click("#kb-search button")
+    await expect(meta).to_contain_text(
+        "Kept by: District Culture, Tourism and Sports Bureau · Matched: ")
 
 
 async def test_a_supervisor_edits_an_article_and_its_history_shows_who_and_why(

@@ -42,6 +42,7 @@ class ArticleRead(BaseModel):
     answer: str
     bureau: str | None
     bureau_name: str | None
+    bureau_name_en: str | None = None
     category: str | None
     keywords: list[str]
     valid_from: date | None

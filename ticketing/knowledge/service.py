@@ -156,6 +156,7 @@ def to_read(article: Article, score: float | None = None, matched: list[str] | N
         code=article.code, question=article.question, answer=article.answer,
         bureau=article.bureau.code if article.bureau else None,
         bureau_name=article.bureau.name_zh if article.bureau else None,
+        bureau_name_en=article.bureau.name_en if article.bureau else None,
         category=article.category.code if article.category else None, keywords=list(article.keywords or ()),
         valid_from=article.valid_from, valid_to=article.valid_to, review_by=article.review_by,
         retired=article.retired, version=article.version, updated_by=article.updated_by,
