@@ -88,6 +88,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "punct_colon": ("：", ": "),
     "punct_open": ("（", " ("),
     "punct_close": ("）", ")"),
+    "punct_comma": ("，", ", "),
     "no_transcript": ("暂无转写（来电人说话后显示）", "No transcript yet (shown when the caller speaks)"),
     "hangup": ("挂断", "Hang up"),
     "transfer": ("转接", "Transfer"),

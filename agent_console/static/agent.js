@@ -111,7 +111,7 @@ document.addEventListener("DOMContentLoaded", () => {
       cause = `${number} ${t(found === "found" ? "cause_found" : "cause_not_found")}`;
     } else if (input.startsWith("waiting=")) cause = t("cause_waiting").replace("{n}", input.slice(8));
     else cause = label("cause_", input.toLowerCase());
-    if (gaveUp) cause = [cause, t("cause_gave_up")].filter(Boolean).join("，");
+    if (gaveUp) cause = [cause, t("cause_gave_up")].filter(Boolean).join(t("punct_comma"));
     return cause ? `${node}${t("punct_open")}${cause}${t("punct_close")}` : node;
   }
 

@@ -91,6 +91,7 @@ def render(request: Request, template: str, viewer: Viewer | None = None, status
         "lang": lang, "t": lambda key: i18n.translate(key, lang), "catalogue": i18n.catalogue(lang),
         "queue_name": lambda queue: i18n.queue_name(queue, lang),
         "colon": "：" if lang == "zh" else ": ",  # a label's colon in the page's punctuation
+        "sep": "、" if lang == "zh" else ", ",  # between the items of a list of names
         "paren": lambda words: f"（{words}）" if lang == "zh" else f" ({words})",
         "viewer": viewer, "csrf_token": viewer.csrf_token if viewer else "",
         "prefix": console.settings.prefix, "nav": NAV.get(viewer.role, ()) if viewer else (),

@@ -101,3 +101,17 @@ def test_chinese_words_use_chinese_punctuation_and_english_words_english():
              if re.search(r"[\u4e00-\u9fff][(:]|[(][\u4e00-\u9fff]|[\u4e00-\u9fff][)]", zh)]
     mixed += [(key, en) for key, (_zh, en) in i18n.MESSAGES.items() if re.search(r"[：（）]", en)]
     assert not mixed
+
+
+def test_the_scripts_take_punctuation_from_the_catalogue():
+    """agent.js wrote 主菜单（按键 9） on the English page too: punctuation comes from the catalogue."""
+    import re
+    from pathlib import Path
+
+    static = Path(i18n.__file__).parent / "static"
+    for script in ("agent.js", "agent_kb.js", "callbacks.js", "caselist.js", "wallboard.js", "phone.js"):
+        code = "\n".join(line for line in (static / script).read_text().splitlines()
+                         if not line.lstrip().startswith("//"))
+        assert not re.findall(r"[：（），]", code), script
+    assert [i18n.translate(f"punct_{k}", "en") for k in ("colon", "open", "close", "comma")] == \
+        [": ", " (", ")", ", "]
