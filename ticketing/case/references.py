@@ -16,7 +16,7 @@ import weakref
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, event, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.base import instance_state
 
 from ticketing.bureau import service as bureaus
@@ -87,7 +87,9 @@ def _load(connection: Connection) -> _Snapshot:
     snapshot = _Snapshot(loaded_at=time.monotonic())
     with Session(bind=connection) as session:
         for model in MODELS:
-            rows = session.scalars(select(model)).unique()
+            # Column attributes only: merging a row into a request's session copies every relationship
+            # loaded with it (a street's bureau, a category's parent and default bureau), 3 % of intake.
+            rows = session.scalars(select(model).options(lazyload("*"))).unique()
             snapshot.by_code[model] = {row.code: row for row in rows}
     # close() detaches the rows with their loaded attributes (a rollback would expire them)
     return snapshot
