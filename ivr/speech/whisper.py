@@ -67,6 +67,22 @@ def clean_text(text: str) -> str:
     return join_words(kept.lower().split())
 
 
+_to_simplified = None
+_to_simplified_lock = threading.Lock()
+
+
+def simplified(text: str) -> str:
+    """Mandarin in simplified characters, as the district writes it: Whisper, trained on both scripts,
+    sometimes answers in traditional ones (貨物 for 货物), which neither keywords nor a search would find."""
+    global _to_simplified
+    with _to_simplified_lock:
+        if _to_simplified is None:
+            import opencc
+
+            _to_simplified = opencc.OpenCC("t2s")
+    return _to_simplified.convert(text)
+
+
 def speech_segments(segments) -> list:
     """Keep the decoded segments that are not repetition loops (MAX_COMPRESSION_RATIO)."""
     return [s for s in segments if s.compression_ratio <= MAX_COMPRESSION_RATIO]
@@ -136,6 +152,8 @@ class WhisperEngine:
                                                 vad_filter=False)
             segments = speech_segments(segments)
         text = clean_text(" ".join(s.text for s in segments))
+        if language == "zh":
+            text = simplified(text)
         if not text:
             return SpeechResult.empty(ListenReason.FINAL)
         logprob = sum(s.avg_logprob for s in segments) / len(segments)

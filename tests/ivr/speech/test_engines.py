@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 
 from ivr.config import IvrSettings
-from ivr.speech.check import cer
+from ivr.speech.check import MANDARIN_REFERENCE, cer
 from ivr.speech.engines import EngineConfigError, build_engines, engine_plan, parse_engines
 from ivr.speech.model import ModelUnavailable
-from ivr.speech.whisper import clean_text
+from ivr.speech.whisper import clean_text, simplified
 
 VOSK = Path("/models/vosk-small-cn")
 
@@ -69,3 +69,9 @@ def test_whisper_text_is_cleaned_like_vosk_output(raw, clean):
 ])
 def test_character_error_rate(reference, hypothesis, rate):
     assert cer(reference, hypothesis) == pytest.approx(rate)
+
+
+def test_whisper_mandarin_is_written_in_simplified_characters():
+    assert simplified("貨物堆在樓道裡，頭髮都是灰") == "货物堆在楼道里，头发都是灰"
+    assert simplified(MANDARIN_REFERENCE) == MANDARIN_REFERENCE  # simplified text stays as it is
+    assert simplified("road works at night") == "road works at night"
