@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from agent_console.auth import Viewer
 from ticketing.case import flows, idempotency, lists, service, states
 from ticketing.case.errors import (
+    AlreadyWithBureau,
     CaseError,
     CaseNotFound,
     ConcurrentUpdate,
@@ -211,8 +212,9 @@ def act(session: Session, dataset: Dataset, number: str, action: str, note: str,
         raise ActionRefused(str(err), REFUSAL_CODES.get(type(err), "refused"), action=action) from err
 
 
-REFUSAL_CODES: dict[type, str] = {InvalidAction: "needs_input", NotPermitted: "not_permitted",
-                                  CaseNotFound: "unknown_case", ConcurrentUpdate: "case_changed"}
+REFUSAL_CODES: dict[type, str] = {InvalidAction: "needs_input", AlreadyWithBureau: "already_with_bureau",
+                                  NotPermitted: "not_permitted", CaseNotFound: "unknown_case",
+                                  ConcurrentUpdate: "case_changed"}
 
 
 def deadline_cases(session: Session, dataset: Dataset, now: datetime,

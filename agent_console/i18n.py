@@ -151,6 +151,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                    "A case that is {status} cannot be {action}"),
     "refused_needs_input": ("{action}需要填写说明（退回原因或答复内容）",
                             "{action} needs a note (reason or reply)"),
+    "refused_already_with_bureau": ("工单已在该单位办理，改派请选择其他单位（原办理时限不重新计算）",
+                                    "The case is already with that bureau: re-dispatch it to another one "
+                                    "(its deadlines are not restarted)"),
     "refused_not_permitted": ("您的角色无权执行此操作", "Your role may not do this"),
     "refused_unknown_case": ("找不到该工单", "No such case"),
     "refused_case_changed": ("工单已被他人同时修改，请刷新后重试",

@@ -16,6 +16,7 @@ from ticketing.call.routes import router as call_router
 from ticketing.callback.routes import router as callback_router
 from ticketing.caller.routes import router as caller_router
 from ticketing.case.errors import (
+    AlreadyWithBureau,
     CaseNotFound,
     ConcurrentUpdate,
     InvalidAction,
@@ -53,6 +54,7 @@ ERROR_STATUS: dict[type[Exception], int] = {
     ArticleNotFound: status.HTTP_404_NOT_FOUND,
     UnknownReference: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidAction: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    AlreadyWithBureau: status.HTTP_409_CONFLICT,
     InvalidCursor: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidPhone: status.HTTP_422_UNPROCESSABLE_CONTENT,
     RoutingError: status.HTTP_422_UNPROCESSABLE_CONTENT,

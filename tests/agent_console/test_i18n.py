@@ -64,6 +64,8 @@ def test_limits_in_words(limit, zh, en):
      "工单当前状态为“已签收”，不能签收"),
     ("needs_input", {"action": "return"}, "退回需要填写说明（退回原因或答复内容）"),
     ("not_permitted", {"action": "resolve"}, "您的角色无权执行此操作"),
+    ("already_with_bureau", {"action": "dispatch"},
+     "工单已在该单位办理，改派请选择其他单位（原办理时限不重新计算）"),
     ("refused", {}, "操作未执行（the service's words）"),
 ])
 def test_bureau_refusals(code, params, zh):

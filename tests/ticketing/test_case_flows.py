@@ -12,6 +12,7 @@ from ticketing.bus import contract as ct
 from ticketing.bus.contract import parse
 from ticketing.case import flows, reads, service
 from ticketing.case.errors import (
+    AlreadyWithBureau,
     CaseNotFound,
     ConcurrentUpdate,
     InvalidAction,
@@ -195,6 +196,27 @@ def test_bureau_users_only_touch_their_own_dispatched_cases(session, dataset):
     assert (
         flows.apply_action(session, dataset, case.number, "acknowledge", {}, urban).status == "acknowledged"
     )
+
+
+def test_a_re_dispatch_to_the_bureau_holding_the_case_is_refused_and_restarts_nothing(session, dataset):
+    case = new_case(session, dataset, dispatch=True)
+    flows.apply_action(session, dataset, case.number, "acknowledge", {}, "system")
+    session.commit()
+    acknowledge_by, resolve_by = case.acknowledge_by, case.resolve_by
+    later = THURSDAY_10 + timedelta(hours=2)
+    for payload in ({}, {"bureau": case.bureau.code}, {"bureau": case.bureau.code, "assist": []}):
+        with pytest.raises(AlreadyWithBureau, match="already with"):
+            flows.apply_action(session, dataset, case.number, "dispatch", payload, AGENT, now=later)
+        session.rollback()
+    case = service.get_by_number(session, case.number)
+    assert (case.status, case.acknowledge_by, case.resolve_by) == ("acknowledged", acknowledge_by, resolve_by)
+    assert [e.action for e in service.events(session, case)] == ["create", "dispatch", "acknowledge"]
+    # Adding an assisting bureau (协办) still goes through, and so does a re-dispatch elsewhere (改派).
+    assisted = {"assist": ["environment"]}
+    flows.apply_action(session, dataset, case.number, "dispatch", assisted, AGENT, now=later)
+    moved = flows.apply_action(session, dataset, case.number, "dispatch", {"bureau": "street-futian"}, AGENT,
+                               now=later)
+    assert (moved.status, moved.bureau.code) == ("dispatched", "street-futian")
 
 
 def test_merge_links_the_duplicate_and_notes_the_target(session, dataset):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ticketing.bureau import service as bureaus
 from ticketing.case import assisting, merging, service, states
-from ticketing.case.errors import InvalidAction, UnknownReference
+from ticketing.case.errors import AlreadyWithBureau, InvalidAction, UnknownReference
 from ticketing.case.models import Case
 from ticketing.case.schemas import ActionPayload
 from ticketing.dataset import Dataset
@@ -43,6 +43,7 @@ def _required(value: str | None, what: str, action: str) -> str:
 def dispatch(step: Step) -> None:
     """Send the case to the chosen (or routed) bureau and start the acknowledge/resolve clocks."""
     case, payload = step.case, step.payload
+    holder = case.bureau if case.status in states.HELD_STATUSES else None
     if payload.bureau:
         bureau = bureaus.get_bureau(step.session, payload.bureau)
         if bureau is None:
@@ -52,6 +53,9 @@ def dispatch(step: Step) -> None:
         raise InvalidAction("dispatch needs a bureau: the case has no routed bureau, name one")
     if case.bureau.kind == "centre":
         raise InvalidAction("dispatch needs a bureau or street office, not the centre's own triage desk")
+    if case.bureau is holder and (payload.assist is None or set(payload.assist) == {
+            b.code for b in assisting.bureaus_of(step.session, case.id)}):
+        raise AlreadyWithBureau(case.bureau.name_en or case.bureau.code)
     set_dispatch_deadlines(step.dataset, case, step.now)
     case.acknowledged_at = case.started_at = None
     case.assigned_community_id = None

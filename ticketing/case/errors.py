@@ -28,6 +28,15 @@ class InvalidAction(CaseError):
     """An action's payload is incomplete or contradictory (e.g. a return without a reason)."""
 
 
+class AlreadyWithBureau(InvalidAction):
+    """A re-dispatch (改派) to the bureau that already holds the case, changing nothing: it would only restart
+    the bureau's deadlines and count a second dispatch in the bureau's figures."""
+
+    def __init__(self, bureau: str) -> None:
+        super().__init__(f"the case is already with {bureau}: re-dispatch it to another bureau")
+        self.bureau = bureau
+
+
 class NotPermitted(CaseError):
     """The actor's role may not perform this action on this case."""
 

@@ -31,6 +31,9 @@ OPEN_STATUSES = frozenset(
 FINAL_STATUSES = frozenset({CLOSED, MERGED})
 RATINGS = ("satisfied", "mostly_satisfied", "unsatisfied")  # 满意 / 基本满意 / 不满意
 
+# A bureau holds the case (dispatched to it, not yet resolved or returned): a re-dispatch moves it elsewhere.
+HELD_STATUSES = frozenset({DISPATCHED, ACKNOWLEDGED, IN_PROGRESS, EXTENSION_REQUESTED})
+
 # action -> {from status: to status}; "note" and "callback" are handled apart.
 TRANSITIONS: dict[str, dict[str, str]] = {
     # Re-dispatch (改派) of a case a bureau holds is the centre's: to another bureau, with a fresh clock.
