@@ -24,9 +24,10 @@ async def browser():
 
 
 async def log_in(browser, base: str, username: str, password: str, *, viewport: dict = DESK,
-                 locale: str = "zh-CN"):
-    """A new browser context logged in to the console as `username`; returns its page."""
-    context = await browser.new_context(viewport=viewport, locale=locale)
+                 locale: str = "zh-CN", **context_options):
+    """A new browser context (Playwright's `new_context` options) logged in to the console as `username`;
+    returns its page."""
+    context = await browser.new_context(viewport=viewport, locale=locale, **context_options)
     page = await context.new_page()
     await page.goto(f"{base}/console/login")
     await page.fill("input[name=username]", username)

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import openpyxl
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 from sqlalchemy import delete, select
 
 from tests.agent_console.support import (  # noqa: F401 - fixtures are found by name
@@ -24,6 +23,7 @@ from tests.agent_console.support import (  # noqa: F401 - fixtures are found by 
     serve,
     session_factory,
 )
+from tests.integration.browser import SHOTS, browser, log_in  # noqa: F401
 from tests.ticketing.report.fixtures import casework_cases, holiday_calls, holiday_cases
 from ticketing.call.models import Call
 from ticketing.case.models import Case, CaseEvent
@@ -31,9 +31,6 @@ from ticketing.database.core import session_scope
 from ticketing.supervision.models import CaseNotice, SupervisionOrder
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
-SHOTS = Path("test-artifacts/screenshots")
-SHOTS.mkdir(parents=True, exist_ok=True)
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 URBAN = "区城市管理和综合执法局"
 
 
@@ -51,24 +48,9 @@ def report_cases(session_factory):  # noqa: F811
         session.execute(delete(Call).where(Call.linkedid.like("r-%")))
 
 
-@pytest.fixture
-async def browser():
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        await chromium.close()
-
-
-async def _supervisor(browser, base: str):
-    context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN",
-                                        accept_downloads=True)
-    page = await context.new_page()
-    await page.goto(f"{base}/console/login")
-    await page.fill("input[name=username]", "supervisor1")
-    await page.fill("input[name=password]", "supervisor-pass")
-    await page.click("button[type=submit]")
-    await page.wait_for_load_state("networkidle")
-    return page
+async def _supervisor(browser, base: str):  # noqa: F811
+    return await log_in(browser, base, "supervisor1", "supervisor-pass",
+                        viewport={"width": 1400, "height": 1000}, accept_downloads=True)
 
 
 async def _download(page, test_id: str) -> bytes:
@@ -120,16 +102,11 @@ def casework_report_cases(session_factory, report_cases):  # noqa: F811
         session.execute(delete(SupervisionOrder).where(SupervisionOrder.case_id.in_(ids)))
 
 
-async def _laptop(browser, base: str, lang: str):
+async def _laptop(browser, base: str, lang: str):  # noqa: F811
     """A supervisor on a 1366 x 768 laptop screen, the console in LANG."""
-    context = await browser.new_context(viewport={"width": 1366, "height": 768},
-                                        locale="zh-CN" if lang == "zh" else "en-US", accept_downloads=True)
-    page = await context.new_page()
-    await page.goto(f"{base}/console/login")
-    await page.fill("input[name=username]", "supervisor1")
-    await page.fill("input[name=password]", "supervisor-pass")
-    await page.click("button[type=submit]")
-    await page.wait_for_load_state("networkidle")
+    page = await log_in(browser, base, "supervisor1", "supervisor-pass",
+                        viewport={"width": 1366, "height": 768},
+                        locale="zh-CN" if lang == "zh" else "en-US", accept_downloads=True)
     if lang == "en":
         await page.context.add_cookies([{"name": "console_lang", "value": "en", "url": base}])
     return page
