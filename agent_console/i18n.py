@@ -489,10 +489,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "topics": ("热点分析", "Hot topics"),
     "topics_week": ("统计周（任选一天）", "Week (any day of it)"),
     "topics_note": ("本周（周一至周日）受理的工单：热点类别与上周对比，上升热词与前四周平均对比，"
-                    "某街道某类别明显高于前八周平均时预警（阈值见 hot_topics.yaml）。",
+                    "某街道某类别明显高于前八周平均时预警（预警阈值和热词见热点词表，由系统管理员维护）。",
                     "Cases received this week (Monday to Sunday): top categories against last week, rising "
                     "words against the four weeks before, alerts when a street's category far exceeds its "
-                    "usual weekly count (thresholds in hot_topics.yaml)."),
+                    "usual weekly count (thresholds and words are in the hot-topic word list, kept by the "
+                    "administrator)."),
     "topics_spikes": ("异常升高预警", "Spike alerts"),
     # callbacks (回访)
     "callbacks": ("回访任务", "Callbacks"),
