@@ -144,7 +144,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "limit_clock_hours": ("{amount}小时", "{amount} hours"),
     "limit_working_hours": ("{amount}个工作小时", "{amount} working hours"),
     "limit_working_days": ("{amount}个工作日", "{amount} working days"),
-    "limit_same_working_day": ("当个工作日内", "same working day"),
+    "limit_same_working_day": ("当日（工作日）内", "same working day"),
     "limit_next_working_day": ("下一个工作日内", "next working day"),
     # bureau actions refused by the case service, by code
     "refused_illegal_transition": ("工单当前状态为“{status}”，不能{action}",

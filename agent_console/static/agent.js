@@ -197,8 +197,8 @@ document.addEventListener("DOMContentLoaded", () => {
 
   function showDeadlines(p) {
     const parts = [];
-    if (p.dispatch_by) parts.push(`${t("dispatch_by")}: ${p.dispatch_by}`);
-    if (p.resolve_limit) parts.push(`${t("resolve_by")}: ${p.resolve_limit}`);
+    if (p.dispatch_by) parts.push(`${t("dispatch_by")}${t("punct_colon")}${p.dispatch_by}`);
+    if (p.resolve_limit) parts.push(`${t("resolve_by")}${t("punct_colon")}${p.resolve_limit}`);
     $("deadlines").textContent = parts.length ? `${t("deadlines")} — ${parts.join(" · ")}` : "";
   }
 
@@ -208,7 +208,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const data = await act("/agent/route", { description, street: $("case-street").value, category: "" });
     if (!data) return;
     const p = data.proposal;
-    $("suggestion").textContent = `${t("suggested")}: ${p.category_name || "—"} → ${p.bureau_name}` + (p.urgent ? ` · ${t("priority_urgent")}` : "");
+    $("suggestion").textContent = `${t("suggested")}${t("punct_colon")}${p.category_name || "—"} → ${p.bureau_name}` + (p.urgent ? ` · ${t("priority_urgent")}` : "");
     $("suggestion").title = p.explanation || "";
     if (p.category) $("case-category").value = p.category;
     $("case-bureau").value = p.bureau;
@@ -246,10 +246,10 @@ document.addEventListener("DOMContentLoaded", () => {
       const c = data.case;
       const urgent = c.priority === "urgent";
       $("case-result").replaceChildren(...(urgent ? [el("span", t("kind_urgent"), "tag err"), " "] : []),
-        el("strong", `${t("case_created")}: ${c.number}`, "ok"),
+        el("strong", `${t("case_created")}${t("punct_colon")}${c.number}`, "ok"),
         el("span", ` ${c.category} → ${c.bureau}` + (c.resolve_by ? ` · ${t("resolve_by")} ${c.resolve_by}` : "")));
       if (urgent) banner(t("urgent_alert").replace("{number}", c.number).replace("{time}", c.dispatch_by || "—"), "warn");
-      else banner(`${t("case_created")}: ${c.number}`, "ok");
+      else banner(`${t("case_created")}${t("punct_colon")}${c.number}`, "ok");
       $("case-description").value = "";
       $("case-priority").value = "normal";
       showUrgency(false);
@@ -277,7 +277,7 @@ document.addEventListener("DOMContentLoaded", () => {
     event.preventDefault();
     if (!$("case-linkedid").value) { banner(t("attach_needs_call")); return; }
     const data = await act("/agent/cases/attach", { number: $("attach-number").value.trim(), linkedid: $("case-linkedid").value });
-    if (data) banner(`${t("case_attached")}: ${data.case.number}`, "ok");
+    if (data) banner(`${t("case_attached")}${t("punct_colon")}${data.case.number}`, "ok");
   });
 
   // -- keyboard shortcuts ---------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def test_field_errors_in_both_languages(name, error, zh, en):
     (Limit("working_days", 1), "1个工作日", "1 working day"),
     (Limit("clock_hours", 24), "24小时", "24 clock hours"),
     (Limit("working_hours", 4), "4个工作小时", "4 working hours"),
-    (Limit("same_working_day"), "当个工作日内", "same working day"),
+    (Limit("same_working_day"), "当日（工作日）内", "same working day"),
     (Limit("next_working_day"), "下一个工作日内", "next working day"),
 ])
 def test_limits_in_words(limit, zh, en):

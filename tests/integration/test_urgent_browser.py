@@ -83,6 +83,9 @@ async def test_the_agent_filing_an_urgent_case_sees_it_and_so_does_the_pop_of_th
     await expect(note).to_contain_text("井盖")
     await expect(note).to_contain_text("前派单")
     await expect(agent.locator("#case-priority")).to_have_value("urgent")
+    await expect(agent.locator("#suggestion")).to_contain_text("建议：")  # Chinese punctuation in Chinese
+    await expect(agent.locator("#deadlines")).to_contain_text("派单时限：")
+    await expect(agent.locator("#deadlines")).to_contain_text("当日（工作日）内")
     await agent.screenshot(path=shot("agent-urgent-suggested.png"), full_page=True)
     keep("agent-urgent-suggested.png")
     await agent.click("#btn-save")
