@@ -241,6 +241,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bulletin_month": ("月份", "Month"),
     "bulletin_ranking": ("承办单位考核得分排名", "Bureaus ranked by score"),
     "bulletin_rules": ("考核权重", "Weights"),
+    "bulletin_no_scores": ("本月暂无考核得分：承办单位当月工单数达到 {min} 件才参与评分和排名。",
+                           "No scores this month: a bureau is scored and ranked from {min} cases."),
     "bulletin_min_cases": ("参与评级的最少工单数", "Fewest cases for a grade:"),
     "points": ("分", " points"),
     "lower_better": ("越低越好", "lower is better"),

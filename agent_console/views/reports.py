@@ -100,6 +100,8 @@ def bulletin_charts(table: Table, lang: str) -> list[str]:
     """Return the bulletin's ranking chart: each graded bureau's score, coloured by grade."""
     bars = [charts.Bar(_name(r, lang), r["score"], charts.GRADE_COLOURS.get(r["grade"], charts.PALETTE[0]),
                        note=r["grade"] or "") for r in table.rows if r["score"] is not None]
+    if not bars:  # no bureau scored: the page says so in words rather than drawing an empty box
+        return []
     return [charts.bar_chart(bars, i18n.translate("bulletin_ranking", lang), maximum=100)]
 
 

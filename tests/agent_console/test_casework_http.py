@@ -370,3 +370,16 @@ async def test_a_voice_message_plays_once_with_its_transcript_and_the_trail_name
     timeline = _visible(page.split('data-testid="timeline"', 1)[1].split("</table>", 1)[0])
     assert "市民留言录音" in timeline and "留言转写：工地晚上施工" in timeline
     assert "message-hc-" not in page
+
+
+async def test_a_bulletin_month_without_scores_says_so_instead_of_an_empty_chart(running):
+    base, console, client = running
+    boss = await client("supervisor1")
+    page = (await boss.http.get("/console/reports/bulletin?month=2019-01")).text
+    charts = page.split('data-testid="charts">', 1)[1].split("</section>", 1)[0]
+    assert "<svg" not in charts, charts  # it was an empty box with a dash in it
+    assert "本月暂无考核得分" in _visible(charts) and "工单数达到" in _visible(charts), charts
+    boss.http.cookies.set("console_lang", "en")
+    charts = (await boss.http.get("/console/reports/bulletin?month=2019-01")).text.split(
+        'data-testid="charts">', 1)[1].split("</section>", 1)[0]
+    assert "No scores this month" in _visible(charts) and "<svg" not in charts, charts
