@@ -208,8 +208,15 @@ def act(session: Session, dataset: Dataset, number: str, action: str, note: str,
         return flows.apply_action(session, dataset, number, action, payload, actor_of(viewer))
     except IllegalTransition as err:
         raise ActionRefused(str(err), "illegal_transition", status=err.status, action=action) from err
+    except UnknownReference as err:
+        raise unknown_reference(err, action) from err
     except (CaseError, ValidationError) as err:
         raise ActionRefused(str(err), REFUSAL_CODES.get(type(err), "refused"), action=action) from err
+
+
+def unknown_reference(err: UnknownReference, action: str) -> ActionRefused:
+    """Return the refusal of an action naming what the data set does not know (a hand-made bureau code)."""
+    return ActionRefused(str(err), "unknown_reference", action=action, field=err.field, value=err.code[:60])
 
 
 REFUSAL_CODES: dict[type, str] = {InvalidAction: "needs_input", AlreadyWithBureau: "already_with_bureau",

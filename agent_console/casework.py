@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 from agent_console import i18n, phones
 from agent_console.auth import Viewer
 from agent_console.caselists import name
-from agent_console.cases import REFUSAL_CODES, ActionRefused, actor_of
+from agent_console.cases import REFUSAL_CODES, ActionRefused, actor_of, unknown_reference
 from ticketing.audit import service as audit
 from ticketing.bureau import service as bureaus
 from ticketing.bureau.models import Bureau
 from ticketing.call.models import Call, CaseCall
 from ticketing.callback.models import CallbackTask
 from ticketing.case import access, assisting, flows, merging, permissions, privacy, service, states
-from ticketing.case.errors import CaseError
+from ticketing.case.errors import CaseError, UnknownReference
 from ticketing.case.models import Case, CaseAttachment
 from ticketing.case.reads import clock
 from ticketing.case.schemas import ActionPayload
@@ -96,6 +96,8 @@ def act(session: Session, dataset: Dataset, number: str, action: str, form: Form
         raise ActionRefused(str(err), "illegal_transition", status=err.status, action=action) from err
     except ValidationError as err:
         raise ActionRefused(str(err), "needs_input", action=action) from err
+    except UnknownReference as err:
+        raise unknown_reference(err, action) from err
     except CaseError as err:
         raise ActionRefused(str(err), REFUSAL_CODES.get(type(err), "refused"), action=action) from err
 

@@ -159,6 +159,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "refused_case_changed": ("工单已被他人同时修改，请刷新后重试",
                              "Someone else changed the case; reload and retry"),
     "refused_unknown_action": ("未知操作", "Unknown action"),
+    "refused_unknown_reference": ("没有这个{what}：{value}（请从列表中选择或核对后重填）",
+                                  "Unknown {what}: {value}"),
+    "ref_case": ("工单编号", "Case number"),
+    "ref_article": ("知识条目", "Knowledge article"),
+    "ref_any": ("选项", "Choice"),
     "refused_refused": ("操作未执行（{message}）", "{message}"),
     # bureau
     "bureau_cases": ("本单位工单", "Our cases"),
@@ -767,6 +772,10 @@ def refusal(code: str, params: dict[str, Any], message: str, language: str) -> s
     if "action" in values:
         action = str(values["action"])
         values["action"] = translate(f"act_{action}" if f"act_{action}" in MESSAGES else action, language)
+    if "field" in values:  # an unknown reference: the field in words (承办单位), never its name (bureau)
+        field = str(values["field"])
+        key = next((k for k in (f"ref_{field}", field) if k in MESSAGES), "ref_any")
+        values["what"] = translate(key, language)
     return _format(f"refused_{code}", language, values, message)
 
 

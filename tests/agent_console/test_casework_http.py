@@ -383,3 +383,17 @@ async def test_a_bulletin_month_without_scores_says_so_instead_of_an_empty_chart
     charts = (await boss.http.get("/console/reports/bulletin?month=2019-01")).text.split(
         'data-testid="charts">', 1)[1].split("</section>", 1)[0]
     assert "No scores this month" in _visible(charts) and "<svg" not in charts, charts
+
+
+async def test_an_unknown_bureau_or_case_in_a_hand_made_request_is_refused_in_the_page_language(running):
+    base, console, client = running
+    agent = await client("agent1")
+    number = await new_case(agent, "路边垃圾堆积很久没人清理，臭味很大")
+    desk = await client("dispatcher1")
+    where = await act(desk, number, "dispatch", bureau="nope")
+    assert "error=没有这个承办单位：nope" in where and "unknown" not in where, where
+    where = await act(desk, number, "merge", target="FT-nope")
+    assert "error=没有这个工单编号：FT-nope" in where, where
+    assert case_of(console, number).status == "new"  # nothing changed
+    desk.http.cookies.set("console_lang", "en")
+    assert "error=unknown bureau 'nope'" in await act(desk, number, "dispatch", bureau="nope")

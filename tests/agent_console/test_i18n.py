@@ -67,6 +67,12 @@ def test_limits_in_words(limit, zh, en):
     ("already_with_bureau", {"action": "dispatch"},
      "工单已在该单位办理，改派请选择其他单位（原办理时限不重新计算）"),
     ("refused", {}, "操作未执行（the service's words）"),
+    ("unknown_reference", {"action": "dispatch", "field": "bureau", "value": "nope"},
+     "没有这个承办单位：nope（请从列表中选择或核对后重填）"),
+    ("unknown_reference", {"action": "merge", "field": "case", "value": "FT0"},
+     "没有这个工单编号：FT0（请从列表中选择或核对后重填）"),
+    ("unknown_reference", {"action": "dispatch", "field": "gadget", "value": "x"},
+     "没有这个选项：x（请从列表中选择或核对后重填）"),
 ])
 def test_bureau_refusals(code, params, zh):
     assert i18n.refusal(code, params, "the service's words", "zh") == zh
