@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,7 @@ SHOTS = Path("test-artifacts/screenshots")
 SHOTS.mkdir(parents=True, exist_ok=True)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 DESK = {"width": 1366, "height": 900}  # an agent's desk screen
+CASE_NUMBER = re.compile(r"[A-Z]+\d{8}-\d+")  # FT20261202-0001
 
 
 @pytest.fixture
@@ -47,3 +49,11 @@ def keep(name: str) -> None:
     target = Path("/work/screens/desk")
     if target.is_dir():
         shutil.copy(SHOTS / name, target / name)
+
+
+async def saved_case_number(page) -> str:
+    """The number of the case the agent just saved, read from the desk's result line."""
+    text = await page.get_by_test_id("case-result").inner_text()
+    found = CASE_NUMBER.search(text)
+    assert found, f"no case number in {text!r}"
+    return found.group(0)

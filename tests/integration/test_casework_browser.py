@@ -25,7 +25,7 @@ from tests.agent_console.support import (  # noqa: F401 - fixtures are found by 
     serve,
     session_factory,
 )
-from tests.integration.browser import CHROMIUM_ARGS, browser, log_in  # noqa: F401
+from tests.integration.browser import CHROMIUM_ARGS, browser, log_in, saved_case_number  # noqa: F401
 from ticketing.case import service
 from ticketing.case.models import Case
 from ticketing.database.core import session_scope
@@ -108,7 +108,7 @@ async def test_a_case_through_every_step_and_a_second_under_supervision(
     await agent.fill("input[name=address]", "岗厦村东坊12栋")
     await agent.keyboard.press("Alt+S")
     await expect(agent.get_by_test_id("case-result")).to_contain_text("工单已创建")
-    number = (await agent.get_by_test_id("case-result").inner_text()).split(":")[1].split()[0]
+    number = await saved_case_number(agent)
     await shot(agent, "01-agent-intake")
     with session_scope(console.session_factory) as session:
         case = service.require(session, number)

@@ -16,6 +16,7 @@ from tests.agent_console.support import (  # noqa: F401 - fixtures are found by 
     serve,
     session_factory,
 )
+from tests.integration.browser import saved_case_number
 from ticketing.case.flows import intake
 from ticketing.case.schemas import CaseCreate
 from ticketing.database.core import session_scope
@@ -66,7 +67,7 @@ async def test_queued_call_pops_and_case_reaches_bureau(make_app, serve, asteris
         await page.select_option("#case-street", "futian")
         await page.click("#btn-save")
         await expect(page.get_by_test_id("case-result")).to_contain_text("工单已创建")
-        number = (await page.get_by_test_id("case-result").inner_text()).split(":")[1].split()[0]
+        number = await saved_case_number(page)
         await page.screenshot(path="test-artifacts/screenshots/asterisk-agent-case.png", full_page=True)
         clerk = await (await browser.new_context()).new_page()
         await clerk.goto(f"{base}/console/login")

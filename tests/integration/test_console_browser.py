@@ -20,7 +20,7 @@ from tests.agent_console.support import (  # noqa: F401 - fixtures are found by 
     serve,
     session_factory,
 )
-from tests.integration.browser import CHROMIUM_ARGS, SHOTS, browser, log_in  # noqa: F401
+from tests.integration.browser import CHROMIUM_ARGS, SHOTS, browser, log_in, saved_case_number  # noqa: F401
 from ticketing.bus import contract as ct
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.redis]
@@ -69,7 +69,7 @@ async def test_agent_takes_a_call_files_a_case_the_bureau_sees_it(make_app, serv
     await agent.screenshot(path=str(SHOTS / "agent-pop-and-form.png"), full_page=True)
     await agent.keyboard.press("Alt+S")
     await expect(agent.get_by_test_id("case-result")).to_contain_text("工单已创建")
-    number = (await agent.get_by_test_id("case-result").inner_text()).split(":")[1].split()[0]
+    number = await saved_case_number(agent)
     await agent.screenshot(path=str(SHOTS / "agent-case-created.png"), full_page=True)
     # the next case of the same caller starts from routing again, not from this case's category and bureau
     await expect(agent.locator("#case-category")).to_have_value("")

@@ -28,6 +28,7 @@ from tests.agent_console.support import (  # noqa: F401 - fixtures are found by 
     serve,
     session_factory,
 )
+from tests.integration.browser import saved_case_number
 from tests.integration.test_browser_phone import BASE_ARGS, SHOTS, log_in, open_console
 from ticketing.call.models import Call
 from ticketing.database.core import session_scope
@@ -79,7 +80,7 @@ async def test_warm_transfer_to_a_bureau_hotline(make_app, serve, asterisk, ami_
             await page.select_option("#case-street", "futian")
             await page.click("#btn-save")
             await expect(page.get_by_test_id("case-result")).to_contain_text("工单已创建", timeout=10000)
-            number = (await page.get_by_test_id("case-result").inner_text()).split(":")[1].split()[0]
+            number = await saved_case_number(page)
 
             # Consult the bureau's duty line: the caller waits on hold while the agent talks to it.
             await page.fill("#consult-target", "urban-duty")
@@ -156,7 +157,7 @@ async def test_back_to_the_caller_then_a_three_way_call_the_agent_leaves(make_ap
             await page.select_option("#case-street", "futian")
             await page.click("#btn-save")
             await expect(page.get_by_test_id("case-result")).to_contain_text("工单已创建", timeout=10000)
-            number = (await page.get_by_test_id("case-result").inner_text()).split(":")[1].split()[0]
+            number = await saved_case_number(page)
 
             # Consult, then 返回来电 (*1): the bureau's phone is hung up, the agent is back with the caller.
             await page.fill("#consult-target", "urban-duty")
