@@ -15,7 +15,7 @@ from tests.agent_console.support import (  # noqa: F401 - fixtures are found by 
     serve,
     session_factory,
 )
-from tests.integration.browser import SHOTS, browser, keep, log_in, shot  # noqa: F401
+from tests.integration.browser import SHOTS, browser, keep, log_in, saved_case_number, shot  # noqa: F401
 from ticketing.bus import contract as ct
 from ticketing.case.models import Case, CaseEvent
 from ticketing.database.core import session_scope
@@ -52,7 +52,7 @@ async def test_agent_answers_a_question_from_the_knowledge_base_in_one_click(
     await agent.fill("#case-description", "来电人询问身份证丢失后如何补办")
     await results.locator("li").first.get_by_role("button", name="直接答复").click()
     await expect(agent.get_by_test_id("case-result")).to_contain_text("已直接答复并办结，工单 FT")
-    number = (await agent.get_by_test_id("case-result").inner_text()).split()[-1]
+    number = await saved_case_number(agent)
     await agent.screenshot(path=shot("kb-direct-answer.png"), full_page=True)
     keep("kb-direct-answer.png")
 

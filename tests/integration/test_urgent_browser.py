@@ -19,7 +19,7 @@ from tests.agent_console.support import (  # noqa: F401 - fixtures are found by 
     session_factory,
     wait_for,
 )
-from tests.integration.browser import browser, keep, log_in, shot  # noqa: F401
+from tests.integration.browser import browser, keep, log_in, saved_case_number, shot  # noqa: F401
 from ticketing.case.flows import intake
 from ticketing.case.schemas import CaseCreate
 from ticketing.database.core import session_scope
@@ -94,7 +94,7 @@ async def test_the_agent_filing_an_urgent_case_sees_it_and_so_does_the_pop_of_th
     await expect(agent.locator("#banner")).to_contain_text("已受理，须在 ")
     await expect(note).to_be_hidden()
     await expect(agent.locator("#case-priority")).to_have_value("normal")  # the next case starts normal
-    number = next(w for w in (await result.inner_text()).replace("：", " ").split() if w.startswith("FT"))
+    number = await saved_case_number(agent)
     with session_scope(session_factory) as session:
         from ticketing.case.models import Case
         assert session.scalar(select(Case.priority).where(Case.number == number)) == "urgent"
