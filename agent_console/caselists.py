@@ -174,6 +174,8 @@ def suggestion(case: Case, dataset: Dataset, lang: str) -> dict[str, str]:
     as it was written.
     """
     decision = _decide(case, dataset)
+    if decision is None and returned_by(case):  # routing knows no other bureau: the desk chooses one
+        return {"bureau": "", "explanation": "", "previous": name(case.bureau, lang)}
     if decision is None or decision.reason is None:
         return {"bureau": name(case.bureau, lang), "explanation": case.routing_explanation, "previous": ""}
     bureau = dataset.bureaus.get(decision.bureau)
@@ -186,13 +188,20 @@ def suggestion(case: Case, dataset: Dataset, lang: str) -> dict[str, str]:
             "previous": current if moved else ""}
 
 
+def returned_by(case: Case) -> tuple[str, ...]:
+    """Return the code of the bureau that returned CASE (退回), which routing must not propose again."""
+    return (case.bureau.code,) if case.status == states.RETURNED and case.bureau is not None else ()
+
+
 def _decide(case: Case, dataset: Dataset) -> RoutingDecision | None:
     street = case.street.code if case.street else None
     category = case.category.code if case.category else None
+    avoid = returned_by(case)
     try:
-        decision = route(dataset, RoutingRequest(case.description, None, street, case.created_at))
+        decision = route(dataset, RoutingRequest(case.description, None, street, case.created_at, avoid))
         if category is not None and decision.category != category:
-            decision = route(dataset, RoutingRequest(case.description, category, street, case.created_at))
+            again = RoutingRequest(case.description, category, street, case.created_at, avoid)
+            decision = route(dataset, again)
     except RoutingError:
         return None
     return decision

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent_console import i18n, phones
+from agent_console import caselists, i18n, phones
 from agent_console.auth import Viewer
 from agent_console.caselists import name
 from agent_console.cases import REFUSAL_CODES, ActionRefused, actor_of, unknown_reference
@@ -151,7 +151,7 @@ def page(session: Session, dataset: Dataset, number: str, viewer: Viewer, now: d
         "notices": _notices(session, case), "orders": case_orders,
         "assists": [name(b, lang) for b in assisting.bureaus_of(session, case.id)],
         "bureau_choices": _bureau_choices(session, lang) if "dispatch" in actions else [],
-        "proposal": _proposal(dataset, case, now, lang) if "dispatch" in actions else None,
+        "proposal": _proposal(session, dataset, case, now, lang) if "dispatch" in actions else None,
         "communities": _communities(session, case, lang) if "assign-community" in actions else [],
         "duplicates": merging.suggestions(session, case, merge_days) if "merge" in actions else [],
         "may_upload": leads and case.status not in states.FINAL_STATUSES,
@@ -257,15 +257,26 @@ def _communities(session: Session, case: Case, lang: str) -> list[tuple[str, str
     return [(c.code, name(c, lang)) for c in bureaus.street_communities(session, case.bureau_id)]
 
 
-def _proposal(dataset: Dataset, case: Case, now: datetime, lang: str) -> dict[str, str] | None:
-    """Ask the routing engine again, from the words alone, where the case would go and why."""
+def _proposal(session: Session, dataset: Dataset, case: Case, now: datetime,
+              lang: str) -> dict[str, str] | None:
+    """Ask the routing engine again, from the words alone, where the case would go and why.
+
+    A returned case (退回) is never proposed to the bureau that returned it: the next rule that holds
+    decides, and the proposal says which bureau returned it and why; when no rule names another bureau,
+    none is preselected and the desk chooses.
+    """
     street = case.street.code if case.street else None
+    avoid = caselists.returned_by(case)
+    reasons = caselists.return_reasons(session, [case.id]) if avoid else {}
+    returned = {"returned_by": name(case.bureau, lang), "return_reason": reasons.get(case.id, "")} \
+        if avoid else {}
     try:
-        decision = route(dataset, RoutingRequest(text=case.description, category=None, street=street, at=now))
+        decision = route(dataset, RoutingRequest(text=case.description, category=None, street=street, at=now,
+                                                 avoid=avoid))
     except Exception:  # routing data may have changed since intake; the desk still dispatches by hand
-        return None
+        return {"bureau": "", **returned} if avoid else None
     bureau = dataset.bureaus.get(decision.bureau)
     explanation = describe(dataset, decision.reason, lang) if decision.reason else decision.explanation
     return {"bureau": decision.bureau, "bureau_name": name(bureau, lang) or decision.bureau,
             "explanation": explanation,
-            "confidence": f"{decision.confidence:.0%}"}
+            "confidence": f"{decision.confidence:.0%}", **returned}

@@ -397,3 +397,29 @@ async def test_an_unknown_bureau_or_case_in_a_hand_made_request_is_refused_in_th
     assert case_of(console, number).status == "new"  # nothing changed
     desk.http.cookies.set("console_lang", "en")
     assert "error=unknown bureau 'nope'" in await act(desk, number, "dispatch", bureau="nope")
+
+
+async def test_a_returned_case_is_not_proposed_to_the_bureau_that_returned_it(running):
+    base, console, client = running
+    agent = await client("agent1")
+    number = await new_case(agent, "路边垃圾桶满了没人清", dispatch=True)  # routing: 城管局
+    assert case_of(console, number).bureau.code == "urban-mgmt"
+    clerk = await client("urban1")
+    assert "done=return" in await act(clerk, number, "return", reason="属物业管理范围，非城管职责")
+    desk = await client("dispatcher1")
+    cell = _row((await desk.http.get("/console/dispatch?tab=returned")).text, number)
+    suggestion = _visible(cell.split('<div class="small muted" data-testid="explanation">', 1)[0]
+                          .rsplit("<td>", 1)[1]).strip()
+    assert suggestion == "福田街道办事处", cell  # it was 区城市管理和综合执法局, the bureau that returned it
+    assert "退回单位：区城市管理和综合执法局" in _visible(cell)
+    page = (await desk.http.get(f"/console/cases/{number}")).text
+    proposal = _visible(page.split('data-testid="proposal">', 1)[1].split("</p>", 1)[0])
+    assert "福田街道办事处" in proposal and "城市管理" not in proposal, proposal
+    returned = _visible(page.split('data-testid="returned-by">', 1)[1].split("</p>", 1)[0])
+    assert "区城市管理和综合执法局" in returned and "属物业管理范围" in returned, returned
+    form = page.split('data-form="dispatch"', 1)[1].split("</select>", 1)[0]
+    assert 'value="urban-mgmt" selected' not in form and 'value="street-futian" selected' in form, form
+    desk.http.cookies.set("console_lang", "en")
+    page = (await desk.http.get(f"/console/cases/{number}")).text
+    returned = _visible(page.split('data-testid="returned-by">', 1)[1].split("</p>", 1)[0])
+    assert "Returned by: District Urban Management" in returned and "leaves this bureau out" in returned

@@ -221,3 +221,14 @@ def test_keywords_none_and_street_conditions(futian):
     assert route(dataset, RoutingRequest("noise from the building sites")).rule == "category-default"
     assert route(dataset, RoutingRequest("垃圾没人清理", street="meilin")).bureau == "street-meilin"
     assert route(dataset, RoutingRequest("垃圾没人清理", street="huafu")).bureau == "urban-mgmt"
+
+
+def test_a_bureau_to_avoid_passes_the_case_to_the_next_rule(futian):
+    """Re-dispatching a returned case: the bureau that returned it is not proposed again."""
+    text = "路边垃圾桶满了没人清"
+    assert route(futian, RoutingRequest(text=text, street="futian")).bureau == "urban-mgmt"
+    other = route(futian, RoutingRequest(text=text, street="futian", avoid=("urban-mgmt",)))
+    assert other.bureau == "street-futian" and other.rule == "street-office"
+    assert route(futian, RoutingRequest(text=text, avoid=("urban-mgmt",))).bureau == futian.triage_bureau
+    with pytest.raises(RoutingError):  # every rule names an avoided bureau: no proposal, no crash
+        route(futian, RoutingRequest(text=text, avoid=("urban-mgmt", futian.triage_bureau)))

@@ -31,6 +31,7 @@ class RoutingRequest:
     category: str | None = None
     street: str | None = None
     at: datetime | None = None  # when the request came in; time-of-day rules never hold without it
+    avoid: tuple[str, ...] = ()  # bureaus not to propose (one that returned the case): the next rule decides
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,10 @@ def route(dataset: Dataset, request: RoutingRequest) -> RoutingDecision:
             continue
         decided = rule.category or category
         bureau = _target(dataset, rule.bureau, decided, request.street)
-        if bureau is not None:
+        if bureau is not None and bureau not in request.avoid:
             return _decision(dataset, rule, decided, bureau, request, suggestion, facts)
+    if request.avoid:
+        raise RoutingError(f"no rule sends the case elsewhere than {', '.join(request.avoid)}")
     raise AssertionError("unreachable: the dataset's last rule always holds")
 
 
