@@ -45,6 +45,15 @@ async def member(ami_bridge, queue: str, interface: str) -> dict:
     return entries[0]
 
 
+async def leave_every_queue(ami_bridge, interface: str) -> None:
+    """Take `interface` out of every queue an earlier test of this Asterisk left it in: the dial plan pauses a
+    member in all its queues as the call ends, so a membership left elsewhere is paused (wrapup) with it."""
+    for entry in await ami_bridge.actions.queue_status():
+        where = (entry.get("StateInterface"), entry.get("Location"))
+        if entry.get("Event") == "QueueMember" and interface in where:
+            await ami_bridge.actions.queue_remove(entry["Queue"], interface)
+
+
 async def presence_state(agent: ConsoleClient) -> str:
     return (await agent.http.get("/console/agent/state")).json()["presence"]["state"]
 
@@ -59,13 +68,15 @@ async def call_into(ami_bridge, queue: str, talk: int) -> str:
 
 async def test_the_agents_leg_pauses_its_member_as_it_hangs_up(asterisk, ami_bridge, bus, wait_for_event):
     queue = "livelihood-en"
+    await leave_every_queue(ami_bridge, AGENT)
     await ami_bridge.actions.queue_add(queue, AGENT, member_name="Wrap-up Agent")
     try:
         linkedid = await call_into(ami_bridge, queue, talk=1)
         await wait_for_event(bus, Streams.CALLS, of_call("call.connected", linkedid), within=20)
         assert (await member(ami_bridge, queue, AGENT))["Paused"] == "0"
-        paused = await wait_for_event(bus, Streams.AGENTS,
-                                      lambda e: e.key == AGENT and e.data.get("paused") is True, within=10)
+        paused = await wait_for_event(bus, Streams.AGENTS, lambda e: e.key == AGENT
+                                      and e.data["queue"] == queue and e.data.get("paused") is True,
+                                      within=10)
         assert paused.data["paused_reason"] == "wrapup"
         assert (await member(ami_bridge, queue, AGENT))["PausedReason"] == "wrapup"
         assert "paused:wrapup" in asterisk.cli(f"queue show {queue}")
@@ -77,6 +88,7 @@ async def test_the_agents_leg_pauses_its_member_as_it_hangs_up(asterisk, ami_bri
 async def test_ending_wrapup_in_the_console_lets_the_next_call_through_at_once(
         asterisk, ami_bridge, bus, wait_for_event, make_app, serve):  # noqa: F811
     queue = "consumer-zh"
+    await leave_every_queue(ami_bridge, AGENT)
     settings = ConsoleSettings(interface_template=AGENT, check_registration=False, queues=[queue],
                                command_timeout=10, wrapup_seconds=60)
     app, _console, _none = make_app(bus=bus, with_bridge=False, settings_=settings)
@@ -92,8 +104,9 @@ async def test_ending_wrapup_in_the_console_lets_the_next_call_through_at_once(
         await wait_for_event(bus, Streams.CALLS, of_call("call.queued", second), within=10)
 
         # the agent's leg of the first call ends: wrap-up, and the waiting caller is not offered
-        await wait_for_event(bus, Streams.AGENTS, lambda e: e.key == AGENT and e.data.get("paused") is True
-                             and e.data.get("paused_reason") == "wrapup", within=10)
+        await wait_for_event(bus, Streams.AGENTS, lambda e: e.key == AGENT and e.data["queue"] == queue
+                             and e.data.get("paused") is True and e.data.get("paused_reason") == "wrapup",
+                             within=10)
         ended_at = time.monotonic()
         for _ in range(8):  # 4 s: two of the waiting caller's retries
             assert await presence_state(agent) == "wrapup"
