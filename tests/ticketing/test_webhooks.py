@@ -227,6 +227,57 @@ async def test_the_sender_delivers_each_case_event_once_after_the_receiver_recov
         assert {d.status for d in closed} == {PENDING} and all(d.last_error for d in closed)
 
 
+async def test_an_event_no_receiver_wants_costs_no_query_and_a_new_receiver_gets_the_next(
+    session_factory, monkeypatch
+):
+    from sqlalchemy import event, insert, select
+
+    from ticketing.webhook.models import WebhookDelivery, WebhookSubscription
+
+    engine = session_factory.kw["bind"]
+    statements: list[str] = []
+    record = lambda *args: statements.append(args[2])  # noqa: E731 (conn, cursor, statement, ...)
+    event.listen(engine, "before_cursor_execute", record)
+    bus = MemoryBus()
+    sender = WebhookSender(session_factory, bus, poll=60)
+    created = {"number": "FT20261202-0001", "action": "create", "actor": "agent1", "status": "new",
+               "category": None, "bureau": None}
+
+    async def owed(n: int, event_type="case.created"):
+        entry = await bus.publish(Streams.CASES, event_type, created["number"], created)
+        await sender.on_case_event(entry)
+        with session_scope(session_factory) as session:
+            rows = session.scalars(select(WebhookDelivery.id).where(WebhookDelivery.event_id == entry.id))
+            return len(list(rows)) == n
+
+    try:
+        with session_scope(session_factory) as session:
+            service.register(session, "changes-only", "http://127.0.0.1:9/x", ["case.changed"])
+        assert await owed(0)  # loads what receivers want
+        statements.clear()
+        for _ in range(5):
+            entry = await bus.publish(Streams.CASES, "case.created", created["number"], created)
+            await sender.on_case_event(entry)
+        assert statements == []  # nobody wants case.created: no transaction, no query
+        with session_scope(session_factory) as session:  # registered in this process: the next event
+            service.register(session, "city", "http://127.0.0.1:9/y")
+        assert await owed(1)
+        assert await owed(2, "case.changed")
+        # Another process adds a receiver (no ORM flush here): seen once the kept answer is too old.
+        with session_scope(session_factory) as session:
+            service.disable(session, service.get_by_name(session, "city"))
+        assert await owed(0)
+        monkeypatch.setattr(service, "WANTED_REFRESH", 0.3)
+        with engine.begin() as conn:
+            conn.execute(insert(WebhookSubscription).values(name="elsewhere", url="http://127.0.0.1:9/z",
+                                                            secret="s", event_types=[]))
+        await asyncio.sleep(0.35)
+        assert await owed(1)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+        await bus.close()
+
+
 def _statuses(session_factory, name):
     with session_scope(session_factory) as session:
         return [d.status for d in service.deliveries(session, service.get_by_name(session, name).id)]

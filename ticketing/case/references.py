@@ -15,12 +15,13 @@ import time
 import weakref
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, event, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.base import instance_state
 
 from ticketing.bureau import service as bureaus
 from ticketing.bureau.models import Bureau, Category, Community, Street
+from ticketing.database.watch import on_write
 
 REFRESH = 60.0  # seconds a loaded cache serves before the next use reloads it
 MODELS = (Bureau, Street, Community, Category)
@@ -30,7 +31,6 @@ LOOKUPS = {
     Community: bureaus.get_community,
     Category: bureaus.get_category,
 }
-_TOUCHED = "references_touched"
 
 
 @dataclass
@@ -95,18 +95,6 @@ def _load(connection: Connection) -> _Snapshot:
     return snapshot
 
 
-@event.listens_for(Session, "after_flush")
-def _note_reference_writes(session: Session, _context) -> None:
-    changed = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(row, MODELS) for row in changed):
-        session.info[_TOUCHED] = True
-        invalidate()
-
-
-@event.listens_for(Session, "after_commit")
-def _drop_after_reference_commit(session: Session) -> None:
-    if session.info.pop(_TOUCHED, False):
-        invalidate()
-
+on_write(MODELS, invalidate, key="references_touched")
 
 __all__ = ["REFRESH", "invalidate", "lookup"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session
 from ticketing.bus import contract as ct
 from ticketing.bus.streams import Streams
 from ticketing.database.types import utcnow
+from ticketing.database.watch import on_write
 from ticketing.webhook import signing
 from ticketing.webhook.models import DELIVERED, FAILED, PENDING, WebhookDelivery, WebhookSubscription
 
@@ -21,6 +24,10 @@ LEASE = timedelta(seconds=60)  # a claimed delivery is another worker's again if
 # Every case event of the contract: case.created, case.changed, case.called_back, case.reopened and the
 # deadline notices (case.reminder, case.overdue, case.urged, case.supervised).
 CASE_EVENT_TYPES = tuple(sorted(t for t, cls in ct.EVENT_TYPES.items() if cls.STREAM == Streams.CASES))
+
+
+WANTED_REFRESH = 5.0  # seconds the process trusts its list of wanted event types (see WantedTypes)
+EVERY_TYPE = "*"
 
 
 class WebhookError(Exception):
@@ -86,6 +93,65 @@ def disable(session: Session, subscription: WebhookSubscription) -> None:
     ):
         delivery.status, delivery.last_error = FAILED, "receiver disabled"
     session.flush()
+
+
+def wanted_types(session: Session) -> frozenset[str]:
+    """Return the event types some active receiver wants (EVERY_TYPE among them when one wants all)."""
+    types: set[str] = set()
+    for event_types in session.scalars(
+        select(WebhookSubscription.event_types).where(WebhookSubscription.disabled_at.is_(None))
+    ):
+        types.update(event_types or (EVERY_TYPE,))
+    return frozenset(types)
+
+
+class WantedTypes:
+    """Which case events any receiver wants, kept in the process so an unwanted event costs no query.
+
+    Most districts have no receiver, or one for a few types; without this every case event took a
+    transaction of the webhook consumer to find that out (8 % of intake's CPU). The answer is reloaded
+    WANTED_REFRESH after loading, and at once when any session of this process writes a receiver (after
+    the flush and after its commit). So a receiver registered here gets the very next event; one
+    registered through another process (another worker, `hotline webhooks add`) gets events published
+    from at most WANTED_REFRESH later. Skipping is the only thing decided from memory: an event some
+    receiver may want is enqueued against the receivers read in its own transaction, as before.
+    """
+
+    _generation = 0  # bumped on every write of a receiver in this process
+    _bump_lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self._types: frozenset[str] | None = None
+        self._loaded_at = 0.0
+        self._loaded_generation = -1
+
+    @classmethod
+    def forget(cls) -> None:
+        """Make every instance reload before its next answer."""
+        with cls._bump_lock:
+            cls._generation += 1
+
+    def fresh(self) -> bool:
+        """Whether the kept answer may be used."""
+        return (
+            self._types is not None
+            and self._loaded_generation == WantedTypes._generation
+            and time.monotonic() - self._loaded_at < WANTED_REFRESH
+        )
+
+    def load(self, session: Session) -> None:
+        """Read the wanted types in `session` (committed receivers) and keep them."""
+        generation, loaded_at = WantedTypes._generation, time.monotonic()  # before reading: a write
+        self._types = wanted_types(session)  # during the read leaves the answer stale, never wrong
+        self._loaded_at, self._loaded_generation = loaded_at, generation
+
+    def wants(self, event_type: str) -> bool:
+        """Whether some receiver may want `event_type` (call only when fresh())."""
+        assert self._types is not None
+        return EVERY_TYPE in self._types or event_type in self._types
+
+
+on_write((WebhookSubscription,), WantedTypes.forget, key="webhook_receivers_touched")
 
 
 def enqueue(session: Session, event_id: str, event_type: str, key: str, payload: dict[str, Any]) -> int:

@@ -68,6 +68,7 @@ class WebhookSender:
         self.timeout, self.retry_delays = timeout, retry_delays
         self._limit = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
+        self._wanted = service.WantedTypes()
         self._task: asyncio.Task | None = None
         self.sent = 0
         self.failures = 0
@@ -100,9 +101,17 @@ class WebhookSender:
         event = ct.parse(envelope)
         if not isinstance(event, ct.CaseEvent | ct.DeadlineNotice):
             return
+        if not self._wanted.fresh():
+            await asyncio.to_thread(self._load_wanted)
+        if not self._wanted.wants(envelope.type):
+            return  # no receiver wants it: no transaction
         added = await asyncio.to_thread(self._enqueue, envelope, payload_of(envelope, event))
         if added:
             self._wake.set()
+
+    def _load_wanted(self) -> None:
+        with session_scope(self.session_factory) as session:
+            self._wanted.load(session)
 
     def _enqueue(self, envelope: Envelope, payload: dict[str, Any]) -> int:
         with session_scope(self.session_factory) as session:
