@@ -78,7 +78,9 @@ def _samples(url: str) -> dict[str, Any]:
         }
         samples["rare"] = rows("SELECT caller_phone FROM cases TABLESAMPLE SYSTEM (1) "
                                "WHERE caller_phone IS NOT NULL LIMIT 100")
-        samples["address"] = one("SELECT address FROM cases ORDER BY id DESC LIMIT 1")[3:10]
+        # the newest loaded address (cases made by an earlier run's "case creation" have none)
+        samples["address"] = one("SELECT address FROM cases WHERE address <> '' "
+                                 "ORDER BY id DESC LIMIT 1")[3:10]
     engine.dispose()
     return samples
 

@@ -47,6 +47,18 @@ def test_words_are_found_as_phrases_in_every_field_best_first(client, headers, s
     assert numbers(found(client, headers, q="挖掘机", status="new", per_page=1, page=2)) == [noted]
 
 
+def test_a_lone_character_is_checked_on_what_the_index_finds_without_it(client, headers):
+    """The index is asked for 华路 12 (号 as a prefix merges hundreds of lexemes); 号 is still required."""
+    house = create(client, headers, address="福华路12号楼")
+    block = create(client, headers, address="福华路12栋")
+    house_west = create(client, headers, address="福华路12号西侧", description="门口路灯坏了")
+    assert numbers(found(client, headers, q="华路12号")) == [house_west, house]
+    assert numbers(found(client, headers, q="华路12")) == [house_west, block, house]
+    assert numbers(found(client, headers, q="华路12号 路灯")) == [house_west, house]  # LAMP has 路灯 too
+    assert numbers(found(client, headers, q="华路12栋")) == [block]
+    assert numbers(found(client, headers, q="华路13号")) == []
+
+
 def test_numbers_and_phones_are_looked_up_by_index(client, headers):
     first = create(client, headers)
     second = create(client, headers, caller_phone="0755-83212345")

@@ -42,6 +42,21 @@ def test_tsquery(q, expected):
 @pytest.mark.parametrize(
     ("q", "expected"),
     [
+        ("莲花路145号", "('莲花' <1> '花路' <2> '145')"),  # the phrase is checked on the rows found
+        ("福华路3栋5号", "('福华' <1> '华路' <2> '3' <2> '5')"),
+        ("3号", "('3' <1> '号':*)"),  # no bigram to find it by: the prefix stays
+        ("号", "('号':*)"),
+        ("145号 莲花", "('145' <1> '号':*) & ('莲花')"),
+        ("挖掘机", "('挖掘' <1> '掘机')"),
+    ],
+)
+def test_the_index_query_leaves_out_lone_characters_of_words_with_a_bigram(q, expected):
+    assert terms.tsquery_text(q, index=True) == expected
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
         ("挖掘机", '"挖掘 掘机"'),
         ("华路12 号", '"华路" AND "12" AND "号"*'),
         ("，", None),
