@@ -247,6 +247,38 @@ def test_caller_history_accepts_any_form_of_the_number(session, dataset):
     assert history.phone == "+8675583212345" and len(history.cases) == 1 and history.calls == []
 
 
+def test_caller_history_reads_calls_from_the_index_alone(session):
+    """What the history shows of each call is in the index (migration 0024): no table page per call."""
+    from sqlalchemy import event, text
+
+    from ticketing.call.models import Call
+
+    start = datetime(2026, 11, 26, 9, tzinfo=ZoneInfo("UTC"))
+    for n in range(3):
+        session.add(Call(linkedid=f"hist.{n}", caller="+8613700000000", caller_raw="13700000000",
+                         started_at=start + timedelta(minutes=n), outcome="answered", queue="general-zh",
+                         agent="agent1", status="ended", ivr_path=[]))
+    session.flush()
+    statements: list[tuple[str, object]] = []
+    capture = lambda _c, _cur, statement, params, *_: statements.append((statement, params))  # noqa: E731
+    bind = session.connection().engine
+    event.listen(bind, "before_cursor_execute", capture)
+    try:
+        history = service.caller_history(session, "137 0000 0000")
+    finally:
+        event.remove(bind, "before_cursor_execute", capture)
+    assert [call.linkedid for call in history.calls] == ["hist.2", "hist.1", "hist.0"]
+    assert history.calls[0].queue == "general-zh" and history.calls[0].outcome == "answered"
+    if bind.dialect.name != "postgresql":
+        return  # SQLite has no INCLUDE; its index is the plain (caller, started_at)
+    statement, params = next((s, p) for s, p in statements if "FROM calls" in s)
+    conn = session.connection()
+    conn.execute(text("SET LOCAL enable_seqscan = off"))
+    conn.execute(text("SET LOCAL enable_bitmapscan = off"))
+    plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, params))
+    assert "Index Only Scan" in plan and "ix_calls_caller_started" in plan, plan
+
+
 def test_numbers_survive_separate_transactions(session_factory, dataset):
     numbers = []
     for _ in range(3):

@@ -19,7 +19,9 @@ class Call(Base):
     """One resident's call, keyed by Asterisk's Linkedid, from ringing to hang-up."""
 
     __tablename__ = "calls"
-    __table_args__ = (Index("ix_calls_caller_started", "caller", "started_at"),)  # pop history
+    # Pop history, index-only on PostgreSQL: the columns a caller's history shows (migration 0024).
+    __table_args__ = (Index("ix_calls_caller_started", "caller", "started_at",
+                            postgresql_include=["linkedid", "ended_at", "outcome", "queue", "agent"]),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     linkedid: Mapped[str] = mapped_column(String(64), unique=True)

@@ -277,13 +277,14 @@ def caller_history(session: Session, phone: str) -> CallerHistory:
     e164 = normalize_phone(phone)
     newest = _summary_query().where(Case.caller_phone == e164)  # (caller_phone, created_at) backwards
     cases = session.execute(newest.order_by(Case.created_at.desc()).limit(HISTORY_LIMIT))
-    calls = session.scalars(
-        select(Call).where(Call.caller == e164).order_by(Call.started_at.desc()).limit(HISTORY_LIMIT)
+    shown = [getattr(Call, name) for name in CallSummary.model_fields]  # all in the index (0024)
+    calls = session.execute(
+        select(*shown).where(Call.caller == e164).order_by(Call.started_at.desc()).limit(HISTORY_LIMIT)
     )
     return CallerHistory(
         phone=e164,
         cases=[CaseSummary.model_validate(row._mapping) for row in cases],
-        calls=[CallSummary.model_validate(call) for call in calls],
+        calls=[CallSummary.model_validate(row._mapping) for row in calls],
     )
 
 
