@@ -48,7 +48,6 @@ async def create_case(
     data: CaseCreate,
     request: Request,
     response: Response,
-    session: Session = Depends(get_db),
     user: User = Depends(require_roles(*CENTRE)),
     idempotency_key: str | None = Header(
         None, max_length=200, description="Any unique string per new case (a UUID): a retry with the same "
@@ -57,20 +56,22 @@ async def create_case(
 ) -> CaseRead:
     """Take in a case: route it and set its deadlines; `dispatch: true` dispatches it at once.
 
-    Async with the whole intake in one thread-pool call: a sync endpoint costs FastAPI a second hop to
-    validate its answer, and the hops were a large part of intake's CPU (docs/operations.md).
+    Async with the whole intake, its session included, in one thread-pool call: a sync endpoint costs
+    FastAPI a second hop to validate its answer, and the `get_db` generator an exit stack and a shielded
+    cancel scope per request; the hops and those were a large part of intake's CPU (docs/operations.md).
     """
-    return await run_in_threadpool(_create_case, data, request, response, session, user, idempotency_key)
+    return await run_in_threadpool(_create_case, data, request, response, user, idempotency_key)
 
 
-def _create_case(data: CaseCreate, request: Request, response: Response, session: Session, user: User,
+def _create_case(data: CaseCreate, request: Request, response: Response, user: User,
                  idempotency_key: str | None) -> CaseRead:
-    case, replayed = idempotency.intake_once(session, dataset_of(request), data, Actor.of(user), user.id,
-                                             idempotency_key)
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    logs.bind_case(case.number)
-    return _commit(request, session, case, user)
+    with request.app.state.session_factory() as session:  # closing rolls back whatever did not commit
+        case, replayed = idempotency.intake_once(session, dataset_of(request), data, Actor.of(user), user.id,
+                                                 idempotency_key)
+        if replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        logs.bind_case(case.number)
+        return _commit(request, session, case, user)
 
 
 @router.get("/cases", response_model=CasePage)
