@@ -26,7 +26,7 @@ from ticketing.bus.contract import (
     CaseSupervised,
     CaseUrgent,
 )
-from ticketing.case import actions, assisting, due, permissions, references, search, service, states
+from ticketing.case import actions, assisting, due, permissions, references, service, states
 from ticketing.case.errors import (
     CaseNotFound,
     ConcurrentUpdate,
@@ -93,16 +93,12 @@ def intake(
         dataset, actions.classification(dataset, case), now, urgent=case.priority == "urgent"
     ).dispatch_by
     due.stamp(case, dataset)
-    # Numbered last, just before the insert (SQLite: the day's counter row stays locked until the commit).
-    case.number = service.next_number(
-        session, prefix or get_settings().case_prefix, dataset.calendar.local(now).date()
-    )
-    # Plain inserts: the ORM's unit of work cost a fifth of intake's CPU for two rows it knew nothing about.
-    service.insert_new(session, case)
-    service.insert_event(session, case, actor.name, "create", None, visibility="public", at=now,
-                         data={"rule": case.routing_rule, "bureau": bureau.code if bureau else None,
-                               "confidence": decision.confidence})
-    search.index_case(session, case.id, case.description, case.address, case.caller_name)
+    # Numbered by the insert (SQLite: the day's counter row stays locked until the commit). Plain inserts:
+    # the ORM's unit of work cost a fifth of intake's CPU for two rows it knew nothing about.
+    service.insert_new(session, case, actor.name, prefix=prefix or get_settings().case_prefix,
+                       day=dataset.calendar.local(now).date(),
+                       data={"rule": case.routing_rule, "bureau": bureau.code if bureau else None,
+                             "confidence": decision.confidence})
     outbox.add(session, *case_events(case, "create", actor.name, now))
     if case.priority == "urgent":
         _alert_urgent(session, case, now)

@@ -51,12 +51,16 @@ def _postgres(bind) -> bool:
     return bind.dialect.name == "postgresql"
 
 
+def document_literal(description: str, address: str, caller_name: str) -> str:
+    """PostgreSQL: a new case's search document as a tsvector literal (intake writes it with the case)."""
+    return terms.tsvector_literal(description, address, caller_name, weights="A")
+
+
 def index_case(session: Session, case_id: int, description: str, address: str, caller_name: str) -> None:
     """Write the search document of a new case."""
     if _postgres(session.get_bind()):
-        literal = terms.tsvector_literal(description, address, caller_name, weights="A")
         session.execute(text("INSERT INTO case_search (case_id, doc) VALUES (:id, CAST(:doc AS tsvector))"),
-                        {"id": case_id, "doc": literal})
+                        {"id": case_id, "doc": document_literal(description, address, caller_name)})
     else:
         session.execute(text(FTS_INSERT), _fts_row(case_id, (description, address, caller_name)))
 

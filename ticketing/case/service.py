@@ -6,8 +6,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, inspect, select, text, update
+from sqlalchemy import (
+    String,
+    Text,
+    bindparam,
+    cast,
+    func,
+    insert,
+    inspect,
+    literal_column,
+    null,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from ticketing.bureau.models import Bureau, Category, Street
@@ -123,6 +137,11 @@ def _in_order(rows, ids: list[int]) -> list:
     return [by_id[i] for i in ids if i in by_id]
 
 
+def day_key(prefix: str, day: date) -> str:
+    """The part of a case number that names its day (FT20261126); the number adds `-` and 4 digits or more."""
+    return f"{prefix}{day:%Y%m%d}"
+
+
 def next_number(session: Session, prefix: str, day: date) -> str:
     """Hand out the next case number of `day` (e.g. FT20261126-0042); safe under concurrent intake.
 
@@ -130,7 +149,7 @@ def next_number(session: Session, prefix: str, day: date) -> str:
     other; a number taken by an intake that then fails is not reused (numbers are unique and increasing
     per day, not gap-free). SQLite, which runs one writer at a time: a counter row per day.
     """
-    key = f"{prefix}{day:%Y%m%d}"
+    key = day_key(prefix, day)
     if session.get_bind().dialect.name == "postgresql":
         last = session.execute(text("SELECT hotline_next_case_number(:key)"), {"key": key}).scalar_one()
         return f"{key}-{last:04d}"
@@ -144,32 +163,86 @@ def next_number(session: Session, prefix: str, day: date) -> str:
 
 CASE_INSERT = insert(Case.__table__).returning(Case.__table__.c.id)
 EVENT_INSERT = insert(CaseEvent.__table__)
+FIRST_EVENT = {"action": "create", "from_status": None, "note": "", "visibility": "public"}
 
 
-def insert_new(session: Session, case: Case) -> None:
-    """Write a new case with one plain INSERT (no unit-of-work flush) and attach it to the session, loaded.
+def _new_case_statement():
+    """PostgreSQL: a new case with the day's next number, its first audit entry and search document at once.
 
-    Every column gets its value now (foreign keys from the references set on the object, Python defaults,
-    version 1), so reading the case afterwards needs no query; later changes are flushed as usual.
+    `WITH new_case AS (INSERT INTO cases (number, …) VALUES ((SELECT :number_key || '-' || lpad(n::text,
+    greatest(4, length(n::text)), '0') FROM (SELECT hotline_next_case_number(:number_key) AS n) AS day),
+    …) RETURNING id, number), first_event AS (INSERT INTO case_events … VALUES ((SELECT id FROM new_case),
+    …)), document AS (INSERT INTO case_search …) SELECT id, number FROM new_case`: one round trip instead
+    of four. The number reads as next_number's (`{key}-{last:04d}`); the entry is at the case's creation,
+    to its status. Parameters: `number_key`, the case's other columns by name, `event_actor`,
+    `event_data`, the tsvector literal `doc`: no more than psycopg converts once and keeps
+    (MAX_CACHED_STATEMENT_PARAMS, 50; past it every execution parses the statement again).
     """
-    mapper = inspect(Case)
-    for relation in mapper.relationships:
-        target = case.__dict__.get(relation.key)
-        if relation.direction.name == "MANYTOONE" and target is not None:
-            for local, remote in relation.local_remote_pairs:
-                setattr(case, local.key, getattr(target, remote.key))
+    cases, events = Case.__table__, CaseEvent.__table__
+    key = bindparam("number_key", type_=String)
+    last = select(func.hotline_next_case_number(key).label("n")).subquery("day")
+    digits = cast(last.c.n, Text)
+    padded = func.lpad(digits, func.greatest(literal_column("4"), func.length(digits)), literal_column("'0'"))
+    number = select(key.concat(literal_column("'-'")).concat(padded)).scalar_subquery()
+    columns = {c.key: bindparam(c.key, type_=c.type) for c in cases.c if c.key not in ("id", "number")}
+    new_case = (insert(cases).values(number=number, **columns).returning(cases.c.id, cases.c.number)
+                .cte("new_case"))
+    case_id = select(new_case.c.id).scalar_subquery()
+    first_event = insert(events).values(
+        case_id=case_id, actor=bindparam("event_actor", type_=events.c.actor.type), at=columns["created_at"],
+        to_status=columns["status"], data=bindparam("event_data", type_=events.c.data.type),
+        **{field: null() if value is None else literal_column(f"'{value}'", events.c[field].type)
+           for field, value in FIRST_EVENT.items()},  # constants in the statement: no parameters
+    ).cte("first_event")
+    document = insert(search.PG_TABLE).values(case_id=case_id, doc=cast(bindparam("doc"), TSVECTOR))
+    document = document.cte("document")
+    return select(new_case.c.id, new_case.c.number).add_cte(first_event, document)
+
+
+NEW_CASE = _new_case_statement()
+# The columns insert_new fills from the Python-side defaults when the new case left them unset.
+_DEFAULTED = tuple((a.key, a.columns[0].default) for a in inspect(Case).column_attrs if a.key != "id")
+_MANY_TO_ONE = tuple(tuple((local.key, remote.key) for local, remote in r.local_remote_pairs) + (r.key,)
+                     for r in inspect(Case).relationships if r.direction.name == "MANYTOONE")
+
+
+def insert_new(session: Session, case: Case, actor: str, *, prefix: str, day: date,
+               data: dict[str, Any]) -> None:
+    """Number and write a new case, its first audit entry (public, by ACTOR, with DATA) and search document.
+
+    The number is the day's next (next_number), taken in the same statement as the insert on PostgreSQL
+    and just before it on SQLite (whose day's counter row then stays locked until the commit). No
+    unit-of-work flush: every column gets its value now (foreign keys from the references set on the
+    object, Python defaults, version 1), so reading the case afterwards needs no query; later changes are
+    flushed as usual; the case is then in the session. PostgreSQL: one statement (NEW_CASE); SQLite: one
+    plain INSERT each.
+    """
+    for *pairs, key in _MANY_TO_ONE:
+        target = case.__dict__.get(key)
+        if target is not None:
+            for local, remote in pairs:
+                setattr(case, local, getattr(target, remote))
     values: dict[str, Any] = {}
-    for attribute in mapper.column_attrs:
-        if attribute.key == "id":
-            continue
-        if attribute.key not in case.__dict__:
-            default = attribute.columns[0].default
+    for key, default in _DEFAULTED:
+        if key not in case.__dict__:
             value = None if default is None else default.arg if default.is_scalar else default.arg(None)
-            setattr(case, attribute.key, value)
-        values[attribute.key] = getattr(case, attribute.key)
+            setattr(case, key, value)
+        values[key] = getattr(case, key)
     if values["version"] is None:
         case.version = values["version"] = 1
-    case.id = session.connection().execute(CASE_INSERT, values).scalar_one()
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        del values["number"]
+        literal_doc = search.document_literal(case.description, case.address, case.caller_name)
+        params = {**values, "number_key": day_key(prefix, day), "doc": literal_doc, "event_actor": actor,
+                  "event_data": data}
+        case.id, case.number = connection.execute(NEW_CASE, params).one()
+    else:
+        case.number = values["number"] = next_number(session, prefix, day)
+        case.id = connection.execute(CASE_INSERT, values).scalar_one()
+        connection.execute(EVENT_INSERT, {"case_id": case.id, "actor": actor, "at": case.created_at,
+                                          "to_status": case.status, "data": data, **FIRST_EVENT})
+        search.index_case(session, case.id, case.description, case.address, case.caller_name)
     make_transient_to_detached(case)
     session.add(case)
 
