@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from tests.ticketing.private_postgres import PrivatePostgres
 from ticketing.api import create_api
@@ -62,3 +63,34 @@ def test_a_closed_port_answers_503(dataset):
                                dataset=dataset), raise_server_exceptions=False) as http:
         assert_unavailable(http.get("/api/v1/cases", headers={"Authorization": "Bearer htl_x"}))
         assert http.get("/healthz").json() == {"status": "unhealthy", "database": "unavailable"}
+
+
+def test_the_first_requests_after_a_restart_nobody_saw_succeed(cluster, dataset):
+    """Pooled connections a restart closed are noticed at checkout and replaced, without a failed request.
+
+    No request runs during the outage, so no error has emptied the pool: the pool holds only connections
+    the stopped server closed (what the pre-ping, and now a look at the socket, are for).
+    """
+    url = Settings(database_url=cluster.url).sqlalchemy_url
+    upgrade(url)
+    engine = make_engine(url, pool_size=3)
+    factory = make_session_factory(engine)
+    with session_scope(factory) as session:
+        sync_dataset(session, dataset)
+        token = users.create_token(session, users.create(session, "agent1", "agent"))
+    auth = {"Authorization": f"Bearer {token}"}
+    with session_scope(factory) as first, session_scope(factory) as second:  # two pooled connections
+        first.execute(text("SELECT 1"))
+        second.execute(text("SELECT 1"))
+    app = create_api(Settings(database_url=cluster.url), session_factory=factory, dataset=dataset)
+    with TestClient(app, raise_server_exceptions=False) as http:
+        assert http.get("/api/v1/cases", headers=auth).status_code == 200
+        cluster.stop()
+        cluster.start()
+        assert engine.pool.checkedin() >= 2
+        for _ in range(3):
+            assert http.get("/api/v1/cases", headers=auth).status_code == 200
+        lamp = {"description": "路灯坏了", "street": "futian"}
+        created = http.post("/api/v1/cases", headers=auth, json=lamp)
+        assert created.status_code == 201, created.text
+    engine.dispose()

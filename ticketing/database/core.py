@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event, exc
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING = {
@@ -37,10 +38,29 @@ def make_engine(url: str, **kwargs) -> Engine:
     from ticketing.config import get_settings
 
     settings = get_settings()
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", settings.db_pool_size)  # per process: size it with max_connections
     kwargs.setdefault("max_overflow", settings.db_max_overflow)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        event.listen(engine, "checkout", _refuse_closed_by_server)
+    return engine
+
+
+def _refuse_closed_by_server(dbapi_connection, _record, _proxy) -> None:
+    """Refuse a pooled connection the server has closed (restarted, terminated it): the pool reconnects.
+
+    An idle connection has nothing to read unless its server ended it (PostgreSQL sends its FATAL notice,
+    or just closes the socket at an immediate shutdown), so a look at the socket, without waiting, tells
+    what SQLAlchemy's pre-ping learnt with a `SELECT 1` round trip on every checkout (~2 % of a case
+    intake's CPU). The pool then connects that slot again, so the first request after a database restart
+    still succeeds (tests/ticketing/test_database_outage.py).
+    """
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError) as err:  # a closed descriptor
+        raise exc.DisconnectionError(str(err)) from err
+    if readable:
+        raise exc.DisconnectionError("the database server closed this connection")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
