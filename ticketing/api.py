@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
@@ -93,6 +94,9 @@ def create_api(
         session_factory = make_session_factory(make_engine(settings.sqlalchemy_url))
     app.state.settings = settings
     app.state.session_factory = session_factory
+    # Case intake's threads (ticketing/case/routes.py): as many as the pool has connections to give them.
+    app.state.intake_threads = ThreadPoolExecutor(settings.db_pool_size + settings.db_max_overflow,
+                                                  thread_name_prefix="intake")
     app.state.dataset = dataset or load_dataset(settings.dataset_dir)
     routing.prepare(app.state.dataset)  # jieba's dictionary loads now, not in the first intakes
     app.state.bus = bus

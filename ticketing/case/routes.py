@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from contextvars import copy_context
 from datetime import datetime, time, timedelta
+from functools import partial
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from ticketing import logs
 from ticketing.case import access, flows, idempotency, privacy, service, states
@@ -56,11 +58,13 @@ async def create_case(
 ) -> CaseRead:
     """Take in a case: route it and set its deadlines; `dispatch: true` dispatches it at once.
 
-    Async with the whole intake, its session included, in one thread-pool call: a sync endpoint costs
-    FastAPI a second hop to validate its answer, and the `get_db` generator an exit stack and a shielded
-    cancel scope per request; the hops and those were a large part of intake's CPU (docs/operations.md).
+    Async with the whole intake, its session included, in one call on the intake's own threads: a sync
+    endpoint costs FastAPI a second hop to validate its answer, the `get_db` generator an exit stack and
+    a shielded cancel scope per request, and anyio's thread pool a capacity limiter and cancel scopes per
+    call (92 µs of CPU a hop against 37 µs); those were a large part of intake's CPU (docs/operations.md).
     """
-    return await run_in_threadpool(_create_case, data, request, response, user, idempotency_key)
+    call = partial(copy_context().run, _create_case, data, request, response, user, idempotency_key)
+    return await asyncio.get_running_loop().run_in_executor(request.app.state.intake_threads, call)
 
 
 def _create_case(data: CaseCreate, request: Request, response: Response, user: User,
