@@ -86,6 +86,24 @@ def test_an_event_is_owed_once_to_each_receiver_that_wants_it(session_factory):
         assert _owe(session, "e2", "case.changed") == 1
 
 
+def test_two_consumers_owing_the_same_event_at_once_owe_it_once(session_factory):
+    """The bus may hand one event to two consumers at once (a redelivery while the first still works)."""
+    with session_scope(session_factory) as session:
+        service.register(session, "city", "http://127.0.0.1:1/a")
+    second_owed: list[int] = []
+    with session_factory() as first, session_factory() as second:
+        assert _owe(first) == 1  # not committed yet: the second sees nothing owed
+        racing = threading.Thread(target=lambda: second_owed.append(_owe(second)))
+        racing.start()
+        racing.join(0.3)  # the second waits on the first's row (PostgreSQL) or write lock (SQLite)
+        first.commit()
+        racing.join(30)
+        second.commit()
+    assert second_owed == [0]
+    with session_scope(session_factory) as session:
+        assert len(service.deliveries(session, service.get_by_name(session, "city").id)) == 1
+
+
 def test_claims_lease_and_outcomes(session_factory):
     with session_scope(session_factory) as session:
         service.register(session, "city", "http://127.0.0.1:1/a")

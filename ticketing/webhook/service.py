@@ -155,31 +155,27 @@ on_write((WebhookSubscription,), WantedTypes.forget, key="webhook_receivers_touc
 
 
 def enqueue(session: Session, event_id: str, event_type: str, key: str, payload: dict[str, Any]) -> int:
-    """Owe the event to every active receiver that wants it (once: a replayed event adds nothing)."""
+    """Owe the event to every active receiver that wants it, once: a replayed event adds nothing, also
+    when the bus hands the same event to two consumers at once (the unique (receiver, event) pair decides,
+    ON CONFLICT DO NOTHING; reading what is owed first raced: both saw nothing and the second failed)."""
     receivers = session.scalars(
         select(WebhookSubscription).where(WebhookSubscription.disabled_at.is_(None))
     )
     wanted = [r for r in receivers if not r.event_types or event_type in r.event_types]
     if not wanted:
         return 0
-    owed = set(
-        session.scalars(
-            select(WebhookDelivery.subscription_id).where(
-                WebhookDelivery.event_id == event_id,
-                WebhookDelivery.subscription_id.in_([r.id for r in wanted]),
-            )
-        )
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    rows = [{"subscription_id": r.id, "event_id": event_id, "event_type": event_type, "key": key,
+             "payload": payload} for r in wanted]
+    added = session.execute(
+        insert(WebhookDelivery).values(rows)
+        .on_conflict_do_nothing(index_elements=["subscription_id", "event_id"])
+        .returning(WebhookDelivery.id)
     )
-    added = [
-        WebhookDelivery(
-            subscription_id=r.id, event_id=event_id, event_type=event_type, key=key, payload=payload
-        )
-        for r in wanted
-        if r.id not in owed
-    ]
-    session.add_all(added)
-    session.flush()
-    return len(added)
+    return len(added.all())
 
 
 @dataclass(frozen=True)
