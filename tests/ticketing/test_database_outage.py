@@ -94,3 +94,25 @@ def test_the_first_requests_after_a_restart_nobody_saw_succeed(cluster, dataset)
         created = http.post("/api/v1/cases", headers=auth, json=lamp)
         assert created.status_code == 201, created.text
     engine.dispose()
+
+
+def test_a_connection_on_a_high_descriptor_is_kept(scratch_postgres):
+    """The checkout's look at the socket works past descriptor 1023 (a console with many WebSockets)."""
+    import os
+    import resource
+
+    if resource.getrlimit(resource.RLIMIT_NOFILE)[0] < 1200:
+        pytest.skip("needs 1,200 open files (ulimit -n)")
+    spare = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    engine = make_engine(Settings(database_url=scratch_postgres).sqlalchemy_url, pool_size=1)
+    try:
+        pids = []
+        for _ in range(3):
+            with engine.connect() as conn:
+                assert conn.connection.dbapi_connection.fileno() > 1023
+                pids.append(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        assert len(set(pids)) == 1  # the same pooled connection each time, not a new one per checkout
+    finally:
+        engine.dispose()
+        for fd in spare:
+            os.close(fd)

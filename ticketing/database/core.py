@@ -55,11 +55,15 @@ def _refuse_closed_by_server(dbapi_connection, _record, _proxy) -> None:
     intake's CPU). The pool then connects that slot again, so the first request after a database restart
     still succeeds (tests/ticketing/test_database_outage.py).
     """
+    # poll(), not select(): select() refuses descriptors past 1023, which a console serving many
+    # WebSockets reaches, and then every checkout would have reconnected.
+    poller = select.poll()
     try:
-        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
-    except (OSError, ValueError) as err:  # a closed descriptor
+        poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+        events = poller.poll(0)
+    except Exception as err:  # no socket to look at (closed locally): do not trust the connection
         raise exc.DisconnectionError(str(err)) from err
-    if readable:
+    if events:
         raise exc.DisconnectionError("the database server closed this connection")
 
 
