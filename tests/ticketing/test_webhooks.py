@@ -269,6 +269,9 @@ async def test_an_event_no_receiver_wants_costs_no_query_and_a_new_receiver_gets
             return len(list(rows)) == n
 
     try:
+        assert await owed(0)  # no receiver at all: loads that
+        statements.clear()
+        assert await owed(0) and len(statements) == 1  # only the check's own query, none by the sender
         with session_scope(session_factory) as session:
             service.register(session, "changes-only", "http://127.0.0.1:9/x", ["case.changed"])
         assert await owed(0)  # loads what receivers want

@@ -95,13 +95,18 @@ def disable(session: Session, subscription: WebhookSubscription) -> None:
     session.flush()
 
 
+def wants(event_types: list[str], event_type: str) -> bool:
+    """Whether a receiver registered for `event_types` (empty: every case event) wants `event_type`."""
+    return not event_types or event_type in event_types
+
+
 def wanted_types(session: Session) -> frozenset[str]:
     """Return the event types some active receiver wants (EVERY_TYPE among them when one wants all)."""
     types: set[str] = set()
     for event_types in session.scalars(
         select(WebhookSubscription.event_types).where(WebhookSubscription.disabled_at.is_(None))
     ):
-        types.update(event_types or (EVERY_TYPE,))
+        types.update(event_types or (EVERY_TYPE,))  # the receiver wants every type (see wants)
     return frozenset(types)
 
 
@@ -148,7 +153,7 @@ class WantedTypes:
     def wants(self, event_type: str) -> bool:
         """Whether some receiver may want `event_type` (call only when fresh())."""
         assert self._types is not None
-        return EVERY_TYPE in self._types or event_type in self._types
+        return EVERY_TYPE in self._types or event_type in self._types  # empty: no receiver at all
 
 
 on_write((WebhookSubscription,), WantedTypes.forget, key="webhook_receivers_touched")
@@ -161,7 +166,7 @@ def enqueue(session: Session, event_id: str, event_type: str, key: str, payload:
     receivers = session.scalars(
         select(WebhookSubscription).where(WebhookSubscription.disabled_at.is_(None))
     )
-    wanted = [r for r in receivers if not r.event_types or event_type in r.event_types]
+    wanted = [r for r in receivers if wants(r.event_types, event_type)]
     if not wanted:
         return 0
     if session.get_bind().dialect.name == "postgresql":
